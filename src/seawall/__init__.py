@@ -1,0 +1,3 @@
+"""Seawall: hands-off, safe serverless deployments for AWS CDK."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,263 @@
+"""Traffic, bake and alarm policies: what a deployment step does and how long it waits."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import Enum
+
+
+def _whole_minutes(value: timedelta, parameter: str) -> int:
+    seconds = value.total_seconds()
+    if seconds <= 0 or seconds % 60:
+        raise ValueError(
+            f"{parameter}={value} is not a positive whole number of minutes; "
+            f"CodeDeploy Lambda configs count in whole minutes (e.g. timedelta(minutes=5))"
+        )
+    return int(seconds // 60)
+
+
+class TrafficKind(Enum):
+    CANARY = "canary"
+    LINEAR = "linear"
+    ALL_AT_ONCE = "all_at_once"
+
+
+# CodeDeploy's predefined Lambda configs, by (kind, percent, interval minutes).
+PREDEFINED_LAMBDA_CONFIGS: dict[tuple[TrafficKind, int, int], str] = {
+    (TrafficKind.CANARY, 10, 5): "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+    (TrafficKind.CANARY, 10, 10): "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+    (TrafficKind.CANARY, 10, 15): "CodeDeployDefault.LambdaCanary10Percent15Minutes",
+    (TrafficKind.CANARY, 10, 30): "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+    (TrafficKind.LINEAR, 10, 1): "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+    (TrafficKind.LINEAR, 10, 2): "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+    (TrafficKind.LINEAR, 10, 3): "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+    (TrafficKind.LINEAR, 10, 10): "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+    (TrafficKind.ALL_AT_ONCE, 100, 0): "CodeDeployDefault.LambdaAllAtOnce",
+}
+ALL_AT_ONCE_CONFIG = "CodeDeployDefault.LambdaAllAtOnce"
+
+#: The most traffic a one-box may take: "the one box serves at most ten percent".
+ONE_BOX_MAX_PERCENT = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrafficPolicy:
+    """How a shift moves the alias from the current version to the new one.
+
+    Build it with :meth:`canary`, :meth:`linear` or :meth:`all_at_once`; each
+    maps onto one CodeDeploy Lambda deployment config.
+    """
+
+    kind: TrafficKind
+    percent: int = 100
+    interval: timedelta = timedelta(0)
+
+    def __post_init__(self) -> None:
+        if self.kind is TrafficKind.ALL_AT_ONCE:
+            if self.percent != 100 or self.interval:
+                raise ValueError("all_at_once traffic takes no percent or interval; use TrafficPolicy.all_at_once()")
+            return
+        if isinstance(self.percent, bool) or not isinstance(self.percent, int) or not 1 <= self.percent <= 99:
+            raise ValueError(
+                f"percent={self.percent!r} is not allowed for {self.kind.value} traffic; expected a whole "
+                f"percentage from 1 to 99 (use TrafficPolicy.all_at_once() for 100)"
+            )
+        _whole_minutes(self.interval, "interval")
+
+    @classmethod
+    def canary(cls, *, percent: int = 10, interval: timedelta = timedelta(minutes=60)) -> TrafficPolicy:
+        """Shift `percent` of traffic (the one-box), wait `interval`, then shift the rest.
+
+        Default: 10 % for 60 minutes, then all at once.
+        """
+        return cls(kind=TrafficKind.CANARY, percent=percent, interval=interval)
+
+    @classmethod
+    def linear(cls, *, percent: int = 10, interval: timedelta = timedelta(minutes=10)) -> TrafficPolicy:
+        """Shift `percent` more traffic every `interval` (a rolling deployment).
+
+        Default: 10 % every 10 minutes.
+        """
+        return cls(kind=TrafficKind.LINEAR, percent=percent, interval=interval)
+
+    @classmethod
+    def all_at_once(cls) -> TrafficPolicy:
+        """Move all traffic at once (pre-production, rollbacks)."""
+        return cls(kind=TrafficKind.ALL_AT_ONCE)
+
+    @property
+    def interval_minutes(self) -> int:
+        return int(self.interval.total_seconds() // 60)
+
+    @property
+    def increments(self) -> int:
+        """How many traffic moves the shift makes."""
+        if self.kind is TrafficKind.ALL_AT_ONCE:
+            return 1
+        if self.kind is TrafficKind.CANARY:
+            return 2
+        return math.ceil(100 / self.percent)
+
+    def duration(self) -> timedelta:
+        """Time from the first traffic move to 100 % on the new version."""
+        return self.interval * (self.increments - 1)
+
+    @property
+    def predefined_config_name(self) -> str | None:
+        """CodeDeploy's predefined config for this policy, or None when a custom one is needed."""
+        return PREDEFINED_LAMBDA_CONFIGS.get((self.kind, self.percent, self.interval_minutes))
+
+    @property
+    def is_one_box(self) -> bool:
+        return self.kind is TrafficKind.CANARY and self.percent <= ONE_BOX_MAX_PERCENT
+
+    def describe(self) -> str:
+        if self.kind is TrafficKind.ALL_AT_ONCE:
+            return "all at once"
+        if self.kind is TrafficKind.CANARY:
+            return f"canary {self.percent}% for {self.interval_minutes} min"
+        return f"linear {self.percent}% every {self.interval_minutes} min"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind.value, "percent": self.percent, "intervalMinutes": self.interval_minutes}
+
+
+def require_one_box(traffic: TrafficPolicy, parameter: str = "traffic") -> None:
+    """Reject a canary that sends more than a one-box's share of traffic to the new version."""
+    if traffic.kind is TrafficKind.CANARY and traffic.percent > ONE_BOX_MAX_PERCENT:
+        raise ValueError(
+            f"{parameter} is a canary of {traffic.percent}%, above the one-box limit of "
+            f"{ONE_BOX_MAX_PERCENT}%; lower the percent or use TrafficPolicy.linear() for a rolling shift"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class BakePolicy:
+    """How long a step watches the aggregate alarm before the next step may start.
+
+    A bake passes only once `duration` has elapsed *and* at least
+    `min_data_points` of `metric` have been seen since it began.
+    """
+
+    duration: timedelta
+    min_data_points: int = 100
+    metric: str = "Invocations"
+    #: The shortest bake an emergency override may cut this one to.
+    #: Default: a tenth of `duration`, at least 5 minutes, at most `duration`.
+    override_floor: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.duration, timedelta) or self.duration < timedelta(0):
+            raise ValueError(f"duration={self.duration!r} must be a timedelta of zero or more")
+        if isinstance(self.min_data_points, bool) or not isinstance(self.min_data_points, int) \
+                or self.min_data_points < 0:
+            raise ValueError(f"min_data_points={self.min_data_points!r} must be a whole number of zero or more")
+        if not self.metric or not isinstance(self.metric, str):
+            raise ValueError(f"metric={self.metric!r} must name a CloudWatch metric, e.g. 'Invocations'")
+        if self.override_floor is not None:
+            if self.override_floor < timedelta(0) or self.override_floor > self.duration:
+                raise ValueError(
+                    f"override_floor={self.override_floor} must lie between 0 and duration={self.duration}"
+                )
+            if self.duration and not self.override_floor:
+                raise ValueError(
+                    "override_floor=0 would let an emergency override remove the bake; an override only "
+                    "shortens it: give a positive floor"
+                )
+
+    @classmethod
+    def none(cls) -> BakePolicy:
+        """No bake at all (pre-production stages that run tests instead)."""
+        return cls(duration=timedelta(0), min_data_points=0)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.duration and not self.min_data_points
+
+    @property
+    def emergency_duration(self) -> timedelta:
+        """The bake under an emergency override: shorter, never zero unless the bake is zero."""
+        if self.override_floor is not None:
+            return self.override_floor
+        if not self.duration:
+            return timedelta(0)
+        return min(self.duration, max(self.duration / 10, timedelta(minutes=5)))
+
+    def describe(self) -> str:
+        hours = self.duration.total_seconds() / 3600
+        span = f"{hours:g} h" if hours >= 1 else f"{self.duration.total_seconds() / 60:g} min"
+        return f"{span}, >= {self.min_data_points} {self.metric}" if self.min_data_points else span
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "seconds": int(self.duration.total_seconds()),
+            "minDataPoints": self.min_data_points,
+            "metric": self.metric,
+            "overrideSeconds": int(self.emergency_duration.total_seconds()),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmPolicy:
+    """Thresholds of a service's high-severity and one-box alarms.
+
+    Defaults suit a request/response API: 1 % faults, p50 1 s, p90 2 s,
+    p99 5 s, any throttle, 5 errors in logs per minute; three of three
+    one-minute periods breaching before ALARM.
+    """
+
+    max_fault_rate: float = 0.01
+    p50_latency: timedelta = timedelta(seconds=1)
+    p90_latency: timedelta = timedelta(seconds=2)
+    p99_latency: timedelta = timedelta(seconds=5)
+    max_throttles: int = 0
+    max_errors_in_logs: int = 5
+    period: timedelta = timedelta(minutes=1)
+    evaluation_periods: int = 3
+    datapoints_to_alarm: int = 3
+    #: Fewest invocations in a period before the fault rate may alarm; quiet regions otherwise flap.
+    min_invocations_for_fault_rate: int = 10
+
+    def __post_init__(self) -> None:
+        if not 0 < self.max_fault_rate < 1:
+            raise ValueError(
+                f"max_fault_rate={self.max_fault_rate!r} must be a fraction between 0 and 1 "
+                f"(0.01 means 1 % of invocations fail)"
+            )
+        for name in ("p50_latency", "p90_latency", "p99_latency"):
+            v = getattr(self, name)
+            if not isinstance(v, timedelta) or v <= timedelta(0) or v > timedelta(minutes=15):
+                raise ValueError(f"{name}={v!r} must be a timedelta above 0 and at most 15 minutes (Lambda's limit)")
+        if not self.p50_latency <= self.p90_latency <= self.p99_latency:
+            raise ValueError(
+                f"latency thresholds must not decrease: p50_latency={self.p50_latency}, "
+                f"p90_latency={self.p90_latency}, p99_latency={self.p99_latency}"
+            )
+        for name in ("max_throttles", "max_errors_in_logs", "min_invocations_for_fault_rate"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"{name}={v!r} must be a whole number of zero or more")
+        if self.period.total_seconds() not in (10, 20, 30) and (
+            self.period.total_seconds() < 60 or self.period.total_seconds() % 60
+        ):
+            raise ValueError(
+                f"period={self.period} is not a CloudWatch alarm period; use 10, 20 or 30 seconds "
+                f"or a whole number of minutes"
+            )
+        if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
+            raise ValueError(
+                f"datapoints_to_alarm={self.datapoints_to_alarm} must be between 1 and "
+                f"evaluation_periods={self.evaluation_periods}"
+            )
+        if self.evaluation_periods * self.period > timedelta(days=1):
+            raise ValueError(
+                f"evaluation_periods x period = {self.evaluation_periods * self.period} exceeds CloudWatch's "
+                f"one-day limit; use fewer periods or a shorter period"
+            )
+
+    @property
+    def detection_time(self) -> timedelta:
+        """Evaluation periods x period: how long a breach must last before ALARM."""
+        return self.period * self.evaluation_periods

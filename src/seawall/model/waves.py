@@ -1,0 +1,378 @@
+"""Targets, waves, the wave plan, and the one step expansion everything reads.
+
+A wave is a sequence of deployment *steps*.  A step deploys one cell of each
+of the wave's regions in parallel (or whole regions where there are no
+cells).  :func:`expand_steps` is the only place that turns a plan into steps:
+the planner, the pipeline renderer and the safety checks all call it, so
+``seawall plan`` and the pipeline cannot disagree on what happens when.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from .policies import BakePolicy, TrafficKind, TrafficPolicy, require_one_box
+from .regions import CATALOGUE, RegionCatalogue, TrafficTier
+
+_CELL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_WAVE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
+
+#: CodePipeline allows 50 actions per stage; a production target costs a gate,
+#: a deploy (per stack), a shift and a bake.
+MAX_ACTIONS_PER_STAGE = 50
+DEFAULT_MAX_TARGETS_PER_STEP = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """One deployment target: a region, optionally one cell of it, optionally in its own account."""
+
+    region: str
+    cell: str | None = None
+    account: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.region, str) or not self.region:
+            raise ValueError(f"region={self.region!r} must be a region code such as 'us-east-1'")
+        if self.cell is not None and not _CELL.match(self.cell):
+            raise ValueError(
+                f"cell={self.cell!r} is not a valid cell name; use 1-20 lower-case letters, digits and "
+                f"hyphens, starting and ending with a letter or digit (e.g. 'cell-1')"
+            )
+        if self.account is not None and not _ACCOUNT.match(self.account):
+            raise ValueError(f"account={self.account!r} is not an AWS account ID; expected 12 digits")
+
+    @property
+    def name(self) -> str:
+        """Stable, human-readable id: ``us-east-1`` or ``us-east-1-cell-1``."""
+        return f"{self.region}-{self.cell}" if self.cell else self.region
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"region": self.region, "cell": self.cell, "account": self.account, "name": self.name}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wave:
+    """Targets deployed together; the next wave waits for `bake` with alarms quiet.
+
+    Parameters
+    ----------
+    name:
+        Stable name, used in pipeline stage names (letters, digits, hyphens).
+    targets:
+        The wave's targets.  All cells of a region belong to one wave.
+    bake:
+        Bake after the wave's last step.
+    cell_bake:
+        Bake after each step before the last.  Default: the wave's `bake`.
+    traffic:
+        How each step's shift moves traffic.  Default: a 10 % one-box canary
+        for 60 minutes, then the rest at once.
+    one_cell_at_a_time:
+        Deploy one cell of each region per step (default), or all targets in one step.
+    """
+
+    name: str
+    targets: tuple[Target, ...]
+    bake: BakePolicy
+    cell_bake: BakePolicy | None = None
+    traffic: TrafficPolicy = field(default_factory=TrafficPolicy.canary)
+    one_cell_at_a_time: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _WAVE_NAME.match(self.name):
+            raise ValueError(
+                f"wave name={self.name!r} is not allowed; use 1-40 letters, digits and hyphens, "
+                f"starting with a letter or digit (it becomes a pipeline stage name)"
+            )
+        object.__setattr__(self, "targets", tuple(self.targets))
+        if not self.targets:
+            raise ValueError(f"wave {self.name!r} has no targets; give it at least one Target")
+        for t in self.targets:
+            if not isinstance(t, Target):
+                raise ValueError(f"wave {self.name!r} target {t!r} is not a Target; use Target(region=...)")
+        seen: set[tuple[str, str | None]] = set()
+        for t in self.targets:
+            key = (t.region, t.cell)
+            if key in seen:
+                raise ValueError(f"wave {self.name!r} lists target {t.name!r} twice; list each cell once")
+            seen.add(key)
+        by_region: dict[str, list[Target]] = {}
+        for t in self.targets:
+            by_region.setdefault(t.region, []).append(t)
+        for region, ts in by_region.items():
+            if len(ts) > 1 and any(t.cell is None for t in ts):
+                raise ValueError(
+                    f"wave {self.name!r} lists region {region!r} both whole and by cell; "
+                    f"either give every target of the region a cell or list the region once"
+                )
+        require_one_box(self.traffic, f"wave {self.name!r} traffic")
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.region for t in self.targets))
+
+    @property
+    def between_cells_bake(self) -> BakePolicy:
+        return self.cell_bake if self.cell_bake is not None else self.bake
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """One deployment step: what one pipeline stage deploys.
+
+    For every target, in order: gate (production only), deploy, shift, bake.
+    """
+
+    index: int
+    wave: str
+    number: int
+    of: int
+    targets: tuple[Target, ...]
+    traffic: TrafficPolicy
+    bake: BakePolicy
+    production: bool
+
+    @property
+    def name(self) -> str:
+        """Stable step name, used as the pipeline stage name."""
+        return self.wave if self.of == 1 else f"{self.wave}-{self.number}"
+
+    @property
+    def gated(self) -> bool:
+        """Production steps are gated by the time window and the alarm blocker."""
+        return self.production
+
+    @property
+    def baked(self) -> bool:
+        return not self.bake.is_empty
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.region for t in self.targets))
+
+    @property
+    def is_wave_end(self) -> bool:
+        return self.number == self.of
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "index": self.index, "name": self.name, "wave": self.wave, "number": self.number, "of": self.of,
+            "production": self.production, "targets": [t.to_dict() for t in self.targets],
+            "traffic": self.traffic.to_dict(), "bake": self.bake.to_dict(),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class WavePlan:
+    """Pre-production stages then production waves, validated together.
+
+    Parameters
+    ----------
+    pre_production:
+        Waves before production, typically ``alpha``, ``beta``, ``gamma`` and
+        optionally ``zeta``.  Not gated; the same alarms and shift as production.
+    waves:
+        Production waves in order.  A region may appear in one production wave only.
+    max_targets_per_step:
+        Most targets one step (one pipeline stage) deploys in parallel; a larger
+        group runs as several steps in sequence.  Default 10: five actions per
+        target fill CodePipeline's 50 actions per stage.
+    catalogue:
+        Where region codes are checked.  Default: every commercial region.
+    """
+
+    pre_production: tuple[Wave, ...] = ()
+    waves: tuple[Wave, ...]
+    max_targets_per_step: int = DEFAULT_MAX_TARGETS_PER_STEP
+    catalogue: RegionCatalogue = CATALOGUE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pre_production", tuple(self.pre_production))
+        object.__setattr__(self, "waves", tuple(self.waves))
+        if not self.waves:
+            raise ValueError("waves is empty; a plan needs at least one production wave")
+        if isinstance(self.max_targets_per_step, bool) or not isinstance(self.max_targets_per_step, int) \
+                or not 1 <= self.max_targets_per_step <= MAX_ACTIONS_PER_STAGE:
+            raise ValueError(
+                f"max_targets_per_step={self.max_targets_per_step!r} must be a whole number from 1 to "
+                f"{MAX_ACTIONS_PER_STAGE} (CodePipeline's actions per stage)"
+            )
+        names: set[str] = set()
+        for w in (*self.pre_production, *self.waves):
+            if w.name in names:
+                raise ValueError(f"wave name {w.name!r} is used twice; wave and stage names must be unique")
+            names.add(w.name)
+            for t in w.targets:
+                self.catalogue.target(t.region, parameter=f"wave {w.name!r} region")
+        owner: dict[str, str] = {}
+        for w in self.waves:
+            for region in w.regions:
+                if region in owner and owner[region] != w.name:
+                    raise ValueError(
+                        f"wave {w.name!r} lists region {region!r}, already in wave {owner[region]!r}; "
+                        f"a region may appear in one production wave only"
+                    )
+                owner[region] = w.name
+
+    @property
+    def all_waves(self) -> tuple[Wave, ...]:
+        return (*self.pre_production, *self.waves)
+
+    def steps(self) -> tuple[Step, ...]:
+        return expand_steps(self)
+
+    @classmethod
+    def standard(
+        cls,
+        regions: Sequence[str],
+        *,
+        cells: int | Sequence[str] = 1,
+        account: str | None = None,
+        pre_production_account: str | None = None,
+        pre_production_regions: Sequence[str] | None = None,
+        zeta: bool = False,
+        traffic_overrides: Mapping[str, TrafficTier | str] | None = None,
+        one_box: TrafficPolicy | None = None,
+        first_wave_bake: timedelta = timedelta(hours=12),
+        second_wave_bake: timedelta = timedelta(hours=4),
+        later_wave_bake: timedelta = timedelta(hours=2),
+        cell_bake: timedelta = timedelta(hours=1),
+        min_data_points: int = 100,
+        max_targets_per_step: int = DEFAULT_MAX_TARGETS_PER_STEP,
+        catalogue: RegionCatalogue = CATALOGUE,
+    ) -> WavePlan:
+        """The article's layout over `regions`.
+
+        Wave 1 is one low-traffic region, wave 2 one high-traffic region,
+        then 3 regions, then up to 12, then the rest.  Each region goes one
+        cell at a time.  Bakes shrink as confidence grows: 12 h after wave 1,
+        4 h after wave 2, 2 h after later waves, 1 h after each cell step
+        before a wave's last; every bake waits for `min_data_points`
+        invocations.  Each shift is a one-box canary: 10 % for 60 minutes.
+
+        Pre-production: alpha and beta (all at once, tests as post steps, no
+        bake) in the first region, gamma in the first two production regions
+        with the same alarms, a 10 % / 30 minute one-box and a 1 h bake, and
+        optionally zeta.
+        """
+        regions = list(dict.fromkeys(regions))
+        if not regions:
+            raise ValueError("regions is empty; WavePlan.standard needs at least one region")
+        cat = catalogue.with_traffic(traffic_overrides or {})
+        chosen = list(cat.select(regions))
+        if isinstance(cells, bool) or (isinstance(cells, int) and cells < 1):
+            raise ValueError(f"cells={cells!r} must be a positive number of cells or a list of cell names")
+        cell_names: list[str | None]
+        if isinstance(cells, int):
+            cell_names = [None] if cells == 1 else [f"cell-{i}" for i in range(1, cells + 1)]
+        else:
+            cell_names = list(cells)
+            if not cell_names:
+                raise ValueError("cells is an empty list; give at least one cell name or cells=1")
+        one_box = one_box or TrafficPolicy.canary()
+        require_one_box(one_box, "one_box")
+
+        # Wave 1: the quietest region (first listed among the lowest tier);
+        # wave 2: the busiest remaining; then the rest in the order given.
+        low = min(chosen, key=lambda r: (r.traffic.value, regions.index(r.code)))
+        rest = [r for r in chosen if r is not low]
+        order = [low]
+        if rest:
+            high = max(rest, key=lambda r: (r.traffic.value, -regions.index(r.code)))
+            order.append(high)
+            rest = [r for r in rest if r is not high]
+        order += rest
+        groups: list[list[str]] = [[order[0].code]]
+        if len(order) > 1:
+            groups.append([order[1].code])
+        tail = [r.code for r in order[2:]]
+        for size in (3, 12):
+            if tail:
+                groups.append(tail[:size])
+                tail = tail[size:]
+        if tail:
+            groups.append(tail)
+
+        def targets(codes: Sequence[str], acct: str | None) -> tuple[Target, ...]:
+            return tuple(Target(region=c, cell=cell, account=acct) for c in codes for cell in cell_names)
+
+        def bake(d: timedelta) -> BakePolicy:
+            return BakePolicy(duration=d, min_data_points=min_data_points)
+
+        wave_bakes = [first_wave_bake, second_wave_bake]
+        waves = tuple(
+            Wave(
+                name=f"wave-{i + 1}",
+                targets=targets(codes, account),
+                bake=bake(wave_bakes[i] if i < len(wave_bakes) else later_wave_bake),
+                cell_bake=bake(cell_bake),
+                traffic=one_box,
+            )
+            for i, codes in enumerate(groups)
+        )
+        pre_regions = list(pre_production_regions) if pre_production_regions else [g[0] for g in groups[:2]]
+        home = [pre_regions[0]]
+        pre_account = pre_production_account if pre_production_account is not None else account
+        pre: list[Wave] = [
+            Wave(name="alpha", targets=targets(home, pre_account)[:1], bake=BakePolicy.none(),
+                 traffic=TrafficPolicy.all_at_once()),
+            Wave(name="beta", targets=targets(home, pre_account)[:1], bake=BakePolicy.none(),
+                 traffic=TrafficPolicy.all_at_once()),
+            Wave(name="gamma", targets=tuple(Target(region=c, account=pre_account) for c in pre_regions),
+                 bake=BakePolicy(duration=timedelta(hours=1), min_data_points=0),
+                 traffic=TrafficPolicy.canary(percent=one_box.percent, interval=timedelta(minutes=30)),
+                 one_cell_at_a_time=False),
+        ]
+        if zeta:
+            pre.append(Wave(name="zeta", targets=targets(home, pre_account)[:1], bake=BakePolicy.none(),
+                            traffic=TrafficPolicy.all_at_once()))
+        return cls(pre_production=tuple(pre), waves=waves, max_targets_per_step=max_targets_per_step,
+                   catalogue=cat)
+
+
+def _wave_groups(wave: Wave) -> list[tuple[Target, ...]]:
+    """The wave's targets grouped into cell steps (before splitting for stage size)."""
+    if not wave.one_cell_at_a_time:
+        return [wave.targets]
+    by_region: dict[str, list[Target]] = {}
+    for t in wave.targets:
+        by_region.setdefault(t.region, []).append(t)
+    depth = max(len(ts) for ts in by_region.values())
+    return [tuple(ts[i] for ts in by_region.values() if i < len(ts)) for i in range(depth)]
+
+
+def expand_steps(plan: WavePlan) -> tuple[Step, ...]:
+    """Expand a plan into its ordered deployment steps.
+
+    Pre-production waves come first, then production waves.  Within a wave,
+    step *k* deploys the *k*-th cell of every region in parallel (or all
+    targets at once when ``one_cell_at_a_time`` is off); a group larger than
+    ``plan.max_targets_per_step`` becomes several steps in sequence.  The
+    wave's ``bake`` follows its last step, ``cell_bake`` every step before.
+    """
+    steps: list[Step] = []
+    for production, waves in ((False, plan.pre_production), (True, plan.waves)):
+        for wave in waves:
+            chunks: list[tuple[Target, ...]] = []
+            for group in _wave_groups(wave):
+                # Balanced split: 12 targets at 10 per step become 6 + 6, not 10 + 2.
+                parts = -(-len(group) // plan.max_targets_per_step)
+                size = -(-len(group) // parts)
+                chunks += [group[i:i + size] for i in range(0, len(group), size)]
+            for n, chunk in enumerate(chunks, start=1):
+                last = n == len(chunks)
+                steps.append(Step(
+                    index=len(steps), wave=wave.name, number=n, of=len(chunks), targets=chunk,
+                    traffic=wave.traffic, bake=wave.bake if last else wave.between_cells_bake,
+                    production=production,
+                ))
+    return tuple(steps)
+
+
+def is_rolling(traffic: TrafficPolicy) -> bool:
+    return traffic.kind is TrafficKind.LINEAR

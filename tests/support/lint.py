@@ -1,0 +1,121 @@
+"""cfn-lint and cdk-nag over synthesized templates, with one synthesis per app.
+
+* :func:`synth` attaches cdk-nag's AwsSolutions pack to the app (the cdk-nag 3
+  way: ``Validations.of(app).add_plugins(AwsSolutionsChecks(app))``), synthesizes
+  the app once and returns a stack's template as a dict. Later calls for any
+  stack of the same app reuse that synthesis.
+* :func:`nag_findings` returns the unacknowledged AwsSolutions findings of the
+  app (or of one stage of it) from CDK's ``validation-report.json``.
+* :func:`cfn_lint_findings` runs cfn-lint's rules over a template dict and
+  returns errors and warnings (informational findings are ignored).
+* :func:`suppressions` lists every cdk-nag acknowledgment written into the
+  template's resource metadata, so a test can print them all with their reasons.
+
+cdk-nag acknowledgments (``Validations.of(cfn_resource).acknowledge(...)``)
+are written to the template metadata only when they sit on the CloudFormation
+resource itself, which is where Seawall puts them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from aws_cdk import App, Aspects, Stack, Stage, Validations
+from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect
+
+_PLUGGED: dict[str, App] = {}  # root node address -> app with cdk-nag attached by us
+_ASSEMBLED: dict[str, str] = {}  # root node address -> outdir of its one synthesis
+
+
+def _root(scope: Any) -> App:
+    root = scope.node.root
+    if not isinstance(root, Stage):
+        raise TypeError(f"{scope.node.path!r} is not inside an App")
+    return root  # type: ignore[return-value]
+
+
+def _attach_nag(root: App) -> None:
+    key = root.node.addr
+    if key not in _PLUGGED:
+        Validations.of(root).add_plugins(AwsSolutionsChecks(root, write_suppressions_to_cloud_formation=True))
+        _PLUGGED[key] = root
+    # Aspects stop at stage boundaries; write acknowledgments into nested stages' templates too.
+    for child in root.node.find_all():
+        if child is not root and isinstance(child, Stage) and child.node.addr not in _PLUGGED:
+            Aspects.of(child).add(WriteNagSuppressionsToCloudFormationAspect())
+            _PLUGGED[child.node.addr] = root
+
+
+def _assemble(root: App) -> str:
+    """Synthesize the app once (with cdk-nag) and return its output directory."""
+    key = root.node.addr
+    if key in _ASSEMBLED:
+        return _ASSEMBLED[key]
+    _attach_nag(root)
+    try:
+        root.synth(force=True)
+    except RuntimeError as err:  # cdk-nag findings fail validation; the report is still written
+        if "ValidationFailed" not in str(err):
+            raise
+    _ASSEMBLED[key] = root.outdir
+    return root.outdir
+
+
+def synth(stack: Stack) -> dict[str, Any]:
+    """The synthesized CloudFormation template of `stack`, from one synthesis of its app."""
+    _assemble(_root(stack))
+    stage = Stage.of(stack)
+    assert stage is not None
+    with open(os.path.join(stage.outdir, stack.template_file), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def nag_findings(app_or_stage: Stage) -> list[str]:
+    """Unacknowledged cdk-nag AwsSolutions findings as ``"<rule id> <construct path>"``.
+
+    For a nested stage only findings under that stage are returned.
+    """
+    outdir = _assemble(_root(app_or_stage))
+    report_path = os.path.join(outdir, "validation-report.json")
+    if not os.path.exists(report_path):
+        return []
+    with open(report_path, encoding="utf-8") as f:
+        report = json.load(f)
+    prefix = app_or_stage.node.path
+    findings = []
+    for plugin in report.get("pluginReports", []):
+        for violation in plugin.get("violations", []):
+            for construct in violation.get("violatingConstructs", []) or violation.get("violatingResources", []):
+                path = construct.get("constructPath", "")
+                if not prefix or path == prefix or path.startswith(prefix + "/"):
+                    findings.append(f"{violation['ruleName']} {path}")
+    return sorted(findings)
+
+
+def cfn_lint_findings(template: dict[str, Any], regions: Iterable[str] = ("us-east-1",)) -> list[str]:
+    """cfn-lint errors and warnings of a template dict; informational findings are left out."""
+    from cfnlint.api import lint
+    from cfnlint.config import ManualArgs
+
+    matches = lint(json.dumps(template), config=ManualArgs(regions=list(regions)))
+    findings = []
+    for m in matches:
+        rule_id = m.rule.id
+        if rule_id.startswith("I"):
+            continue
+        path = "/".join(str(p) for p in (getattr(m, "path", None) or []))
+        findings.append(f"{rule_id} {path or m.linenumber}: {m.message}")
+    return findings
+
+
+def suppressions(template: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Every cdk-nag acknowledgment in the template: ``(logical id, rule id, reason)``."""
+    found = []
+    for logical_id, resource in sorted(template.get("Resources", {}).items()):
+        rules = resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+        for rule in rules:
+            found.append((logical_id, rule.get("id", ""), rule.get("reason", "")))
+    return found

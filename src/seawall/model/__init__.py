@@ -22,9 +22,11 @@ from .regions import (
     commercial_regions,
 )
 from .waves import Step, Target, Wave, WavePlan, expand_steps
+from .window import ALL_DAYS, MON_FRI, MON_THU, Exclusion, TimeWindow
 
 __all__ = [
     "ALL_AT_ONCE_CONFIG", "ONE_BOX_MAX_PERCENT", "AlarmPolicy", "BakePolicy", "TrafficKind", "TrafficPolicy",
     "require_one_box", "CATALOGUE", "COMMERCIAL_REGIONS", "Region", "RegionCatalogue", "Service", "TrafficTier",
     "commercial_regions", "Step", "Target", "Wave", "WavePlan", "expand_steps",
+    "ALL_DAYS", "MON_FRI", "MON_THU", "Exclusion", "TimeWindow",
 ]

@@ -1,0 +1,661 @@
+"""Time windows: when a production step may *start*.
+
+A :class:`TimeWindow` is a set of open hours on open days in one IANA time
+zone -- the team's zone, not the region's: a team in New York deploying to
+Tokyo deploys during New York business hours, because New York engineers
+answer the page.  Public holidays of one or more countries (through the
+``holidays`` package), extra closed dates and exclusions such as "no Friday
+after 12:00" close it further.
+
+Semantics, precisely:
+
+* An instant ``t`` is open when its local wall-clock time in `time_zone`
+  (what a clock on the team's wall shows) falls in ``[start, end)`` on an
+  open day, is not inside an :class:`Exclusion` for that weekday, and the
+  local date is neither a public holiday nor a closed date.
+* Everything is computed in local wall time with :mod:`zoneinfo`, so a
+  09:00 start on a DST-change day is the real 09:00 local.  When an open
+  hour does not exist (a spring-forward gap), the window opens at the first
+  instant whose clock shows a later time; when it exists twice (a fall-back
+  repeat), both occurrences are open.
+* All methods take and return timezone-aware datetimes; naive ones are
+  rejected because they name no instant.
+
+The gate Lambda receives the window as JSON (:meth:`TimeWindow.to_dict`) and
+rebuilds it with :meth:`TimeWindow.from_dict`, which validates everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as _holidays_lib
+
+DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALL_DAYS: tuple[str, ...] = DAY_NAMES
+MON_THU: tuple[str, ...] = ("mon", "tue", "wed", "thu")
+MON_FRI: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+#: How far ahead :meth:`TimeWindow.next_open` and :meth:`TimeWindow.next_close` look before giving up.
+SEARCH_DAYS = 400
+
+_DAY_SECONDS = 86_400
+_Interval = tuple[int, int]  # [start, end) in seconds after local midnight; end may be 86 400
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+def _parse_day(value: object, parameter: str) -> str:
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in DAY_NAMES:
+            return v
+        if v in _FULL_NAMES:
+            return DAY_NAMES[_FULL_NAMES.index(v)]
+    raise ValueError(
+        f"{parameter}: {value!r} is not a day name; expected one of {', '.join(DAY_NAMES)} "
+        f"(or the full English name)"
+    )
+
+
+def _parse_days(value: object, parameter: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValueError(
+            f"{parameter}={value!r} must be a sequence of day names such as ('mon', 'tue'), not a single string"
+        )
+    days = [_parse_day(d, parameter) for d in value]
+    if not days:
+        raise ValueError(f"{parameter} is empty; give at least one of {', '.join(DAY_NAMES)}")
+    dupes = sorted({d for d in days if days.count(d) > 1}, key=DAY_NAMES.index)
+    if dupes:
+        raise ValueError(f"{parameter}={tuple(value)!r} lists {', '.join(dupes)} more than once; list each day once")
+    return tuple(sorted(days, key=DAY_NAMES.index))
+
+
+def _seconds(value: time, parameter: str) -> int:
+    if not isinstance(value, time):
+        raise ValueError(f"{parameter}={value!r} must be a datetime.time such as time(9, 0)")
+    if value.tzinfo is not None:
+        raise ValueError(
+            f"{parameter}={value!r} carries a tzinfo; give a plain wall-clock time, the window's "
+            f"time_zone applies"
+        )
+    if value.second or value.microsecond:
+        raise ValueError(f"{parameter}={value.isoformat()} must be a whole minute such as time(9, 0)")
+    return value.hour * 3600 + value.minute * 60
+
+
+def _format_time(value: time | None) -> str:
+    return "24:00" if value is None else value.strftime("%H:%M")
+
+
+def _parse_time(value: object, parameter: str, *, allow_end_of_day: bool = False) -> time | None:
+    if isinstance(value, str):
+        text = value.strip()
+        if allow_end_of_day and text in ("24:00", "24:00:00"):
+            return None
+        try:
+            parsed = time.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            _seconds(parsed, parameter)
+            return parsed
+    allowed = "'HH:MM' (00:00-23:59" + (", or 24:00 for the end of the day)" if allow_end_of_day else ")")
+    raise ValueError(f"{parameter}={value!r} is not a time; expected {allowed}")
+
+
+def _load_zone(value: object, parameter: str = "time_zone") -> ZoneInfo:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{parameter}={value!r} must be an IANA time zone name such as 'America/New_York'")
+    try:
+        return _cached_zone(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{parameter}={value!r} is not a known IANA time zone; use a name such as 'America/New_York', "
+            f"'Europe/Berlin' or 'UTC' (the team's zone, not the region's)"
+        ) from None
+
+
+@lru_cache(maxsize=64)
+def _cached_zone(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
+
+
+def _require_aware(value: object, parameter: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValueError(f"{parameter}={value!r} must be a timezone-aware datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{parameter}={value.isoformat()} is a naive datetime; give a timezone-aware one, e.g. "
+            f"datetime(..., tzinfo=ZoneInfo('America/New_York')), so it names one instant"
+        )
+    return value
+
+
+@cache
+def _supported_countries() -> Mapping[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in _holidays_lib.list_supported_countries().items()}
+
+
+@lru_cache(maxsize=64)
+def _calendar(code: str) -> Any:
+    """One shared, lazily expanded holiday calendar per normalised code."""
+    country, _, subdiv = code.partition("-")
+    return _holidays_lib.country_holidays(country, subdiv=subdiv or None)
+
+
+def _parse_holiday(value: object, parameter: str) -> str:
+    """Normalise ``"US"``, ``"us-ca"``, ``("US", "CA")`` to ``"US"`` / ``"US-CA"``."""
+    if isinstance(value, tuple | list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        country, subdiv = str(value[0]).strip().upper(), str(value[1]).strip()
+    elif isinstance(value, str) and value.strip():
+        country, _, subdiv = value.strip().partition("-")
+        country = country.upper()
+    else:
+        raise ValueError(
+            f"{parameter}: {value!r} is not a holiday calendar; give a country code such as 'US', "
+            f"a subdivision such as 'US-CA', or a (country, subdivision) pair"
+        )
+    supported = _supported_countries()
+    if country not in supported:
+        raise ValueError(
+            f"{parameter}: {country!r} is not a country the holidays package knows; use an ISO 3166-1 "
+            f"code such as 'US', 'DE', 'GB' or 'JP' (see holidays.list_supported_countries())"
+        )
+    if not subdiv:
+        return country
+    subdivs = supported[country]
+    match = next((s for s in subdivs if s.upper() == subdiv.upper()), None)
+    if match is None:
+        shown = ", ".join(subdivs[:25]) + (", ..." if len(subdivs) > 25 else "")
+        allowed = f"one of {shown}" if subdivs else f"none: {country} has no subdivisions in the holidays package"
+        raise ValueError(f"{parameter}: subdivision {subdiv!r} of {country!r} is not known; allowed: {allowed}")
+    return f"{country}-{match}"
+
+
+# --------------------------------------------------------------------------- exclusions
+
+@dataclass(frozen=True, kw_only=True)
+class Exclusion:
+    """Hours closed on some weekdays inside otherwise open hours.
+
+    Parameters
+    ----------
+    days:
+        Weekdays the exclusion applies to (``"mon"`` ... ``"sun"``).
+        Default: every day.
+    start:
+        Local wall-clock time the exclusion begins.  Default: midnight.
+    end:
+        Local wall-clock time it ends (exclusive); ``None`` means the end of
+        the day.  Default: the end of the day.
+    reason:
+        Why, shown to people reading the plan.  Default: none.
+
+    Examples
+    --------
+    ``Exclusion.after(time(12), days=("fri",))`` -- no Friday after 12:00;
+    ``Exclusion.after(time(16))`` -- nothing after 16:00.
+    """
+
+    days: tuple[str, ...] = ALL_DAYS
+    start: time = time(0)
+    end: time | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "days", _parse_days(self.days, "exclusion days"))
+        a = _seconds(self.start, "exclusion start")
+        b = _DAY_SECONDS if self.end is None else _seconds(self.end, "exclusion end")
+        if a >= b:
+            raise ValueError(
+                f"exclusion start={_format_time(self.start)} is not before end={_format_time(self.end)}; "
+                f"an exclusion closes [start, end) within one day (end=None means the end of the day)"
+            )
+        if not isinstance(self.reason, str):
+            raise ValueError(f"exclusion reason={self.reason!r} must be a string")
+
+    @classmethod
+    def after(cls, at: time, *, days: Sequence[str] = ALL_DAYS, reason: str = "") -> Exclusion:
+        """Closed from `at` to the end of the day on `days` (default: every day)."""
+        return cls(days=tuple(days), start=at, end=None, reason=reason)
+
+    @classmethod
+    def before(cls, at: time, *, days: Sequence[str] = ALL_DAYS, reason: str = "") -> Exclusion:
+        """Closed from midnight until `at` on `days` (default: every day)."""
+        return cls(days=tuple(days), start=time(0), end=at, reason=reason)
+
+    @property
+    def interval(self) -> _Interval:
+        return (_seconds(self.start, "start"), _DAY_SECONDS if self.end is None else _seconds(self.end, "end"))
+
+    def describe(self) -> str:
+        days = "every day" if self.days == ALL_DAYS else "/".join(d.capitalize() for d in self.days)
+        return f"{days} {_format_time(self.start)}-{_format_time(self.end)} closed" + (
+            f" ({self.reason})" if self.reason else "")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"days": list(self.days), "start": _format_time(self.start), "end": _format_time(self.end),
+                "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: object, parameter: str = "exclusion") -> Exclusion:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{parameter}={data!r} must be an object with days, start and end")
+        _check_keys(data, parameter, required=(), allowed=("days", "start", "end", "reason"))
+        start = _parse_time(data.get("start", "00:00"), f"{parameter}.start")
+        assert start is not None
+        end = _parse_time(data.get("end", "24:00"), f"{parameter}.end", allow_end_of_day=True)
+        reason = data.get("reason", "")
+        if not isinstance(reason, str):
+            raise ValueError(f"{parameter}.reason={reason!r} must be a string")
+        return cls(days=_parse_days(data.get("days", list(ALL_DAYS)), f"{parameter}.days"),
+                   start=start, end=end, reason=reason)
+
+
+def _check_keys(data: Mapping[Any, Any], parameter: str, *, required: Sequence[str], allowed: Sequence[str]) -> None:
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise ValueError(f"{parameter} is missing {', '.join(missing)}; required keys: {', '.join(required)}")
+    unknown = sorted(str(k) for k in data if k not in allowed)
+    if unknown:
+        raise ValueError(f"{parameter} has unknown keys {', '.join(unknown)}; allowed keys: {', '.join(allowed)}")
+
+
+def _subtract(intervals: list[_Interval], cut: _Interval) -> list[_Interval]:
+    out: list[_Interval] = []
+    c0, c1 = cut
+    for a, b in intervals:
+        if c1 <= a or c0 >= b:
+            out.append((a, b))
+            continue
+        if a < c0:
+            out.append((a, c0))
+        if c1 < b:
+            out.append((c1, b))
+    return out
+
+
+# --------------------------------------------------------------------------- the window
+
+@dataclass(frozen=True, kw_only=True)
+class TimeWindow:
+    """When production steps may start, in the team's own time zone.
+
+    Parameters
+    ----------
+    time_zone:
+        IANA time zone of the team (``"America/New_York"``).  It governs every
+        region: the people who answer the page are the team.
+    days:
+        Open weekdays, e.g. ``("mon", "tue", "wed", "thu")``.
+    start, end:
+        Open wall-clock hours ``[start, end)`` on open days, whole minutes.
+        ``end=None`` means until midnight.
+    holidays:
+        Public-holiday calendars that close the window all day: country codes
+        (``"US"``), subdivisions as ``"US-CA"`` or ``("US", "CA")``.
+        Default: none.
+    exclusions:
+        Closed hours within open days (:class:`Exclusion`), e.g. no Friday
+        after 12:00.  Default: none.
+    closed_dates:
+        Extra local dates closed all day (company holidays, a freeze).
+        Default: none.
+
+    Raises
+    ------
+    ValueError
+        For an unknown time zone, holiday country or day name, ``start >= end``,
+        no open days, an exclusion that closes nothing, or a window that is
+        never open.
+    """
+
+    time_zone: str
+    days: tuple[str, ...]
+    start: time
+    end: time | None
+    holidays: tuple[str, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    closed_dates: tuple[date, ...] = ()
+    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    _weekly: tuple[tuple[_Interval, ...], ...] = field(init=False, repr=False, compare=False)
+    _calendars: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    _closed: frozenset[date] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "_zone", _load_zone(self.time_zone))
+        set_(self, "days", _parse_days(self.days, "days"))
+        a = _seconds(self.start, "start")
+        b = _DAY_SECONDS if self.end is None else _seconds(self.end, "end")
+        if a >= b:
+            raise ValueError(
+                f"start={_format_time(self.start)} is not before end={_format_time(self.end)}; the window "
+                f"is open from start to end within one day (end=None means until midnight)"
+            )
+        if isinstance(self.holidays, str):
+            raise ValueError(f"holidays={self.holidays!r} must be a sequence of calendars such as ('US',)")
+        codes = tuple(dict.fromkeys(_parse_holiday(h, "holidays") for h in self.holidays))
+        set_(self, "holidays", codes)
+        set_(self, "_calendars", tuple(_calendar(code) for code in codes))
+
+        exclusions = tuple(self.exclusions)
+        for i, x in enumerate(exclusions):
+            if not isinstance(x, Exclusion):
+                raise ValueError(
+                    f"exclusions[{i}]={x!r} is not an Exclusion; use Exclusion.after(time(12), days=('fri',))"
+                )
+        set_(self, "exclusions", exclusions)
+        weekly: list[tuple[_Interval, ...]] = []
+        for name in DAY_NAMES:
+            spans: list[_Interval] = [(a, b)] if name in self.days else []
+            for x in exclusions:
+                if name in x.days:
+                    spans = _subtract(spans, x.interval)
+            weekly.append(tuple(spans))
+        set_(self, "_weekly", tuple(weekly))
+        for i, x in enumerate(exclusions):
+            closes = any(
+                name in x.days and _subtract([(a, b)], x.interval) != [(a, b)] for name in self.days
+            )
+            if not closes:
+                raise ValueError(
+                    f"exclusions[{i}] ({x.describe()}) closes nothing: the window is already closed then "
+                    f"(open {self.describe_hours()}); remove it or change its days or hours"
+                )
+        if not any(weekly):
+            raise ValueError(
+                f"this window is never open: open {self.describe_hours()}, but the exclusions "
+                f"({'; '.join(x.describe() for x in exclusions)}) close every open hour; "
+                f"a production step could never start"
+            )
+        closed = []
+        for i, d in enumerate(self.closed_dates):
+            if isinstance(d, datetime) or not isinstance(d, date):
+                raise ValueError(f"closed_dates[{i}]={d!r} must be a datetime.date such as date(2026, 12, 24)")
+            closed.append(d)
+        set_(self, "closed_dates", tuple(sorted(set(closed))))
+        set_(self, "_closed", frozenset(closed))
+        # A bounded search for an open day: holidays and closed dates can only
+        # remove days, so if none is open in two years the window is useless.
+        today = datetime.now(UTC).astimezone(self._zone).date()
+        if not any(self._day_intervals(today + timedelta(days=i)) for i in range(2 * 366)):
+            raise ValueError(
+                "this window is never open: every open day in the next two years is a holiday or a "
+                "closed date; a production step could never start"
+            )
+
+    # ----------------------------------------------------------------- factories
+
+    @classmethod
+    def business_hours(
+        cls,
+        *,
+        time_zone: str,
+        holidays: Sequence[str | tuple[str, str]] = (),
+        days: Sequence[str] = MON_FRI,
+        start: time = time(9),
+        end: time = time(16),
+        friday_until: time | None = time(12),
+        closed_dates: Sequence[date] = (),
+    ) -> TimeWindow:
+        """Business hours as the article describes them.
+
+        Default: Monday to Friday 09:00-16:00 in `time_zone` (nothing late in
+        the afternoon), Fridays only until 12:00 (``friday_until``; ``None``
+        keeps Friday like any other day), closed on the public holidays of
+        `holidays` (default: none) and on `closed_dates`.
+        """
+        exclusions: tuple[Exclusion, ...] = ()
+        parsed_days = _parse_days(days, "days")
+        if friday_until is not None and "fri" in parsed_days and _seconds(friday_until, "friday_until") < \
+                _seconds(end, "end"):
+            exclusions = (Exclusion.after(friday_until, days=("fri",), reason="no Friday afternoons"),)
+        codes = tuple(_parse_holiday(h, "holidays") for h in holidays)
+        return cls(time_zone=time_zone, days=parsed_days, start=start, end=end, holidays=codes,
+                   exclusions=exclusions, closed_dates=tuple(closed_dates))
+
+    @classmethod
+    def always(cls, *, time_zone: str = "UTC") -> TimeWindow:
+        """Open at every instant: no time blocker (the alarm blocker still applies)."""
+        return cls(time_zone=time_zone, days=ALL_DAYS, start=time(0), end=None)
+
+    def with_closed_dates(self, first: date, last: date) -> TimeWindow:
+        """This window, also closed every date from `first` to `last` inclusive (a change freeze)."""
+        if not isinstance(first, date) or not isinstance(last, date) or first > last:
+            raise ValueError(f"first={first!r} must be a date on or before last={last!r}")
+        span = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
+        return TimeWindow(time_zone=self.time_zone, days=self.days, start=self.start, end=self.end,
+                          holidays=self.holidays, exclusions=self.exclusions,
+                          closed_dates=(*self.closed_dates, *span))
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self._zone
+
+    def holiday_name(self, day: date) -> str | None:
+        """The holiday that closes local date `day`, or None."""
+        for cal in self._calendars:
+            name = cal.get(day)
+            if name:
+                return str(name)
+        return None
+
+    def _day_intervals(self, day: date) -> tuple[_Interval, ...]:
+        spans = self._weekly[day.weekday()]
+        if not spans or day in self._closed:
+            return ()
+        for cal in self._calendars:
+            if day in cal:
+                return ()
+        return spans
+
+    def is_open_day(self, day: date) -> bool:
+        """Whether the window opens at some time on local date `day`."""
+        if isinstance(day, datetime) or not isinstance(day, date):
+            raise ValueError(f"day={day!r} must be a datetime.date")
+        return bool(self._day_intervals(day))
+
+    def is_open(self, t: datetime) -> bool:
+        """Whether a production step may start at instant `t` (timezone-aware)."""
+        _require_aware(t, "t")
+        return self._open_at(t)
+
+    def _open_at(self, t: datetime) -> bool:
+        local = t.astimezone(self._zone)
+        s = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+        return any(a <= s < b for a, b in self._day_intervals(local.date()))
+
+    def _instant(self, day: date, seconds: int, fold: int) -> datetime:
+        """UTC instant of local wall time `seconds` after midnight of `day` (86 400 = next midnight)."""
+        if seconds >= _DAY_SECONDS:
+            day, seconds = day + timedelta(days=1), seconds - _DAY_SECONDS
+        wall = datetime(day.year, day.month, day.day, seconds // 3600, seconds // 60 % 60,
+                        tzinfo=self._zone, fold=fold)
+        return wall.astimezone(UTC)
+
+    def _transitions(self, day: date) -> list[datetime]:
+        """UTC instants where the zone's offset changes during local date `day` (to the second)."""
+        lo, hi = self._instant(day, 0, 0), self._instant(day, _DAY_SECONDS, 0)
+        o_lo, o_hi = lo.astimezone(self._zone).utcoffset(), hi.astimezone(self._zone).utcoffset()
+        if o_lo == o_hi:
+            return []
+        while hi - lo > timedelta(seconds=1):
+            mid = lo + (hi - lo) / 2
+            mid = mid.replace(microsecond=0)
+            if mid <= lo:
+                mid = lo + timedelta(seconds=1)
+            if mid.astimezone(self._zone).utcoffset() == o_lo:
+                lo = mid
+            else:
+                hi = mid
+        return [hi]
+
+    def _search(self, t: datetime, want_open: bool) -> datetime | None:
+        """First instant >= t whose openness is `want_open`, or None within SEARCH_DAYS.
+
+        Candidates are t, every wall-clock boundary of the open intervals
+        (both folds, so repeated hours count twice) and every DST transition;
+        the answer is the earliest candidate in the wanted state.  Day by day,
+        never minute by minute.
+        """
+        utc = t.astimezone(UTC)
+        if self._open_at(utc) == want_open:
+            return utc
+        first = utc.astimezone(self._zone).date() - timedelta(days=1)
+        best: datetime | None = None
+        for i in range(SEARCH_DAYS + 2):
+            day = first + timedelta(days=i)
+            if best is not None and self._instant(day, 0, 0) - timedelta(days=1) > best:
+                break
+            candidates = list(self._transitions(day))
+            spans = self._day_intervals(day)
+            if want_open:
+                points = [a for a, _ in spans]
+            else:
+                points = [b for _, b in spans]
+                if not spans:
+                    points = [0]
+            for p in points:
+                candidates.append(self._instant(day, p, 0))
+                candidates.append(self._instant(day, p, 1))
+            for c in candidates:
+                if c >= utc and (best is None or c < best) and self._open_at(c) == want_open:
+                    best = c
+        return best
+
+    def next_open(self, t: datetime) -> datetime:
+        """The first open instant at or after `t`, in `t`'s time zone.
+
+        Raises
+        ------
+        ValueError
+            If `t` is naive, or the window stays closed for more than
+            :data:`SEARCH_DAYS` days after `t` (e.g. closed dates cover them all).
+        """
+        _require_aware(t, "t")
+        found = self._search(t, True)
+        if found is None:
+            raise ValueError(
+                f"the window is not open at any time in the {SEARCH_DAYS} days after t={t.isoformat()}; "
+                f"check closed_dates and holidays"
+            )
+        return found.astimezone(t.tzinfo)
+
+    def next_close(self, t: datetime) -> datetime | None:
+        """The first closed instant at or after `t`, in `t`'s time zone; None if open for SEARCH_DAYS days."""
+        _require_aware(t, "t")
+        found = self._search(t, False)
+        return None if found is None else found.astimezone(t.tzinfo)
+
+    def open_periods(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The open periods overlapping ``[start, end)``, clipped to it, as UTC instants."""
+        _require_aware(start, "start")
+        _require_aware(end, "end")
+        out: list[tuple[datetime, datetime]] = []
+        t, stop = start.astimezone(UTC), end.astimezone(UTC)
+        while t < stop:
+            o = self._search(t, True)
+            if o is None or o >= stop:
+                break
+            c = self._search(o, False)
+            c = stop if c is None or c > stop else c
+            out.append((o, c))
+            t = c
+        return out
+
+    # ----------------------------------------------------------------- description and JSON
+
+    def describe_hours(self) -> str:
+        days = _describe_days(self.days)
+        return f"{days} {_format_time(self.start)}-{_format_time(self.end)} {self.time_zone}"
+
+    def describe(self) -> str:
+        parts = [self.describe_hours()]
+        parts += [_describe_exclusion(x) for x in self.exclusions]
+        if self.holidays:
+            parts.append(f"closed on {', '.join(self.holidays)} holidays")
+        if self.closed_dates:
+            parts.append(f"{len(self.closed_dates)} closed dates")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-safe form; :meth:`from_dict` rebuilds an equal window."""
+        return {
+            "timeZone": self.time_zone,
+            "days": list(self.days),
+            "start": _format_time(self.start),
+            "end": _format_time(self.end),
+            "holidays": list(self.holidays),
+            "exclusions": [x.to_dict() for x in self.exclusions],
+            "closedDates": [d.isoformat() for d in self.closed_dates],
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> TimeWindow:
+        """Rebuild a window from :meth:`to_dict` output, validating every field.
+
+        Raises
+        ------
+        ValueError
+            Naming the field, the bad value and what is allowed.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"window={data!r} must be an object (a dict) as produced by TimeWindow.to_dict()")
+        _check_keys(data, "window", required=("timeZone", "days", "start", "end"),
+                    allowed=("timeZone", "days", "start", "end", "holidays", "exclusions", "closedDates"))
+        start = _parse_time(data["start"], "window.start")
+        assert start is not None
+        end = _parse_time(data["end"], "window.end", allow_end_of_day=True)
+        hol = data.get("holidays", [])
+        if not isinstance(hol, list) or not all(isinstance(h, str) for h in hol):
+            raise ValueError(f"window.holidays={hol!r} must be a list of codes such as ['US', 'DE-BY']")
+        exc = data.get("exclusions", [])
+        if not isinstance(exc, list):
+            raise ValueError(f"window.exclusions={exc!r} must be a list of exclusion objects")
+        dates = data.get("closedDates", [])
+        if not isinstance(dates, list):
+            raise ValueError(f"window.closedDates={dates!r} must be a list of 'YYYY-MM-DD' dates")
+        closed: list[date] = []
+        for i, d in enumerate(dates):
+            try:
+                closed.append(date.fromisoformat(d))
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"window.closedDates[{i}]={d!r} is not a date; expected 'YYYY-MM-DD'"
+                ) from None
+        days = data["days"]
+        if not isinstance(days, list):
+            raise ValueError(f"window.days={days!r} must be a list of day names such as ['mon', 'tue']")
+        return cls(
+            time_zone=data["timeZone"], days=_parse_days(days, "window.days"), start=start, end=end,
+            holidays=tuple(hol),
+            exclusions=tuple(Exclusion.from_dict(x, f"window.exclusions[{i}]") for i, x in enumerate(exc)),
+            closed_dates=tuple(closed),
+        )
+
+
+def _describe_exclusion(x: Exclusion) -> str:
+    who = "nothing" if x.days == ALL_DAYS else f"no {_describe_days(x.days)}"
+    if x.end is None:
+        return f"{who} after {_format_time(x.start)}"
+    if x.start == time(0):
+        return f"{who} before {_format_time(x.end)}"
+    return f"{who} {_format_time(x.start)}-{_format_time(x.end)}"
+
+
+def _describe_days(days: Sequence[str]) -> str:
+    idx = [DAY_NAMES.index(d) for d in days]
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return f"{days[0].capitalize()}-{days[-1].capitalize()}"
+    return "/".join(d.capitalize() for d in days)

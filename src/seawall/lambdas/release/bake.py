@@ -1,0 +1,203 @@
+"""Bake tasks: learn the previous versions, watch, and revert at once on ALARM.
+
+``start`` reads the shift's execution output (``DescribeExecution`` on the
+ARN the pipeline passes as ``#{<shift namespace>.ExecutionArn}``) to learn
+each function's previous version, and fixes the bake time of this execution
+(``overrideSeconds`` under the emergency override: shorter, never zero).
+
+``check`` returns ``ALARM`` as soon as any watched alarm is in ALARM,
+``PASS`` once the bake time has elapsed *and* the alias saw at least
+``minDataPoints`` of the metric (summed over the target's functions, in
+this region, since the bake began) with every alarm OK, ``EXPIRED`` when
+the limit passes first, ``WAIT`` otherwise.  INSUFFICIENT_DATA never passes
+a bake but does not revert either.
+
+``revert`` puts every changed function's alias back on its previous version
+with ``UpdateAlias`` (immediate, and it clears any routing weights).  No
+CodeDeploy deployment of the group can be in flight at this point: the shift
+waited for its deployment to succeed and CodePipeline runs one execution per
+stage at a time.  It reports the alarm's name so the execution's cause says
+why the step failed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from seawall.model.release import BakeInput, parse_bake_input
+
+from . import common
+from .common import AwsApiError, InvalidInputError, duration_text, logger, tracer
+
+common.settings()  # validate the environment at cold start
+
+#: GetMetricStatistics returns at most 1,440 data points per call.
+MAX_POINTS = 1440
+
+
+class RevertFailedError(Exception):
+    """The bake could not put a function back on its previous version: a person must act."""
+
+
+def _state(event: Mapping[str, Any], key: str, what: str) -> Mapping[str, Any]:
+    value = event.get(key)
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(f"bake state has no {key!r}; {what} must run first")
+    return value
+
+
+def start(event: Mapping[str, Any]) -> dict[str, Any]:
+    bake = common.parse(parse_bake_input, event)
+    ctx = _state(event, "context", "the context task")
+    started = common.parse_time(ctx.get("startedAt"), "context.startedAt")
+    sfn = common.client("stepfunctions", bake.region)
+    out = common.call("Step Functions DescribeExecution (the shift)", sfn.describe_execution,
+                      executionArn=bake.shift_execution_arn)
+    if out.get("status") != "SUCCEEDED":
+        raise AwsApiError(f"the shift execution {bake.shift_execution_arn} is {out.get('status')}, not SUCCEEDED; "
+                          f"a bake follows a successful shift")
+    try:
+        shifted = {f["functionName"]: f for f in json.loads(out.get("output") or "{}")["functions"]}
+    except (ValueError, KeyError, TypeError) as e:
+        raise AwsApiError(f"the shift execution {bake.shift_execution_arn} has no functions in its output: {e}") from e
+    functions = []
+    for f in bake.functions:
+        s = shifted.get(f.function_name)
+        if s is None or s.get("alias") != f.alias:
+            raise InvalidInputError(
+                f"function {f.function_name}:{f.alias} is not in the output of shift {bake.shift_execution_arn} "
+                f"(it has {sorted(shifted)}); the bake must watch what its shift moved"
+            )
+        functions.append({"functionName": f.function_name, "alias": f.alias,
+                          "previousVersion": str(s["previousVersion"]), "targetVersion": str(s["targetVersion"]),
+                          "changed": bool(s["changed"])})
+    seconds = bake.effective_seconds
+    if bake.override:
+        logger.warning("EMERGENCY OVERRIDE: bake shortened", extra={"seconds": seconds, "normal": bake.seconds,
+                                                                    "override_reason": bake.override})
+    return {"startedAt": started.isoformat(), "seconds": seconds, "override": bake.override is not None,
+            "functions": functions}
+
+
+def data_points(bake: BakeInput, since: datetime, until: datetime) -> int:
+    if until <= since:
+        return 0
+    span = (until - since).total_seconds()
+    period = max(60, math.ceil(span / MAX_POINTS / 60) * 60)
+    cw = common.client("cloudwatch", bake.region)
+    total = 0.0
+    for f in bake.functions:
+        out = common.call(
+            f"CloudWatch GetMetricStatistics {bake.metric} {f.function_name}:{f.alias}", cw.get_metric_statistics,
+            Namespace="AWS/Lambda", MetricName=bake.metric,
+            Dimensions=[{"Name": "FunctionName", "Value": f.function_name},
+                        {"Name": "Resource", "Value": f"{f.function_name}:{f.alias}"}],
+            StartTime=since, EndTime=until, Period=period, Statistics=["Sum"],
+        )
+        total += sum(p.get("Sum", 0.0) for p in out.get("Datapoints", []))
+    return int(total)
+
+
+def check(event: Mapping[str, Any]) -> dict[str, Any]:
+    bake = common.parse(parse_bake_input, event)
+    baking = _state(event, "baking", "the bake start task")
+    started = common.parse_time(baking.get("startedAt"), "baking.startedAt")
+    seconds = int(baking.get("seconds", -1))
+    if seconds < 0:
+        raise InvalidInputError("baking.seconds is missing")
+    where = f"bake for {bake.target['name']}"
+    states = common.alarm_states(bake.alarm_names, bake.region)
+    t = common.now()
+    elapsed = (t - started).total_seconds()
+    missing = [n for n in bake.alarm_names if n not in states]
+    if missing:
+        message = f"{where}: " + common.missing_alarm_message(missing, bake.alarm_names, bake.region)
+        logger.error(message)
+        return {"verdict": "MISSING", "message": message, "elapsedSeconds": int(elapsed)}
+    alarming = [n for n in bake.alarm_names if states[n] == "ALARM"]
+    if alarming:
+        message = (f"{where}: alarm {alarming[0]!r} went into ALARM {duration_text(elapsed)} into the bake"
+                   + (f" (also in ALARM: {alarming[1:]})" if alarming[1:] else ""))
+        logger.error(message)
+        return {"verdict": "ALARM", "alarm": alarming[0], "message": message, "elapsedSeconds": int(elapsed)}
+    insufficient = [n for n in bake.alarm_names if states[n] != "OK"]
+    points = data_points(bake, started, t) if bake.min_data_points else 0
+    timed = elapsed >= seconds
+    enough = points >= bake.min_data_points
+    result = {"elapsedSeconds": int(elapsed), "dataPoints": points, "requiredDataPoints": bake.min_data_points,
+              "bakeSeconds": seconds}
+    if timed and enough and not insufficient:
+        message = (f"{where} passed: {duration_text(elapsed)} baked (needed {duration_text(seconds)}), "
+                   f"{points} {bake.metric} (needed {bake.min_data_points}), alarms OK")
+        logger.info(message)
+        return {**result, "verdict": "PASS", "message": message}
+    if elapsed >= bake.max_wait_seconds:
+        lacking = []
+        if not enough:
+            lacking.append(f"only {points} of {bake.min_data_points} {bake.metric} of the alias were seen "
+                           f"(too few data points to judge the change)")
+        if insufficient:
+            lacking.append(f"alarm(s) {insufficient} are INSUFFICIENT_DATA")
+        if not timed:
+            lacking.append(f"the bake time {duration_text(seconds)} exceeds the limit")
+        message = (f"{where} failed at its limit of {duration_text(bake.max_wait_seconds)}: " + "; ".join(lacking)
+                   + "; the new version stays live until the stage rolls back")
+        logger.error(message)
+        return {**result, "verdict": "EXPIRED", "message": message}
+    return {**result, "verdict": "WAIT",
+            "message": f"{where}: {duration_text(elapsed)} of {duration_text(seconds)}, "
+                       f"{points}/{bake.min_data_points} {bake.metric}"}
+
+
+def revert(event: Mapping[str, Any]) -> dict[str, Any]:
+    bake = common.parse(parse_bake_input, event)
+    baking = _state(event, "baking", "the bake start task")
+    checked = _state(event, "check", "the bake check task")
+    alarm = checked.get("alarm") or "?"
+    lam = common.client("lambda", bake.region)
+    done, errors = [], []
+    for f in baking.get("functions", []):
+        if not f.get("changed"):
+            continue
+        try:
+            common.call(f"Lambda UpdateAlias {f['functionName']}:{f['alias']}", lam.update_alias,
+                        FunctionName=f["functionName"], Name=f["alias"], FunctionVersion=f["previousVersion"],
+                        RoutingConfig={"AdditionalVersionWeights": {}})
+            done.append(f"{f['functionName']}:{f['alias']} {f['targetVersion']} -> {f['previousVersion']}")
+        except common.ThrottledError:
+            raise  # the state machine retries the whole, idempotent revert
+        except AwsApiError as e:
+            errors.append(str(e))
+    if errors:
+        message = (f"bake for {bake.target['name']}: alarm {alarm!r} is in ALARM and the revert FAILED for "
+                   f"{errors} (reverted: {done or 'none'}); put the alias back by hand")
+        logger.error(message)
+        raise RevertFailedError(message)
+    message = (f"{checked.get('message', '')}; reverted {', '.join(done) if done else 'nothing (no function changed)'}"
+               f" with UpdateAlias; the step fails")
+    logger.error(message)
+    return {"reverted": done, "alarm": alarm, "message": message}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def start_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return start(event)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def check_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return check(event)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def revert_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return revert(event)

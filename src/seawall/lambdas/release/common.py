@@ -1,0 +1,197 @@
+"""Shared runtime of the release Lambdas: clock, lazy clients, errors, alarm reads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger
+
+try:  # the Powertools layer ships aws-xray-sdk; a local test run may not have it
+    from aws_lambda_powertools import Tracer
+
+    tracer: Any = Tracer(service="seawall-release")
+except ImportError:  # pragma: no cover - depends on the environment
+
+    class _NoTracer:
+        def capture_lambda_handler(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+            return fn
+
+        def capture_method(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+            return fn
+
+    tracer = _NoTracer()
+
+logger = Logger(service="seawall-release")
+
+T = TypeVar("T")
+
+#: CloudWatch, CodeDeploy, Lambda, Step Functions and CodePipeline error codes worth a retry.
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
+    "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "SlowDown",
+    "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalServiceError",
+    "InternalError", "ServiceException", "LimitExceededException",
+})
+
+
+class ThrottledError(Exception):
+    """An AWS API throttled or had a transient fault; the state machine retries with backoff."""
+
+
+class AwsApiError(Exception):
+    """An AWS API call failed for a reason a retry will not fix; the step fails closed."""
+
+
+class InvalidInputError(Exception):
+    """The state machine input is malformed; the step fails with the reason."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Environment of a release Lambda, validated once at cold start."""
+
+    region: str
+    team: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+        if not region:
+            raise RuntimeError("AWS_REGION is not set; the release Lambdas run inside AWS Lambda")
+        team = os.environ.get("SEAWALL_TEAM", "")
+        if not team:
+            raise RuntimeError("SEAWALL_TEAM is not set; the ReleaseStateMachines construct sets it")
+        return cls(region=region, team=team)
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+#: Where every release Lambda reads "now".  Tests replace it with a fake clock
+#: that compressed Wait states advance.
+clock: Any = SystemClock()
+
+
+def now() -> datetime:
+    value = clock.now()
+    if value.tzinfo is None:
+        raise RuntimeError("the clock returned a naive datetime; it must be time zone aware")
+    return value
+
+
+def parse_time(value: object, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{field}={value!r} must be an ISO 8601 timestamp")
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(f"{field}={value!r} must be an ISO 8601 timestamp") from None
+    if t.tzinfo is None:
+        raise InvalidInputError(f"{field}={value!r} must carry a time zone offset")
+    return t
+
+
+@cache
+def _client(service: str, region: str, role_arn: str) -> Any:
+    import boto3
+
+    if not role_arn:
+        return boto3.client(service, region_name=region)
+    creds = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=role_arn, RoleSessionName="seawall-release"
+    )["Credentials"]
+    return boto3.client(service, region_name=region, aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+
+
+def client(service: str, region: str | None = None, role_arn: str = "") -> Any:
+    """A boto3 client, created on first use and kept for the life of the container."""
+    return _client(service, region or settings().region, role_arn)
+
+
+def reset_clients() -> None:
+    """Forget cached clients and settings (tests, after changing the environment)."""
+    _client.cache_clear()
+    settings.cache_clear()
+
+
+def call(what: str, fn: Callable[..., T], **kwargs: Any) -> T:
+    """Call an AWS API, turning its errors into ThrottledError (retried) or AwsApiError (fails)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return fn(**kwargs)
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "")
+        message = e.response.get("Error", {}).get("Message", str(e))
+        if code in THROTTLING_CODES or e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            raise ThrottledError(f"{what} was throttled or failed transiently ({code}): {message}") from e
+        raise AwsApiError(f"{what} failed ({code}): {message}") from e
+    except BotoCoreError as e:
+        raise ThrottledError(f"{what} failed to reach AWS: {e}") from e
+
+
+def parse(parser: Callable[[object], T], event: object) -> T:
+    try:
+        return parser(event)
+    except ValueError as e:
+        raise InvalidInputError(str(e)) from e
+
+
+ALARM_TYPES = ["CompositeAlarm", "MetricAlarm"]
+
+
+def alarm_states(names: Sequence[str], region: str) -> dict[str, str]:
+    """State of each named alarm (metric or composite); missing alarms are left out."""
+    cw = client("cloudwatch", region)
+    states: dict[str, str] = {}
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"AlarmNames": list(names), "AlarmTypes": ALARM_TYPES}
+        if token:
+            kwargs["NextToken"] = token
+        page = call("CloudWatch DescribeAlarms", cw.describe_alarms, **kwargs)
+        for a in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
+            states[a["AlarmName"]] = a["StateValue"]
+        token = page.get("NextToken")
+        if not token:
+            return states
+
+
+def missing_alarm_message(missing: Sequence[str], names: Sequence[str], region: str) -> str:
+    aggregate = names[0]
+    parts = []
+    if aggregate in missing:
+        parts.append(
+            f"the team's aggregate alarm {aggregate!r} does not exist in {region}: deploy the team "
+            f"monitoring stack for this region and account (it creates the aggregate alarm every service "
+            f"of the team joins) before the first service deploys here, then retry the stage"
+        )
+    others = [m for m in missing if m != aggregate]
+    if others:
+        parts.append(
+            f"organisation-wide alarm(s) {others} do not exist in {region}: create them or remove them "
+            f"from the team's alarm list, then retry the stage"
+        )
+    return "; ".join(parts)
+
+
+def duration_text(seconds: float) -> str:
+    s = int(seconds)
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    out = (f"{d}d " if d else "") + (f"{h}h " if h else "") + (f"{m}m " if m else "") + (f"{s}s" if s else "")
+    return out.strip() or "0s"

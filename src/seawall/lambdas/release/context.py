@@ -1,0 +1,68 @@
+"""First task of every release state machine: validate the input, read the execution type.
+
+Returns ``{"rollback", "executionType", "override", "overrideReason", "startedAt"}``.
+A rollback execution (the stage's ``OnFailure: ROLLBACK`` re-running the last
+good revision) lets the gate and the bake pass straight through and makes the
+shift all-at-once.  The emergency override is logged loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from seawall.model.release import (
+    BAKE_KIND,
+    GATE_KIND,
+    SHIFT_KIND,
+    ReleaseInput,
+    parse_bake_input,
+    parse_gate_input,
+    parse_shift_input,
+)
+
+from . import common
+from .common import InvalidInputError, logger, tracer
+
+PARSERS = {GATE_KIND: parse_gate_input, SHIFT_KIND: parse_shift_input, BAKE_KIND: parse_bake_input}
+
+common.settings()  # validate the environment at cold start
+
+
+def execution_type(release: ReleaseInput) -> str:
+    p = release.pipeline
+    cp = common.client("codepipeline", p.region or None, p.role_arn)
+    out = common.call("CodePipeline GetPipelineExecution", cp.get_pipeline_execution,
+                      pipelineName=p.name, pipelineExecutionId=p.execution_id)
+    return str(out.get("pipelineExecution", {}).get("executionType") or "STANDARD")
+
+
+def release_context(event: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(event, Mapping) or event.get("expect") not in PARSERS:
+        raise InvalidInputError(f"context task event must name expect in {sorted(PARSERS)}, got {event!r}"[:500])
+    release = common.parse(PARSERS[event["expect"]], event.get("input"))
+    kind = execution_type(release)
+    rollback = kind == "ROLLBACK"
+    started = common.now()
+    logger.append_keys(target=release.target["name"], pipeline=release.pipeline.name,
+                       pipeline_execution=release.pipeline.execution_id, part=release.kind)
+    if rollback:
+        logger.info("rollback execution: gate and bake pass through, the shift is all at once")
+    if release.override is not None:
+        logger.warning("EMERGENCY OVERRIDE in effect", extra={"override_reason": release.override,
+                                                              "rollback": rollback})
+    return {
+        "rollback": rollback,
+        "executionType": kind,
+        "override": release.override is not None,
+        "overrideReason": release.override or "",
+        "startedAt": started.isoformat(),
+    }
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return release_context(event)

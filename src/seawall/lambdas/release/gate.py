@@ -1,0 +1,116 @@
+"""Gate tasks: the time-window blocker and the alarm blocker.
+
+Both take the whole gate state (input plus ``context``) and return a
+verdict the state machine branches on; they never sleep.  The state machine
+waits in durable Wait states for ``waitSeconds``.
+
+- window: ``OPEN`` | ``CLOSED`` (wait until it opens, or until the gate's limit) | ``EXPIRED``
+- alarms: ``QUIET`` | ``BLOCKED`` (wait one poll, then re-check window and alarms) | ``MISSING`` | ``EXPIRED``
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from seawall.model.release import GateInput, parse_gate_input
+
+from . import common
+from .common import InvalidInputError, duration_text, logger, tracer
+
+common.settings()  # validate the environment at cold start
+
+
+def _window(gate: GateInput) -> Any:
+    from seawall.model.window import TimeWindow
+
+    try:
+        return TimeWindow.from_dict(gate.window)
+    except (ValueError, KeyError, TypeError) as e:
+        raise InvalidInputError(f"input window={gate.window!r} is not a TimeWindow: {e}") from e
+
+
+def _deadline(event: Mapping[str, Any], gate: GateInput) -> tuple[datetime, datetime]:
+    ctx = event.get("context")
+    if not isinstance(ctx, Mapping):
+        raise InvalidInputError("gate state has no context; the context task must run first")
+    started = common.parse_time(ctx.get("startedAt"), "context.startedAt")
+    return started, started + timedelta(seconds=gate.max_wait_seconds)
+
+
+def _seconds_until(later: datetime, t: datetime) -> int:
+    return max(1, math.ceil((later - t).total_seconds()))
+
+
+def check_window(event: Mapping[str, Any]) -> dict[str, Any]:
+    gate = common.parse(parse_gate_input, event)
+    window = _window(gate)
+    started, deadline = _deadline(event, gate)
+    t = common.now()
+    where = f"gate for {gate.target['name']}"
+    if window.is_open(t):
+        logger.info("time window open", extra={"now": t.isoformat()})
+        return {"verdict": "OPEN", "checkedAt": t.isoformat(), "waitSeconds": 0,
+                "message": f"{where}: time window open at {t.isoformat()}"}
+    try:
+        nxt = window.next_open(t).astimezone(window.zone)
+    except ValueError:
+        nxt = None
+    if t >= deadline or nxt is None or nxt > deadline:
+        when = "never opens again" if nxt is None else f"next opens at {nxt.isoformat()}"
+        message = (f"{where} gave up: the time window {when}, after the gate's limit of "
+                   f"{duration_text(gate.max_wait_seconds)} (waiting since {started.isoformat()}); "
+                   f"re-run the stage inside the window or use the emergency override")
+        logger.warning(message)
+        return {"verdict": "EXPIRED", "checkedAt": t.isoformat(), "waitSeconds": 0, "message": message}
+    wait = _seconds_until(min(nxt, deadline), t)
+    logger.info("time window closed", extra={"now": t.isoformat(), "next_open": nxt.isoformat(), "wait": wait})
+    return {"verdict": "CLOSED", "checkedAt": t.isoformat(), "waitSeconds": wait, "nextOpen": nxt.isoformat(),
+            "message": f"{where}: time window closed at {t.isoformat()}, opens {nxt.isoformat()}"}
+
+
+def check_alarms(event: Mapping[str, Any]) -> dict[str, Any]:
+    gate = common.parse(parse_gate_input, event)
+    started, deadline = _deadline(event, gate)
+    states = common.alarm_states(gate.alarm_names, gate.region)
+    t = common.now()
+    where = f"gate for {gate.target['name']}"
+    missing = [n for n in gate.alarm_names if n not in states]
+    if missing:
+        message = f"{where}: " + common.missing_alarm_message(missing, gate.alarm_names, gate.region)
+        logger.error(message)
+        return {"verdict": "MISSING", "checkedAt": t.isoformat(), "waitSeconds": 0, "missing": missing,
+                "message": message}
+    blocking = {n: states[n] for n in gate.alarm_names if states[n] != "OK"}
+    if not blocking:
+        logger.info("alarms quiet; the step may start", extra={"alarms": states})
+        return {"verdict": "QUIET", "checkedAt": t.isoformat(), "waitSeconds": 0, "blocking": {},
+                "message": f"{where}: alarms quiet at {t.isoformat()}"}
+    shown = ", ".join(f"{n} is {s}" for n, s in blocking.items())
+    if t >= deadline:
+        message = (f"{where} gave up after {duration_text((t - started).total_seconds())}: {shown} "
+                   f"(ALARM and INSUFFICIENT_DATA block); fix the alarm or use the emergency override, "
+                   f"then retry the stage")
+        logger.warning(message)
+        return {"verdict": "EXPIRED", "checkedAt": t.isoformat(), "waitSeconds": 0, "blocking": blocking,
+                "message": message}
+    wait = min(gate.poll_seconds, _seconds_until(deadline, t))
+    logger.info("blocked by alarms", extra={"blocking": blocking, "wait": wait})
+    return {"verdict": "BLOCKED", "checkedAt": t.isoformat(), "waitSeconds": wait, "blocking": blocking,
+            "message": f"{where}: blocked at {t.isoformat()}: {shown}"}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def window_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return check_window(event)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def alarms_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return check_alarms(event)

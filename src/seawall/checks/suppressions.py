@@ -1,0 +1,149 @@
+"""Suppressions: a check silenced on one resource, always with a reason.
+
+In a template, a resource carries them in its metadata::
+
+    Metadata:
+      seawall:
+        suppressions:
+          - id: SW006
+            reason: The fault-rate alarm is the org-wide alarm imported by name
+
+A suppression with a missing or trivial reason, or an unknown check ID, does
+not suppress anything and is itself a finding (``SW000``) that cannot be
+suppressed.  There are no stack-wide suppressions: each resource says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from .core import CHECKS, Compliance, Finding, StackTemplate
+from .templates import METADATA_KEY, seawall_metadata
+
+#: Shortest reason accepted, in characters (cdk-nag asks for 10 as well).
+MIN_REASON_LENGTH = 10
+_PLACEHOLDERS = frozenset({
+    "todo", "tbd", "n/a", "na", "none", "fixme", "ignore", "ignored", "suppress", "suppressed", "reason",
+    "no reason", "not needed", "because", "false positive", "later", "fix later", "temporary", "wip", "test",
+})
+
+
+def reason_problem(reason: object) -> str | None:
+    """Why `reason` is not an acceptable suppression reason, or None when it is."""
+    if not isinstance(reason, str):
+        return f"reason={reason!r} must be a sentence saying why the check does not apply"
+    text = " ".join(reason.split())
+    if text.lower().strip(" .!?-") in _PLACEHOLDERS:
+        return f"reason={reason!r} is a placeholder; say why the check does not apply here"
+    if len(text) < MIN_REASON_LENGTH or len(text.split()) < 2:
+        return (f"reason={reason!r} is too short; give at least {MIN_REASON_LENGTH} characters and two words "
+                f"saying why the check does not apply here")
+    return None
+
+
+def id_problem(check_id: object) -> str | None:
+    if check_id == "SW000":
+        return "SW000 (an invalid suppression) cannot itself be suppressed"
+    if not isinstance(check_id, str) or check_id not in CHECKS:
+        return f"id={check_id!r} is not a Seawall check; expected one of {', '.join(sorted(CHECKS)[1:])}"
+    return None
+
+
+def _entries(resource: Mapping[str, Any]) -> Iterator[tuple[int, object, object]]:
+    items = seawall_metadata(resource).get("suppressions")
+    if items is None:
+        return
+    if not isinstance(items, list):
+        yield -1, None, None
+        return
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping):
+            yield i, item.get("id"), item.get("reason")
+        else:
+            yield i, None, None
+
+
+def template_suppressions(t: StackTemplate) -> tuple[dict[tuple[str, str], str], list[Finding]]:
+    """Valid suppressions by (logical ID, check ID) -> reason, and SW000 findings for the invalid ones."""
+    valid: dict[tuple[str, str], str] = {}
+    errors: list[Finding] = []
+    for lid, res in t.resources.items():
+        if not isinstance(res, Mapping):
+            continue
+        for i, check_id, reason in _entries(res):
+            loc = f"Metadata/{METADATA_KEY}/suppressions" + (f"/{i}" if i >= 0 else "")
+            if i < 0 or check_id is None and reason is None:
+                problem = "must be a list of {id, reason} objects"
+            else:
+                problem = id_problem(check_id) or reason_problem(reason)
+            if problem:
+                errors.append(Finding(
+                    check_id="SW000", status=Compliance.NON_COMPLIANT, resource=lid, template=t.name, location=loc,
+                    message=f"suppression on {lid} is invalid and suppresses nothing: {problem}"))
+            else:
+                assert isinstance(check_id, str) and isinstance(reason, str)
+                valid[(lid, check_id)] = " ".join(reason.split())
+    return valid, errors
+
+
+def plan_suppressions(suppressions: Mapping[str, str] | None) -> tuple[dict[str, str], list[Finding]]:
+    """Validate suppressions of plan findings, given as ``{check_id: reason}``."""
+    valid: dict[str, str] = {}
+    errors: list[Finding] = []
+    for check_id, reason in (suppressions or {}).items():
+        problem = id_problem(check_id) or reason_problem(reason)
+        if problem:
+            errors.append(Finding(check_id="SW000", status=Compliance.NON_COMPLIANT, resource="plan",
+                                  message=f"plan suppression of {check_id} is invalid and suppresses nothing: "
+                                          f"{problem}"))
+        else:
+            valid[check_id] = " ".join(reason.split())
+    return valid, errors
+
+
+def apply(findings: Iterable[Finding], by_resource: Mapping[tuple[str, str], str]) -> list[Finding]:
+    out = []
+    for f in findings:
+        reason = by_resource.get((f.resource, f.check_id))
+        out.append(f.suppressed(reason) if reason and f.status is Compliance.NON_COMPLIANT else f)
+    return out
+
+
+def suppress(construct: Any, check_id: str, reason: str) -> None:
+    """Suppress one Seawall check on one resource, with a reason.
+
+    Parameters
+    ----------
+    construct:
+        A ``CfnResource`` or an L2 construct whose ``node.default_child`` is one
+        (e.g. a ``LambdaDeploymentGroup``, a ``Pipeline``).
+    check_id:
+        The check to silence, e.g. ``"SW006"``.
+    reason:
+        Why the check does not apply to this resource: at least 10 characters
+        and two words.  Shown by ``seawall check`` next to the finding.
+
+    Raises
+    ------
+    ValueError
+        For an unknown check ID, a trivial reason, or a construct with no
+        CloudFormation resource to carry the metadata.
+    """
+    from aws_cdk import CfnResource  # noqa: PLC0415  (keeps `seawall.checks` free of aws_cdk)
+
+    problem = id_problem(check_id) or reason_problem(reason)
+    if problem:
+        raise ValueError(f"cannot suppress {check_id!r}: {problem}")
+    cfn = construct if isinstance(construct, CfnResource) else getattr(construct.node, "default_child", None)
+    if not isinstance(cfn, CfnResource):
+        raise ValueError(
+            f"construct {construct.node.path!r} has no CloudFormation resource of its own; pass the CfnResource "
+            f"the finding names (e.g. construct.node.find_child('Resource'))"
+        )
+    current = cfn.get_metadata(METADATA_KEY)
+    meta = dict(current) if isinstance(current, Mapping) else {}
+    items = [s for s in meta.get("suppressions") or [] if isinstance(s, Mapping) and s.get("id") != check_id]
+    items.append({"id": check_id, "reason": " ".join(reason.split())})
+    meta["suppressions"] = items
+    cfn.add_metadata(METADATA_KEY, meta)

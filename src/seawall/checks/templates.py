@@ -1,0 +1,388 @@
+"""Rules over one service template: aliases, deployment groups, alarms, deployment configs.
+
+Each rule is a pure function ``(StackTemplate) -> Iterator[Finding]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..model.policies import ONE_BOX_MAX_PERCENT
+from .core import Compliance, Finding, StackTemplate, props, refs, strings
+
+ALIAS = "AWS::Lambda::Alias"
+VERSION = "AWS::Lambda::Version"
+DEPLOYMENT_GROUP = "AWS::CodeDeploy::DeploymentGroup"
+APPLICATION = "AWS::CodeDeploy::Application"
+DEPLOYMENT_CONFIG = "AWS::CodeDeploy::DeploymentConfig"
+ALARM = "AWS::CloudWatch::Alarm"
+COMPOSITE = "AWS::CloudWatch::CompositeAlarm"
+
+#: CodeDeploy's limit of alarms per deployment group.
+MAX_DEPLOYMENT_GROUP_ALARMS = 10
+
+#: Metrics that count faults: Lambda errors, API Gateway / ALB server errors.
+FAULT_METRICS = frozenset({
+    "Errors", "5XXError", "5xx", "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "Faults", "Fault",
+})
+
+#: The key under a resource's Metadata that Seawall reads and writes.
+METADATA_KEY = "seawall"
+
+_HASHED_CURRENT_VERSION = re.compile(r"CurrentVersion[0-9A-Fa-f]{32}$")
+
+
+def _finding(check_id: str, status: Compliance, t: StackTemplate, lid: str, message: str,
+             location: str | None = None) -> Finding:
+    return Finding(check_id=check_id, status=status, message=message, resource=lid, template=t.name,
+                   location=location)
+
+
+def seawall_metadata(resource: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = resource.get("Metadata") or {}
+    sw = meta.get(METADATA_KEY) if isinstance(meta, Mapping) else None
+    return sw if isinstance(sw, Mapping) else {}
+
+
+# --------------------------------------------------------------------------------------------------
+# Deployment groups
+# --------------------------------------------------------------------------------------------------
+
+_NON_LAMBDA_KEYS = ("ECSServices", "LoadBalancerInfo", "Ec2TagFilters", "Ec2TagSet", "OnPremisesInstanceTagFilters",
+                    "OnPremisesTagSet", "AutoScalingGroups", "BlueGreenDeploymentConfiguration")
+
+
+def is_lambda_deployment_group(t: StackTemplate, dg: Mapping[str, Any]) -> bool:
+    """A deployment group for the Lambda compute platform.
+
+    Read from its application's ``ComputePlatform``, else its deployment
+    config (``CodeDeployDefault.Lambda*`` or a Lambda ``DeploymentConfig``),
+    else its shape: blue/green with traffic control and no EC2/ECS targets.
+    """
+    p = props(dg)
+    for lid in refs(p.get("ApplicationName")):
+        app = t.resources.get(lid)
+        if isinstance(app, Mapping) and app.get("Type") == APPLICATION:
+            return props(app).get("ComputePlatform") == "Lambda"
+    cfg = p.get("DeploymentConfigName")
+    if isinstance(cfg, str) and cfg.startswith("CodeDeployDefault.Lambda"):
+        return True
+    for lid in refs(cfg):
+        c = t.resources.get(lid)
+        if isinstance(c, Mapping) and c.get("Type") == DEPLOYMENT_CONFIG:
+            return props(c).get("ComputePlatform") == "Lambda"
+    style = p.get("DeploymentStyle") or {}
+    return (isinstance(style, Mapping) and style.get("DeploymentOption") == "WITH_TRAFFIC_CONTROL"
+            and not any(p.get(k) for k in _NON_LAMBDA_KEYS))
+
+
+def _lambda_groups(t: StackTemplate) -> list[str]:
+    return [lid for lid, dg in t.of_type(DEPLOYMENT_GROUP) if is_lambda_deployment_group(t, dg)]
+
+
+def check_alias_has_deployment_group(t: StackTemplate) -> Iterator[Finding]:
+    """SW001: every alias has a Lambda deployment group in its stack.
+
+    A Lambda deployment group does not name its alias in the template (the
+    AppSpec does at deployment time), so the rule is: an alias whose
+    ``Metadata.seawall.deploymentGroup`` names a logical ID must find that
+    Lambda deployment group in the same template; an alias without that link
+    needs at least one Lambda deployment group in the same template.
+    """
+    groups = _lambda_groups(t)
+    for lid, alias in t.of_type(ALIAS):
+        linked = seawall_metadata(alias).get("deploymentGroup")
+        if isinstance(linked, str) and linked:
+            if linked in groups:
+                yield _finding("SW001", Compliance.COMPLIANT, t, lid, f"alias {lid} is deployed by {linked}")
+            else:
+                yield _finding(
+                    "SW001", Compliance.NON_COMPLIANT, t, lid,
+                    f"alias {lid} names deployment group {linked!r} in Metadata.seawall.deploymentGroup, but this "
+                    f"template has no Lambda deployment group with that logical ID; deploy the function with "
+                    f"SafeLambdaDeployment or fix the link", "Metadata/seawall/deploymentGroup")
+        elif groups:
+            yield _finding("SW001", Compliance.COMPLIANT, t, lid,
+                           f"alias {lid} has Lambda deployment group {groups[0]} in its stack")
+        else:
+            yield _finding(
+                "SW001", Compliance.NON_COMPLIANT, t, lid,
+                f"alias {lid} has no CodeDeploy Lambda deployment group in its stack, so no canary shifts its "
+                f"traffic and nothing rolls it back; deploy the function with SafeLambdaDeployment (or add a "
+                f"LambdaDeploymentGroup with alarms and auto-rollback)")
+
+
+def check_alias_not_repointed(t: StackTemplate) -> Iterator[Finding]:
+    """SW002: CloudFormation never moves an alias.
+
+    Non-compliant when the alias has the ``CodeDeployLambdaAliasUpdate``
+    update policy, a ``RoutingConfig`` (weights CloudFormation sets), or a
+    ``FunctionVersion`` that follows the code: a version with ``CodeSha256``,
+    CDK's code-hashed ``currentVersion``, or the version the one-box alarms
+    watch (``ExecutedVersion``), i.e. the version the deploy publishes.
+    """
+    watched: set[str] = set()
+    for _, alarm in t.of_type(ALARM):
+        for dim in _dimensions(props(alarm)):
+            if dim.get("Name") == "ExecutedVersion":
+                watched |= refs(dim.get("Value"))
+    for lid, alias in t.of_type(ALIAS):
+        policy = alias.get("UpdatePolicy") or {}
+        p = props(alias)
+        if isinstance(policy, Mapping) and "CodeDeployLambdaAliasUpdate" in policy:
+            yield _finding(
+                "SW002", Compliance.NON_COMPLIANT, t, lid,
+                f"alias {lid} has UpdatePolicy CodeDeployLambdaAliasUpdate, so CloudFormation shifts its traffic "
+                f"inside the deploy; remove the update policy (do not pass the alias to a CDK "
+                f"LambdaDeploymentGroup) and let Seawall's shift move it", "UpdatePolicy/CodeDeployLambdaAliasUpdate")
+            continue
+        if p.get("RoutingConfig"):
+            yield _finding(
+                "SW002", Compliance.NON_COMPLIANT, t, lid,
+                f"alias {lid} sets RoutingConfig, so CloudFormation moves traffic weights on every deploy; "
+                f"remove RoutingConfig and let Seawall's shift move traffic", "Properties/RoutingConfig")
+            continue
+        moving = None
+        for vid in refs(p.get("FunctionVersion")):
+            if t.type_of(vid) != VERSION:
+                continue
+            version = t.resources[vid]
+            if "CodeSha256" in props(version):
+                moving = f"version {vid} sets CodeSha256, so it is replaced whenever the code changes"
+            elif _HASHED_CURRENT_VERSION.search(vid):
+                moving = f"version {vid} is CDK's currentVersion, whose logical ID changes with the code"
+            elif vid in watched:
+                moving = f"version {vid} is the new version the one-box alarms watch (ExecutedVersion)"
+            if moving:
+                break
+        if moving:
+            yield _finding(
+                "SW002", Compliance.NON_COMPLIANT, t, lid,
+                f"alias {lid} FunctionVersion follows each new version ({moving}): CloudFormation re-points the "
+                f"alias on every deploy; point it at a version that never changes and let Seawall's shift move "
+                f"it (SafeLambdaDeployment does)", "Properties/FunctionVersion")
+        else:
+            yield _finding("SW002", Compliance.COMPLIANT, t, lid, f"CloudFormation does not re-point alias {lid}")
+
+
+def _deployment_groups(t: StackTemplate) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    yield from t.of_type(DEPLOYMENT_GROUP)
+
+
+def check_auto_rollback(t: StackTemplate) -> Iterator[Finding]:
+    """SW003: auto-rollback enabled with ``DEPLOYMENT_STOP_ON_ALARM``."""
+    for lid, dg in _deployment_groups(t):
+        cfg = props(dg).get("AutoRollbackConfiguration") or {}
+        enabled = isinstance(cfg, Mapping) and cfg.get("Enabled") in (True, "true")
+        events = cfg.get("Events") if isinstance(cfg, Mapping) else None
+        on_alarm = isinstance(events, list) and "DEPLOYMENT_STOP_ON_ALARM" in events
+        if enabled and on_alarm:
+            yield _finding("SW003", Compliance.COMPLIANT, t, lid, f"deployment group {lid} rolls back on alarm")
+        else:
+            why = "has no AutoRollbackConfiguration" if not cfg else (
+                "has AutoRollbackConfiguration disabled" if not enabled else
+                "does not list DEPLOYMENT_STOP_ON_ALARM in AutoRollbackConfiguration.Events")
+            yield _finding(
+                "SW003", Compliance.NON_COMPLIANT, t, lid,
+                f"deployment group {lid} {why}, so an alarm stops the deployment without putting the old version "
+                f"back; set AutoRollbackConfiguration Enabled=true, Events=[DEPLOYMENT_FAILURE, "
+                f"DEPLOYMENT_STOP_ON_ALARM]", "Properties/AutoRollbackConfiguration")
+
+
+def _alarm_entries(dg: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Any]]:
+    cfg = props(dg).get("AlarmConfiguration") or {}
+    if not isinstance(cfg, Mapping):
+        return {}, []
+    alarms = cfg.get("Alarms") or []
+    return cfg, alarms if isinstance(alarms, list) else []
+
+
+def check_has_alarms(t: StackTemplate) -> Iterator[Finding]:
+    """SW004: alarm configuration enabled, with alarms, not ignoring poll failures."""
+    for lid, dg in _deployment_groups(t):
+        cfg, alarms = _alarm_entries(dg)
+        if not cfg or cfg.get("Enabled") not in (True, "true"):
+            problem = "has no enabled AlarmConfiguration"
+        elif not alarms:
+            problem = "has an AlarmConfiguration with no alarms"
+        elif cfg.get("IgnorePollAlarmFailure") in (True, "true"):
+            problem = ("sets IgnorePollAlarmFailure, so the deployment continues when CodeDeploy cannot read "
+                       "its alarms")
+        else:
+            yield _finding("SW004", Compliance.COMPLIANT, t, lid,
+                           f"deployment group {lid} watches {len(alarms)} alarm(s)")
+            continue
+        yield _finding(
+            "SW004", Compliance.NON_COMPLIANT, t, lid,
+            f"deployment group {lid} {problem}; give it the one-box and high-severity alarms with "
+            f"AlarmConfiguration Enabled=true and IgnorePollAlarmFailure=false", "Properties/AlarmConfiguration")
+
+
+def check_alarm_limit(t: StackTemplate) -> Iterator[Finding]:
+    """SW005: at most 10 alarms per deployment group."""
+    for lid, dg in _deployment_groups(t):
+        _, alarms = _alarm_entries(dg)
+        if not alarms:
+            yield _finding("SW005", Compliance.NOT_APPLICABLE, t, lid, f"deployment group {lid} lists no alarms")
+        elif len(alarms) > MAX_DEPLOYMENT_GROUP_ALARMS:
+            yield _finding(
+                "SW005", Compliance.NON_COMPLIANT, t, lid,
+                f"deployment group {lid} lists {len(alarms)} alarms, above CodeDeploy's limit of "
+                f"{MAX_DEPLOYMENT_GROUP_ALARMS}; combine them into composite alarms so it lists 10 or fewer",
+                "Properties/AlarmConfiguration/Alarms")
+        else:
+            yield _finding("SW005", Compliance.COMPLIANT, t, lid,
+                           f"deployment group {lid} lists {len(alarms)} alarm(s), within the limit of 10")
+
+
+def _dimensions(p: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for d in p.get("Dimensions") or []:
+        if isinstance(d, Mapping):
+            yield d
+    for q in p.get("Metrics") or []:
+        stat = q.get("MetricStat") if isinstance(q, Mapping) else None
+        metric = stat.get("Metric") if isinstance(stat, Mapping) else None
+        if isinstance(metric, Mapping):
+            for d in metric.get("Dimensions") or []:
+                if isinstance(d, Mapping):
+                    yield d
+
+
+def _metric_names(p: Mapping[str, Any]) -> set[str]:
+    names = {p["MetricName"]} if isinstance(p.get("MetricName"), str) else set()
+    for q in p.get("Metrics") or []:
+        stat = q.get("MetricStat") if isinstance(q, Mapping) else None
+        metric = stat.get("Metric") if isinstance(stat, Mapping) else None
+        if isinstance(metric, Mapping) and isinstance(metric.get("MetricName"), str):
+            names.add(metric["MetricName"])
+    return names
+
+
+class _Alarms:
+    """Alarms of one template, found by logical ID or by literal ``AlarmName``."""
+
+    def __init__(self, t: StackTemplate) -> None:
+        self.t = t
+        self.by_name: dict[str, str] = {}
+        for lid, res in t.of_type(ALARM, COMPOSITE):
+            name = props(res).get("AlarmName")
+            if isinstance(name, str):
+                self.by_name[name] = lid
+
+    def resolve(self, value: Any, *, rule: bool = False) -> tuple[set[str], set[str]]:
+        """(alarm logical IDs, unresolved literal names) that `value` points at.
+
+        `value` is a deployment group's alarm ``Name`` or, with `rule`, a
+        composite's ``AlarmRule`` (``ALARM("name")`` / ``ALARM(arn)`` terms).
+        """
+        found = {r for r in refs(value) if self.t.type_of(r) in (ALARM, COMPOSITE)}
+        if rule:
+            names = [n for s in strings(value) for n in _rule_names(s)]
+        else:
+            names = [value] if isinstance(value, str) else []
+        unresolved: set[str] = set()
+        for name in names:
+            short = name.rsplit(":alarm:", 1)[-1]
+            if short in self.by_name:
+                found.add(self.by_name[short])
+            elif short:
+                unresolved.add(short)
+        return found, unresolved
+
+    def has_fault_alarm(self, lid: str, seen: set[str] | None = None) -> bool:
+        seen = seen if seen is not None else set()
+        if lid in seen:
+            return False
+        seen.add(lid)
+        res = self.t.resources[lid]
+        p = props(res)
+        if res.get("Type") == ALARM:
+            name = p.get("AlarmName")
+            return bool(_metric_names(p) & FAULT_METRICS) or (isinstance(name, str) and "fault" in name.lower())
+        children, _ = self.resolve(p.get("AlarmRule"), rule=True)
+        return any(self.has_fault_alarm(c, seen) for c in children)
+
+
+_RULE_NAME = re.compile(r"""(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*"?([^")]+?)"?\s*\)""")
+
+
+def _rule_names(text: str) -> list[str]:
+    return [m.strip() for m in _RULE_NAME.findall(text)]
+
+
+def check_fault_rate_alarm(t: StackTemplate) -> Iterator[Finding]:
+    """SW006: a deployment group's alarms include a fault-rate alarm.
+
+    An alarm counts when it (or a member of a composite it lists) measures a
+    fault metric (``Errors``, ``5XXError``, ``5xx``, ALB 5XX), directly or as
+    a metric-math input, or when its ``AlarmName`` says ``fault``.
+    """
+    alarms = _Alarms(t)
+    for lid, dg in _deployment_groups(t):
+        _, entries = _alarm_entries(dg)
+        if not entries:
+            yield _finding("SW006", Compliance.NOT_APPLICABLE, t, lid, f"deployment group {lid} lists no alarms")
+            continue
+        found: set[str] = set()
+        unresolved: set[str] = set()
+        for e in entries:
+            f, u = alarms.resolve(e.get("Name") if isinstance(e, Mapping) else e)
+            found |= f
+            unresolved |= u
+        if any(alarms.has_fault_alarm(a) for a in sorted(found)):
+            yield _finding("SW006", Compliance.COMPLIANT, t, lid, f"deployment group {lid} watches a fault-rate alarm")
+            continue
+        elsewhere = (f" ({', '.join(sorted(unresolved))} are defined outside this template: if one of them is a "
+                     f"fault-rate alarm, suppress SW006 on {lid} with that reason)") if unresolved else ""
+        yield _finding(
+            "SW006", Compliance.NON_COMPLIANT, t, lid,
+            f"deployment group {lid} watches no fault-rate alarm{elsewhere}; add an alarm on AWS/Lambda Errors "
+            f"over Invocations, directly or inside a composite it lists", "Properties/AlarmConfiguration/Alarms")
+
+
+def check_deployment_config_one_box(t: StackTemplate) -> Iterator[Finding]:
+    """SW009 (templates): a Lambda deployment config's first traffic move is at most 10 %."""
+    for lid, cfg in t.of_type(DEPLOYMENT_CONFIG):
+        p = props(cfg)
+        routing = p.get("TrafficRoutingConfig")
+        if p.get("ComputePlatform") not in (None, "Lambda") or not isinstance(routing, Mapping):
+            yield _finding("SW009", Compliance.NOT_APPLICABLE, t, lid,
+                           f"deployment config {lid} has no Lambda traffic routing")
+            continue
+        kind = routing.get("Type")
+        if kind == "AllAtOnce":
+            # All at once is how rollbacks move traffic; the plan check flags it on a production step.
+            yield _finding("SW009", Compliance.NOT_APPLICABLE, t, lid,
+                           f"deployment config {lid} moves all traffic at once (rollbacks)")
+            continue
+        section, key = (("TimeBasedCanary", "CanaryPercentage") if kind == "TimeBasedCanary"
+                        else ("TimeBasedLinear", "LinearPercentage"))
+        value = (routing.get(section) or {}).get(key)
+        try:
+            percent = float(value)
+        except (TypeError, ValueError):
+            yield _finding("SW009", Compliance.NOT_APPLICABLE, t, lid,
+                           f"deployment config {lid} percentage is not a literal ({value!r})")
+            continue
+        if percent > ONE_BOX_MAX_PERCENT:
+            yield _finding(
+                "SW009", Compliance.NON_COMPLIANT, t, lid,
+                f"deployment config {lid} first moves {percent:g}% of traffic, above the one-box limit of "
+                f"{ONE_BOX_MAX_PERCENT}%; set {key} to {ONE_BOX_MAX_PERCENT} or less",
+                f"Properties/TrafficRoutingConfig/{section}/{key}")
+        else:
+            yield _finding("SW009", Compliance.COMPLIANT, t, lid,
+                           f"deployment config {lid} first moves {percent:g}% of traffic")
+
+
+TEMPLATE_RULES = (
+    check_alias_has_deployment_group,
+    check_alias_not_repointed,
+    check_auto_rollback,
+    check_has_alarms,
+    check_alarm_limit,
+    check_fault_rate_alarm,
+    check_deployment_config_one_box,
+)

@@ -219,6 +219,9 @@ class AlarmPolicy:
     datapoints_to_alarm: int = 3
     #: Fewest invocations in a period before the fault rate may alarm; quiet regions otherwise flap.
     min_invocations_for_fault_rate: int = 10
+    #: Width of the anomaly-detection band (standard deviations) of the informative traffic-drop
+    #: and latency-anomaly alarms.
+    anomaly_std_devs: float = 2.0
 
     def __post_init__(self) -> None:
         if not 0 < self.max_fault_rate < 1:
@@ -239,6 +242,12 @@ class AlarmPolicy:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"{name}={v!r} must be a whole number of zero or more")
+        if isinstance(self.anomaly_std_devs, bool) or not isinstance(self.anomaly_std_devs, (int, float)) \
+                or not 0 < self.anomaly_std_devs <= 10:
+            raise ValueError(
+                f"anomaly_std_devs={self.anomaly_std_devs!r} must be a number above 0 and at most 10 "
+                f"(the width of the anomaly band in standard deviations, e.g. 2)"
+            )
         if self.period.total_seconds() not in (10, 20, 30) and (
             self.period.total_seconds() < 60 or self.period.total_seconds() % 60
         ):

@@ -3,6 +3,7 @@
 Importing this package never imports ``aws_cdk`` or ``boto3``.
 """
 
+from .plan import MAX_GATE_WAIT, Rollout, StepSchedule, format_span, plan_rollout
 from .policies import (
     ALL_AT_ONCE_CONFIG,
     ONE_BOX_MAX_PERCENT,
@@ -12,6 +13,7 @@ from .policies import (
     TrafficPolicy,
     require_one_box,
 )
+from .policy import ReleasePolicy
 from .regions import (
     CATALOGUE,
     COMMERCIAL_REGIONS,
@@ -29,4 +31,5 @@ __all__ = [
     "require_one_box", "CATALOGUE", "COMMERCIAL_REGIONS", "Region", "RegionCatalogue", "Service", "TrafficTier",
     "commercial_regions", "Step", "Target", "Wave", "WavePlan", "expand_steps",
     "ALL_DAYS", "MON_FRI", "MON_THU", "Exclusion", "TimeWindow",
+    "MAX_GATE_WAIT", "Rollout", "StepSchedule", "format_span", "plan_rollout", "ReleasePolicy",
 ]

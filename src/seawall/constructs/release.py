@@ -1,0 +1,331 @@
+"""The release state machines of a team in one region and account: gate, shift and bake.
+
+Deploy one :class:`ReleaseStateMachines` per region and account the team
+deploys to (the team monitoring stack is a good home).  The pipeline finds
+the machines by name (:func:`seawall.model.naming.state_machine_name`), so a
+service pipeline never needs a reference to them.  Inputs are built by
+:mod:`seawall.model.release`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from ..model.naming import check_team, state_machine_name
+from ..model.release import BAKE_KIND, GATE_KIND, MAX_BAKE_WAIT, MAX_GATE_WAIT, SHIFT_KIND
+
+#: The public Powertools for AWS Lambda (Python) v3 layer, published in every commercial region.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_VERSION = 27
+RUNTIME = lambda_.Runtime.PYTHON_3_11
+
+#: Errors a task retries with backoff: throttling and transient faults of the AWS APIs the
+#: Lambdas call (raised as ThrottledError) and of Lambda itself.
+RETRYABLE = [
+    "ThrottledError", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException", "Lambda.ClientExecutionTimeoutException",
+]
+
+_HANDLERS = {
+    "Context": "seawall.lambdas.release.context.handler",
+    "GateWindow": "seawall.lambdas.release.gate.window_handler",
+    "GateAlarms": "seawall.lambdas.release.gate.alarms_handler",
+    "ShiftStart": "seawall.lambdas.release.shift.start_handler",
+    "ShiftStatus": "seawall.lambdas.release.shift.status_handler",
+    "BakeStart": "seawall.lambdas.release.bake.start_handler",
+    "BakeCheck": "seawall.lambdas.release.bake.check_handler",
+    "BakeRevert": "seawall.lambdas.release.bake.revert_handler",
+}
+
+
+@cache
+def lambda_asset_dir() -> str:
+    """A directory holding what the release Lambdas import, assembled once per process.
+
+    ``seawall.model`` and ``seawall.lambdas.release`` plus the ``holidays``
+    package (time windows close on public holidays); Powertools comes from its
+    public layer and boto3 from the runtime.  No pip, no Docker.
+    """
+    import holidays
+
+    src = Path(__file__).resolve().parents[1]
+    out = Path(tempfile.mkdtemp(prefix="seawall-release-asset-"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "locale", "tests")
+    pkg = out / "seawall"
+    (pkg / "lambdas").mkdir(parents=True)
+    shutil.copy(src / "__init__.py", pkg / "__init__.py")
+    shutil.copytree(src / "model", pkg / "model", ignore=ignore)
+    shutil.copy(src / "lambdas" / "__init__.py", pkg / "lambdas" / "__init__.py")
+    shutil.copytree(src / "lambdas" / "release", pkg / "lambdas" / "release", ignore=ignore)
+    shutil.copytree(os.path.dirname(holidays.__file__), out / "holidays", ignore=ignore)
+    return str(out)
+
+
+def _ack(resource: Construct, rule: str, reason: str) -> None:
+    child = resource.node.default_child if resource.node.default_child is not None else resource
+    Validations.of(child).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+class ReleaseStateMachines(Construct):
+    """Gate, shift and bake state machines of `team`, in the region and account of the stack.
+
+    Parameters
+    ----------
+    team:
+        The team; names the machines ``seawall-{team}-{gate|shift|bake}``.
+    shift_poll:
+        How often the shift asks CodeDeploy how its deployments are going.
+        Default: 30 seconds.
+    bake_poll:
+        How often the bake checks the aggregate alarm.  Default and maximum:
+        60 seconds (the bake's reaction time adds at most this to the alarm's).
+    pipeline_role_arns:
+        Roles in pipeline accounts the context task may assume to call
+        ``GetPipelineExecution`` when the pipeline lives in another account.
+        Default: none (the pipeline is in this account).
+    powertools_layer_version:
+        Version of the public Powertools v3 layer
+        (``arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64``).
+    log_retention:
+        Retention of the Lambda and state machine logs.  Default: one year.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        team: str,
+        shift_poll: Duration | None = None,
+        bake_poll: Duration | None = None,
+        pipeline_role_arns: Sequence[str] = (),
+        powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.team = check_team(team)
+        shift_poll = shift_poll or Duration.seconds(30)
+        bake_poll = bake_poll or Duration.seconds(60)
+        if not bake_poll.is_unresolved() and not 1 <= bake_poll.to_seconds() <= 60:
+            raise ValueError(f"bake_poll={bake_poll.to_seconds()} s must be 1 to 60 seconds; the bake polls at least "
+                             f"once a minute")
+        if not shift_poll.is_unresolved() and not 5 <= shift_poll.to_seconds() <= 300:
+            raise ValueError(f"shift_poll={shift_poll.to_seconds()} s must be 5 to 300 seconds")
+        if isinstance(pipeline_role_arns, str):
+            raise ValueError("pipeline_role_arns must be a list of role ARNs, not one string")
+        stack = Stack.of(self)
+        self._stack = stack
+        self._retention = log_retention
+        self._code = lambda_.Code.from_asset(lambda_asset_dir())
+        self._layer = lambda_.LayerVersion.from_layer_version_arn(
+            self, "Powertools",
+            f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+            f"AWSLambdaPowertoolsPythonV3-python311-x86_64:{powertools_layer_version}",
+        )
+        arn = self._arn
+        fn = self._function
+        self.functions: dict[str, lambda_.Function] = {}
+        context_policy = [iam.PolicyStatement(actions=["codepipeline:GetPipelineExecution"],
+                                              resources=[arn("codepipeline", "*", region="*")])]
+        if pipeline_role_arns:
+            context_policy.append(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=list(pipeline_role_arns)))
+        alarms = iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=[arn("cloudwatch", "alarm:*")])
+        context = fn("Context", context_policy,
+                     "reads any pipeline execution of this account in any region: pipelines and their regions "
+                     "are the team's and known only at run time")
+        window = fn("GateWindow", [], "")
+        gate_alarms = fn("GateAlarms", [alarms], "alarm names (the team aggregate and organisation-wide alarms) "
+                         "come from the pipeline input at run time")
+        shift_start = fn("ShiftStart", [
+            iam.PolicyStatement(actions=["lambda:GetAlias"], resources=[arn("lambda", "function:*:*"),
+                                                                         arn("lambda", "function:*")]),
+            iam.PolicyStatement(actions=["codedeploy:CreateDeployment"], resources=[arn("codedeploy", "deploymentgroup:*")]),
+            iam.PolicyStatement(actions=["codedeploy:GetDeploymentConfig"],
+                                resources=[arn("codedeploy", "deploymentconfig:*")]),
+            iam.PolicyStatement(actions=["codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"],
+                                resources=[arn("codedeploy", "application:*")]),
+        ], "the shift releases every function of the team's services; function, application and deployment "
+           "group names come from the pipeline input at run time")
+        shift_status = fn("ShiftStatus", [
+            iam.PolicyStatement(actions=["codedeploy:GetDeployment", "codedeploy:StopDeployment"],
+                                resources=[arn("codedeploy", "deploymentgroup:*")]),
+        ], "deployment IDs are created at run time by the shift")
+        bake_start = fn("BakeStart", [
+            iam.PolicyStatement(actions=["states:DescribeExecution"],
+                                resources=[arn("states", f"execution:{state_machine_name(team, 'shift')}:*")]),
+        ], "reads any execution of this team's shift machine; execution names are generated at run time")
+        bake_check = fn("BakeCheck", [
+            alarms,
+            iam.PolicyStatement(actions=["cloudwatch:GetMetricStatistics"], resources=["*"]),
+        ], "GetMetricStatistics supports no resource-level permissions; alarm names come from the pipeline input")
+        bake_revert = fn("BakeRevert", [
+            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*")]),
+        ], "reverts the alias of any function of the team's services; names come from the shift at run time")
+
+        self.gate = self._machine("Gate", "gate", self._gate_definition(context, window, gate_alarms),
+                                  MAX_GATE_WAIT.total_seconds() + 4 * _HOUR)
+        self.shift = self._machine("Shift", "shift",
+                                   self._shift_definition(context, shift_start, shift_status, shift_poll),
+                                   _DAY)
+        self.bake = self._machine("Bake", "bake",
+                                  self._bake_definition(context, bake_start, bake_check, bake_revert, bake_poll),
+                                  MAX_BAKE_WAIT.total_seconds() + 2 * _HOUR)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _arn(self, service: str, resource: str, *, region: str | None = None) -> str:
+        s = self._stack
+        return f"arn:{s.partition}:{service}:{region or s.region}:{s.account}:{resource}"
+
+    def _function(self, name: str, statements: list[iam.PolicyStatement], wildcard_reason: str) -> lambda_.Function:
+        log_group = logs.LogGroup(self, f"{name}Logs", retention=self._retention,
+                                  removal_policy=RemovalPolicy.RETAIN)
+        role = iam.Role(self, f"{name}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                        description=f"seawall {self.team} release task {name}")
+        role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                               resources=[log_group.log_group_arn, f"{log_group.log_group_arn}:*"]))
+        for st in statements:
+            role.add_to_policy(st)
+        fn = lambda_.Function(
+            self, name, runtime=RUNTIME, architecture=lambda_.Architecture.X86_64, code=self._code,
+            handler=_HANDLERS[name], role=role, layers=[self._layer], memory_size=256,
+            timeout=Duration.seconds(60), tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
+            description=f"seawall {self.team} release: {name}",
+            environment={"SEAWALL_TEAM": self.team, "POWERTOOLS_SERVICE_NAME": "seawall-release",
+                         "POWERTOOLS_LOG_LEVEL": "INFO"},
+        )
+        reasons = ["logs:*: the function's own log streams"]
+        if wildcard_reason:
+            reasons.append(wildcard_reason)
+        reasons.append("xray:PutTraceSegments/PutTelemetryRecords support no resource-level permissions")
+        policy = role.node.try_find_child("DefaultPolicy")
+        if policy is not None:
+            _ack(policy, "AwsSolutions-IAM5", "; ".join(reasons))
+        _ack(fn, "AwsSolutions-L1", "Python 3.11 matches the pinned Powertools v3 python311 layer and the Amazon "
+                                    "Linux 2 time zone database the time window needs; raise both together")
+        self.functions[name] = fn
+        return fn
+
+    def _task(self, name: str, fn: lambda_.Function, result_path: str, fail: sfn.Fail,
+              payload: sfn.TaskInput | None = None) -> tasks.LambdaInvoke:
+        task = tasks.LambdaInvoke(self, name, lambda_function=fn, payload_response_only=True,
+                                  retry_on_service_exceptions=False, result_path=result_path,
+                                  payload=payload or sfn.TaskInput.from_json_path_at("$"))
+        task.add_retry(errors=RETRYABLE, interval=Duration.seconds(2), backoff_rate=2, max_attempts=4)
+        task.add_catch(fail, errors=["States.ALL"], result_path="$.error")
+        return task
+
+    def _context(self, prefix: str, fn: lambda_.Function, kind: str, fail: sfn.Fail) -> tasks.LambdaInvoke:
+        return self._task(f"{prefix} Read pipeline execution", fn, "$.context", fail,
+                          sfn.TaskInput.from_object({"expect": kind, "input": sfn.JsonPath.entire_payload}))
+
+    def _machine(self, cid: str, part: str, definition: sfn.IChainable, timeout_seconds: float) -> sfn.StateMachine:
+        log_group = logs.LogGroup(self, f"{cid}Logs", retention=self._retention,
+                                  removal_policy=RemovalPolicy.RETAIN,
+                                  log_group_name=f"/aws/vendedlogs/states/{state_machine_name(self.team, part)}")
+        machine = sfn.StateMachine(
+            self, cid, state_machine_name=state_machine_name(self.team, part),
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            timeout=Duration.seconds(int(timeout_seconds)), tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+        )
+        for child in machine.node.find_all():
+            if isinstance(child, iam.Policy) or child.node.id == "DefaultPolicy":
+                _ack(child, "AwsSolutions-IAM5",
+                     "Step Functions log delivery and X-Ray need resource '*'; Lambda invoke grants cover the "
+                     "function's versions (':*')")
+        return machine
+
+    # ------------------------------------------------------------------ definitions
+
+    def _gate_definition(self, context_fn: lambda_.Function, window_fn: lambda_.Function,
+                         alarms_fn: lambda_.Function) -> sfn.IChainable:
+        error = sfn.Fail(self, "Gate failed closed", error="SeawallGateError", cause_path="$.error.Cause")
+        context = self._context("Gate:", context_fn, GATE_KIND, error)
+        window = self._task("Check time window", window_fn, "$.windowCheck", error)
+        alarms = self._task("Check alarms", alarms_fn, "$.alarmCheck", error)
+        wait_window = sfn.Wait(self, "Wait for window to open",
+                               time=sfn.WaitTime.seconds_path("$.windowCheck.waitSeconds"))
+        wait_alarms = sfn.Wait(self, "Wait for alarms to clear",
+                               time=sfn.WaitTime.seconds_path("$.alarmCheck.waitSeconds"))
+        wait_window.next(window)
+        wait_alarms.next(window)  # the window may have closed meanwhile
+        verdict_window = sfn.Choice(self, "Window open?") \
+            .when(sfn.Condition.string_equals("$.windowCheck.verdict", "OPEN"), alarms) \
+            .when(sfn.Condition.string_equals("$.windowCheck.verdict", "CLOSED"), wait_window) \
+            .otherwise(sfn.Fail(self, "Gate gave up waiting for the window", error="SeawallGateExpired",
+                                cause_path="$.windowCheck.message"))
+        verdict_alarms = sfn.Choice(self, "Alarms quiet?") \
+            .when(sfn.Condition.string_equals("$.alarmCheck.verdict", "QUIET"), sfn.Succeed(self, "Step may start")) \
+            .when(sfn.Condition.string_equals("$.alarmCheck.verdict", "BLOCKED"), wait_alarms) \
+            .when(sfn.Condition.string_equals("$.alarmCheck.verdict", "MISSING"),
+                  sfn.Fail(self, "Alarm missing", error="SeawallAlarmMissing", cause_path="$.alarmCheck.message")) \
+            .otherwise(sfn.Fail(self, "Gate gave up waiting for alarms", error="SeawallGateExpired",
+                                cause_path="$.alarmCheck.message"))
+        window.next(verdict_window)
+        alarms.next(verdict_alarms)
+        bypass = sfn.Choice(self, "Rollback or override?") \
+            .when(sfn.Condition.boolean_equals("$.context.rollback", True),
+                  sfn.Succeed(self, "Rollback passes the gate")) \
+            .when(sfn.Condition.boolean_equals("$.context.override", True),
+                  sfn.Succeed(self, "Override skips window and alarms")) \
+            .otherwise(window)
+        return context.next(bypass)
+
+    def _shift_definition(self, context_fn: lambda_.Function, start_fn: lambda_.Function,
+                          status_fn: lambda_.Function, poll: Duration) -> sfn.IChainable:
+        error = sfn.Fail(self, "Shift failed closed", error="SeawallShiftError", cause_path="$.error.Cause")
+        context = self._context("Shift:", context_fn, SHIFT_KIND, error)
+        start = self._task("Start deployments", start_fn, "$.shift", error)
+        status = self._task("Check deployments", status_fn, "$.status", error)
+        done = sfn.Pass(self, "Record previous versions", parameters={
+            "functions.$": "$.shift.functions", "deploymentConfig.$": "$.shift.deploymentConfig",
+            "target.$": "$.target", "rollback.$": "$.context.rollback"}).next(sfn.Succeed(self, "Shift done"))
+        wait = sfn.Wait(self, "Wait for CodeDeploy", time=sfn.WaitTime.duration(poll)).next(status)
+        status.next(sfn.Choice(self, "Deployments done?")
+                    .when(sfn.Condition.string_equals("$.status.state", "SUCCEEDED"), done)
+                    .when(sfn.Condition.string_equals("$.status.state", "IN_PROGRESS"), wait)
+                    .otherwise(sfn.Fail(self, "CodeDeploy stopped the shift", error="SeawallShiftFailed",
+                                        cause_path="$.status.message")))
+        start.next(sfn.Choice(self, "Anything to shift?")
+                   .when(sfn.Condition.boolean_equals("$.shift.pending", True), wait)
+                   .otherwise(done))
+        return context.next(start)
+
+    def _bake_definition(self, context_fn: lambda_.Function, start_fn: lambda_.Function,
+                         check_fn: lambda_.Function, revert_fn: lambda_.Function, poll: Duration) -> sfn.IChainable:
+        error = sfn.Fail(self, "Bake failed closed", error="SeawallBakeError", cause_path="$.error.Cause")
+        context = self._context("Bake:", context_fn, BAKE_KIND, error)
+        start = self._task("Read previous versions", start_fn, "$.baking", error)
+        check = self._task("Check bake", check_fn, "$.check", error)
+        revert = self._task("Revert to previous versions", revert_fn, "$.revert",
+                            sfn.Fail(self, "Revert failed", error="SeawallRevertFailed", cause_path="$.error.Cause"))
+        revert.next(sfn.Fail(self, "Reverted on alarm", error="SeawallBakeAlarm", cause_path="$.revert.message"))
+        wait = sfn.Wait(self, "Bake a while", time=sfn.WaitTime.duration(poll)).next(check)
+        check.next(sfn.Choice(self, "Bake verdict")
+                   .when(sfn.Condition.string_equals("$.check.verdict", "ALARM"), revert)
+                   .when(sfn.Condition.string_equals("$.check.verdict", "PASS"), sfn.Succeed(self, "Bake passed"))
+                   .when(sfn.Condition.string_equals("$.check.verdict", "WAIT"), wait)
+                   .otherwise(sfn.Fail(self, "Bake failed", error="SeawallBakeFailed", cause_path="$.check.message")))
+        start.next(check)
+        return context.next(sfn.Choice(self, "Rollback execution?")
+                            .when(sfn.Condition.boolean_equals("$.context.rollback", True),
+                                  sfn.Succeed(self, "Rollback skips the bake"))
+                            .otherwise(start))
+
+
+_HOUR = 3600
+_DAY = 86400

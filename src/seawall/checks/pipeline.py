@@ -8,7 +8,8 @@ How a check recognises Seawall's actions in an ``AWS::CodePipeline::Pipeline``
   ``"seawall.shift"`` or ``"seawall.bake"`` (:mod:`seawall.model.release`);
   failing that, whose state machine is named ``seawall-{team}-{gate|shift|bake}``
   (:func:`seawall.model.naming.state_machine_name`); failing that, whose action
-  name starts with ``Gate``, ``Shift`` or ``Bake``;
+  name, or its last dot-separated part (CDK Pipelines prefixes the service
+  stage's name: ``svc-us-east-1.Gate``), starts with ``Gate``, ``Shift`` or ``Bake``;
 * the target an action serves is its input's ``target.name``;
 * a *deploy* is a ``CloudFormation`` deploy action;
 * a plan step's stage is the stage named ``step.name``.
@@ -28,7 +29,7 @@ from .core import Compliance, Finding, StackTemplate, flat_text, props
 PIPELINE = "AWS::CodePipeline::Pipeline"
 ROLES = ("gate", "shift", "bake")
 _SM_NAME = re.compile(r"seawall-[a-z0-9][a-z0-9-]*?-(gate|shift|bake)(?![a-z0-9-])")
-_NAME_PREFIX = re.compile(r"^(gate|shift|bake)", re.IGNORECASE)
+_NAME_PREFIX = re.compile(r"(?:^|\.)(gate|shift|bake)", re.IGNORECASE)
 _DEPLOY_MODES = frozenset({"CHANGE_SET_EXECUTE", "CREATE_UPDATE", "REPLACE_ON_FAILURE"})
 
 
@@ -81,7 +82,7 @@ class Action:
             m = _SM_NAME.search(flat_text(self.config.get("StateMachineArn")))
             if m:
                 return m.group(1)
-            m = _NAME_PREFIX.match(self.name)
+            m = _NAME_PREFIX.search(self.name)
             return m.group(1).lower() if m else None
         if t.get("Category") == "Deploy" and t.get("Provider") == "CloudFormation":
             mode = self.config.get("ActionMode")

@@ -1,0 +1,296 @@
+"""Each template check: one shape that trips it, one that passes it.  Plain dicts, no synthesis."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sw_shapes as shapes
+
+from seawall.checks import Compliance, check_template
+from seawall.testing import non_compliant, statuses
+
+
+def run(template, check_id, plan=None):
+    findings = check_template(template, plan=plan, name="svc.template.json")
+    return [f for f in findings if f.check_id == check_id]
+
+
+def fails(template, check_id, plan=None):
+    return [f for f in run(template, check_id, plan) if f.is_failure]
+
+
+@pytest.fixture
+def svc():
+    return shapes.safe_service()
+
+
+def res(t, lid):
+    return t["Resources"][lid]
+
+
+def test_safe_service_passes_every_check(svc):
+    findings = check_template(svc)
+    assert non_compliant(findings) == []
+    for check_id in ("SW001", "SW002", "SW003", "SW004", "SW005", "SW006", "SW009"):
+        assert statuses(findings, check_id) == {Compliance.COMPLIANT}, check_id
+
+
+# SW001 ---------------------------------------------------------------------------------------------
+
+def test_sw001_trips_on_alias_without_deployment_group(svc):
+    del svc["Resources"]["DeploymentGroup"]
+    [f] = fails(svc, "SW001")
+    assert f.resource == "Alias" and "SafeLambdaDeployment" in f.message
+
+
+def test_sw001_trips_when_metadata_names_a_missing_group(svc):
+    res(svc, "Alias")["Metadata"]["seawall"]["deploymentGroup"] = "Gone"
+    [f] = fails(svc, "SW001")
+    assert "'Gone'" in f.message and f.location == "Metadata/seawall/deploymentGroup"
+
+
+def test_sw001_trips_when_the_only_group_is_not_lambda(svc):
+    res(svc, "Application")["Properties"]["ComputePlatform"] = "Server"
+    del res(svc, "Alias")["Metadata"]
+    assert fails(svc, "SW001")
+
+
+def test_sw001_passes_without_metadata_when_stack_has_a_lambda_group(svc):
+    del res(svc, "Alias")["Metadata"]
+    assert statuses(run(svc, "SW001"), "SW001") == {Compliance.COMPLIANT}
+
+
+# SW002 ---------------------------------------------------------------------------------------------
+
+def test_sw002_trips_on_codedeploy_alias_update_policy(svc):
+    res(svc, "Alias")["UpdatePolicy"] = {"CodeDeployLambdaAliasUpdate": {
+        "ApplicationName": {"Ref": "Application"}, "DeploymentGroupName": {"Ref": "DeploymentGroup"}}}
+    [f] = fails(svc, "SW002")
+    assert f.location == "UpdatePolicy/CodeDeployLambdaAliasUpdate" and "Alias" in f.message
+
+
+def test_sw002_trips_on_routing_config(svc):
+    res(svc, "Alias")["Properties"]["RoutingConfig"] = {"AdditionalVersionWeights": [
+        {"FunctionVersion": "2", "FunctionWeight": 0.1}]}
+    [f] = fails(svc, "SW002")
+    assert f.location == "Properties/RoutingConfig"
+
+
+def test_sw002_trips_when_alias_follows_the_version_under_test(svc):
+    res(svc, "Alias")["Properties"]["FunctionVersion"] = {"Fn::GetAtt": ["FnVersionNew3F2A", "Version"]}
+    [f] = fails(svc, "SW002")
+    assert "ExecutedVersion" in f.message
+
+
+def test_sw002_trips_on_cdk_current_version(svc):
+    lid = "FnCurrentVersion4E4A6D1C0123456789abcdef01234567"
+    svc["Resources"][lid] = {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}}
+    res(svc, "Alias")["Properties"]["FunctionVersion"] = {"Fn::GetAtt": [lid, "Version"]}
+    [f] = fails(svc, "SW002")
+    assert "currentVersion" in f.message
+
+
+def test_sw002_trips_on_version_pinned_to_code_hash(svc):
+    res(svc, "FnInitialVersion")["Properties"]["CodeSha256"] = "abc="
+    assert fails(svc, "SW002")
+
+
+# SW003 ---------------------------------------------------------------------------------------------
+
+def test_sw003_trips_without_auto_rollback(svc):
+    del res(svc, "DeploymentGroup")["Properties"]["AutoRollbackConfiguration"]
+    [f] = fails(svc, "SW003")
+    assert f.resource == "DeploymentGroup" and "DEPLOYMENT_STOP_ON_ALARM" in f.message
+
+
+def test_sw003_trips_without_stop_on_alarm_event(svc):
+    res(svc, "DeploymentGroup")["Properties"]["AutoRollbackConfiguration"]["Events"] = ["DEPLOYMENT_FAILURE"]
+    assert fails(svc, "SW003")
+
+
+def test_sw003_trips_when_disabled(svc):
+    res(svc, "DeploymentGroup")["Properties"]["AutoRollbackConfiguration"]["Enabled"] = False
+    assert "disabled" in fails(svc, "SW003")[0].message
+
+
+# SW004 / SW005 -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("change, words", [
+    (lambda c: c.update(Enabled=False), "no enabled AlarmConfiguration"),
+    (lambda c: c.update(Alarms=[]), "no alarms"),
+    (lambda c: c.update(IgnorePollAlarmFailure=True), "IgnorePollAlarmFailure"),
+])
+def test_sw004_trips_on_unwatched_deployment_group(svc, change, words):
+    change(res(svc, "DeploymentGroup")["Properties"]["AlarmConfiguration"])
+    [f] = fails(svc, "SW004")
+    assert words in f.message
+
+
+def test_sw004_trips_without_alarm_configuration(svc):
+    del res(svc, "DeploymentGroup")["Properties"]["AlarmConfiguration"]
+    assert fails(svc, "SW004")
+    assert statuses(run(svc, "SW005"), "SW005") == {Compliance.NOT_APPLICABLE}
+
+
+def test_sw005_trips_above_ten_alarms(svc):
+    res(svc, "DeploymentGroup")["Properties"]["AlarmConfiguration"]["Alarms"] = (
+        [{"Name": {"Ref": "HighSeverity"}}] + [{"Name": f"extra-{i}"} for i in range(10)])
+    [f] = fails(svc, "SW005")
+    assert "11 alarms" in f.message
+
+
+def test_sw005_passes_at_exactly_ten(svc):
+    res(svc, "DeploymentGroup")["Properties"]["AlarmConfiguration"]["Alarms"] = (
+        [{"Name": {"Ref": "HighSeverity"}}] + [{"Name": f"extra-{i}"} for i in range(9)])
+    assert statuses(run(svc, "SW005"), "SW005") == {Compliance.COMPLIANT}
+
+
+# SW006 ---------------------------------------------------------------------------------------------
+
+def test_sw006_passes_through_a_composite(svc):
+    assert statuses(run(svc, "SW006"), "SW006") == {Compliance.COMPLIANT}
+
+
+def test_sw006_trips_when_only_latency_is_watched(svc):
+    res(svc, "DeploymentGroup")["Properties"]["AlarmConfiguration"]["Alarms"] = [{"Name": {"Ref": "Latency"}}]
+    [f] = fails(svc, "SW006")
+    assert "fault-rate" in f.message
+
+
+def test_sw006_trips_when_composite_lacks_fault_rate(svc):
+    res(svc, "HighSeverity")["Properties"]["AlarmRule"] = shapes.join(
+        'ALARM("', {"Fn::GetAtt": ["Latency", "Arn"]}, '")')
+    assert fails(svc, "SW006")
+
+
+def test_sw006_resolves_literal_names_in_rules_and_groups(svc):
+    res(svc, "HighSeverity")["Properties"]["AlarmRule"] = 'ALARM("payments-api-us-east-1-fault-rate")'
+    res(svc, "DeploymentGroup")["Properties"]["AlarmConfiguration"]["Alarms"] = [
+        {"Name": "payments-api-us-east-1-high-severity"}]
+    assert statuses(run(svc, "SW006"), "SW006") == {Compliance.COMPLIANT}
+
+
+def test_sw006_names_alarms_defined_elsewhere(svc):
+    res(svc, "DeploymentGroup")["Properties"]["AlarmConfiguration"]["Alarms"] = [{"Name": "org-wide-5xx"}]
+    [f] = fails(svc, "SW006")
+    assert "org-wide-5xx" in f.message and "suppress SW006" in f.message
+
+
+# SW009 (deployment configs) ------------------------------------------------------------------------
+
+def test_sw009_trips_on_canary_above_ten_percent(svc):
+    res(svc, "Canary")["Properties"]["TrafficRoutingConfig"]["TimeBasedCanary"]["CanaryPercentage"] = 20
+    [f] = fails(svc, "SW009")
+    assert "20%" in f.message and f.resource == "Canary"
+
+
+def test_sw009_trips_on_linear_above_ten_percent(svc):
+    res(svc, "Canary")["Properties"]["TrafficRoutingConfig"] = {
+        "Type": "TimeBasedLinear", "TimeBasedLinear": {"LinearPercentage": 25, "LinearInterval": 5}}
+    assert "LinearPercentage" in fails(svc, "SW009")[0].message
+
+
+def test_sw009_all_at_once_config_is_not_applicable(svc):
+    res(svc, "Canary")["Properties"]["TrafficRoutingConfig"] = {"Type": "AllAtOnce"}
+    assert statuses(run(svc, "SW009"), "SW009") == {Compliance.NOT_APPLICABLE}
+
+
+# Pipelines: SW011, SW007, SW010 --------------------------------------------------------------------
+
+@pytest.fixture
+def the_plan():
+    return shapes.plan()
+
+
+@pytest.fixture
+def pipe(the_plan):
+    return shapes.pipeline_for(the_plan)
+
+
+def test_rendered_pipeline_passes_every_pipeline_check(pipe, the_plan):
+    findings = check_template(pipe, plan=the_plan)
+    assert non_compliant(findings) == []
+    for check_id in ("SW007", "SW010", "SW011"):
+        assert statuses(findings, check_id) == {Compliance.COMPLIANT}, check_id
+
+
+def test_sw011_trips_on_deploying_stage_without_rollback(pipe):
+    del shapes.stage(pipe, "wave-2")["OnFailure"]
+    [f] = fails(pipe, "SW011")
+    assert "'wave-2'" in f.message and f.location == "Properties/Stages/wave-2/OnFailure"
+
+
+def test_sw011_ignores_stages_that_do_not_deploy(pipe):
+    assert all("UpdatePipeline" not in (f.location or "") for f in run(pipe, "SW011"))
+
+
+def test_sw007_template_trips_on_gated_stage_without_bake(pipe):
+    st = shapes.stage(pipe, "wave-2")
+    st["Actions"] = [a for a in st["Actions"] if not a["Name"].endswith("Bake")]
+    [f] = fails(pipe, "SW007")
+    assert "bake" in f.message and "wave-2" in f.message
+
+
+def test_sw007_template_trips_when_one_target_lacks_a_shift(pipe):
+    st = shapes.stage(pipe, "wave-2")
+    st["Actions"] = [a for a in st["Actions"] if a["Name"] != "api-eu-west-1.Shift"]
+    [f] = fails(pipe, "SW007")
+    assert "shift for eu-west-1" in f.message
+
+
+def test_sw007_recognises_roles_by_state_machine_name_or_action_name(pipe, the_plan):
+    for a in shapes.stage(pipe, "wave-2")["Actions"]:
+        if a["ActionTypeId"]["Provider"] == "StepFunctions":
+            a["Configuration"]["Input"] = "{}"
+    assert not fails(pipe, "SW007")
+    for a in shapes.stage(pipe, "wave-2")["Actions"]:
+        if a["ActionTypeId"]["Provider"] == "StepFunctions":
+            a["Configuration"]["StateMachineArn"] = {"Ref": "Token"}
+    assert not fails(pipe, "SW007")
+
+
+def test_sw007_plan_trips_on_missing_stage(pipe, the_plan):
+    stages = pipe["Resources"]["Pipeline"]["Properties"]["Stages"]
+    stages.remove(shapes.stage(pipe, "wave-1-2"))
+    [f] = fails(pipe, "SW007", the_plan)
+    assert "no stage 'wave-1-2'" in f.message
+
+
+def test_sw007_plan_trips_on_ungated_production_stage(pipe, the_plan):
+    st = shapes.stage(pipe, "wave-1-1")
+    st["Actions"] = [a for a in st["Actions"] if not a["Name"].endswith("Gate")]
+    assert not fails(pipe, "SW007")  # without the plan, an ungated stage may be pre-production
+    [f] = fails(pipe, "SW007", the_plan)
+    assert "gate" in f.message and "wave-1-1" in f.message
+
+
+def test_sw010_trips_on_bake_shorter_than_plan(pipe, the_plan):
+    for a in shapes.stage(pipe, "wave-2")["Actions"]:
+        if a["Name"].endswith("Bake"):
+            data = json.loads(a["Configuration"]["Input"])
+            data["bake"]["seconds"] = 600
+            a["Configuration"]["Input"] = json.dumps(data)
+    found = fails(pipe, "SW010", the_plan)
+    assert len(found) == 2 and "600s" in found[0].message and "14400s" in found[0].message
+
+
+def test_sw010_trips_on_fewer_data_points(pipe, the_plan):
+    a = next(a for a in shapes.stage(pipe, "wave-1-1")["Actions"] if a["Name"].endswith("Bake"))
+    data = json.loads(a["Configuration"]["Input"])
+    data["bake"]["minDataPoints"] = 1
+    a["Configuration"]["Input"] = json.dumps(data)
+    assert len(fails(pipe, "SW010", the_plan)) == 1
+
+
+def test_sw010_reads_inputs_built_with_fn_join(pipe, the_plan):
+    a = next(a for a in shapes.stage(pipe, "wave-2")["Actions"] if a["Name"].endswith("Bake"))
+    text = a["Configuration"]["Input"]
+    cut = text.index('"region"')
+    a["Configuration"]["Input"] = {"Fn::Join": ["", [text[:cut] + '"acct": "', {"Ref": "AWS::AccountId"},
+                                                     '", ' + text[cut:]]]}
+    assert {f.status for f in run(pipe, "SW010", the_plan)} == {Compliance.COMPLIANT}
+
+
+def test_sw010_is_not_applicable_without_plan(pipe):
+    assert run(pipe, "SW010") == []

@@ -282,7 +282,7 @@ class WavePipeline(Construct):
     def steps(self) -> tuple[Step, ...]:
         return expand_steps(self._plan)
 
-    def _stage_id(self, step: Step, target: Target) -> str:
+    def stage_id(self, step: Step, target: Target) -> str:
         # Stack names derive from the stage id, so it depends on the service and target only:
         # moving a region to another wave must not rename (and so replace) its stacks.
         base = target.name if step.production else f"{step.wave}-{target.name}"
@@ -342,7 +342,7 @@ class WavePipeline(Construct):
         return self.code_pipeline
 
     def _render_target(self, step: Step, target: Target) -> TargetDeployment:
-        stage = ServiceStage(self, self._stage_id(step, target), target=target, step=step, team=self.team,
+        stage = ServiceStage(self, self.stage_id(step, target), target=target, step=step, team=self.team,
                              service=self.service, env=self._env(target))
         self._create_service(stage, target)
         stacks = [c for c in stage.node.find_all() if isinstance(c, cdk.Stack)]

@@ -1,0 +1,7 @@
+"""Base classes users extend: the team pipeline stack, the team runtime and its foundation pipeline."""
+
+from .team_pipeline import Source, TeamPipelineStack
+from .team_runtime import TeamFoundationStack, TeamRuntimeStack, foundation_plan, invoker_role_name
+
+__all__ = ["Source", "TeamFoundationStack", "TeamPipelineStack", "TeamRuntimeStack", "foundation_plan",
+           "invoker_role_name"]

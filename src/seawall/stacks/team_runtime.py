@@ -1,0 +1,139 @@
+"""The team's runtime in every target region and account, and the pipeline that deploys it.
+
+Who deploys what
+----------------
+* **The team's foundation pipeline** (:class:`TeamFoundationStack`, made by
+  ``TeamClass.foundation(app, env=...)``) deploys one
+  :class:`TeamRuntimeStack` per region and account of the team's plan, in
+  wave order: the team's aggregate alarm for the region, the release state
+  machines (gate, shift, bake) and the role the service pipelines invoke them
+  with.  It has no gates, shifts or bakes of its own (it deploys them); every
+  stage still rolls back on failure.  Deploy it once with ``cdk deploy``
+  before the first service pipeline; from then on it updates itself.
+* **Each service pipeline** (a ``TeamPipelineStack`` subclass) only deploys
+  the service.  Its gates and bakes find the team's runtime by name
+  (``seawall.model.naming``); a region whose runtime is missing fails the
+  gate with a message that says to run the foundation pipeline.
+
+One foundation per team rather than a stage in every service pipeline: the
+aggregate alarm covers every service of the team, so two service pipelines
+deploying the same stack would race each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from ..constructs.wave_pipeline import ServiceStage, WavePipeline
+from ..model import Target, Wave, WavePlan
+from ..model.naming import check_team
+
+#: The service name the foundation pipeline uses for its own stages.
+FOUNDATION = "runtime"
+
+
+def invoker_role_name(team: str, region: str) -> str:
+    """The role a pipeline assumes to start the team's release state machines in `region`."""
+    return f"seawall-{check_team(team)}-invoker-{region}"
+
+
+def runtime_stack_name(team: str) -> str:
+    """The team runtime stack's name; one per region and account."""
+    return f"seawall-{check_team(team)}-runtime"
+
+
+def foundation_plan(plan: WavePlan) -> WavePlan:
+    """The team plan reduced to one target per region and account, each deployed at its first appearance."""
+    seen: set[tuple[str, str | None]] = set()
+
+    def firsts(wave: Wave) -> tuple[Target, ...]:
+        out = []
+        for t in wave.targets:
+            key = (t.region, t.account)
+            if key not in seen:
+                seen.add(key)
+                out.append(Target(region=t.region, account=t.account))
+        return tuple(out)
+
+    def reduce(waves: tuple[Wave, ...]) -> tuple[Wave, ...]:
+        out = []
+        for w in waves:
+            targets = firsts(w)
+            if targets:
+                out.append(Wave(name=w.name, targets=targets, bake=w.bake.none(), one_cell_at_a_time=False))
+        return tuple(out)
+
+    pre = reduce(plan.pre_production)
+    prod = reduce(plan.waves)
+    if not prod:  # every production region was already set up by pre-production
+        prod, pre = pre[-1:], pre[:-1]
+    return WavePlan(pre_production=pre, waves=prod, max_targets_per_step=plan.max_targets_per_step,
+                    catalogue=plan.catalogue)
+
+
+class TeamRuntimeStack(cdk.Stack):
+    """What every service of a team needs in one region and account before it deploys there.
+
+    * the role (:func:`invoker_role_name`) that the pipeline accounts may
+      assume to start and watch the release state machines;
+    * the release state machines and the team's aggregate alarm (see
+      :meth:`add_runtime`).
+
+    Parameters
+    ----------
+    team:
+        The team.
+    services:
+        Every service of the team (the aggregate alarm covers them).
+    pipeline_accounts:
+        Accounts whose pipelines may start the release state machines.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, team: str, services: tuple[str, ...],
+                 pipeline_accounts: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, stack_name=runtime_stack_name(team), **kwargs)
+        self.team = check_team(team)
+        self.services = tuple(services)
+        self.invoker_role = iam.Role(
+            self, "InvokerRole",
+            role_name=invoker_role_name(team, self.region),
+            assumed_by=iam.CompositePrincipal(*(iam.AccountPrincipal(a) for a in sorted(set(pipeline_accounts)))),
+            description=f"Lets the {team} team's pipelines start the release state machines in {self.region}",
+        )
+        self.add_runtime()
+
+    def add_runtime(self) -> None:
+        """The aggregate alarm and the release state machines; grants the invoker role on them."""
+        from .runtime_parts import add_runtime_parts
+
+        add_runtime_parts(self)
+
+
+class TeamFoundationStack(cdk.Stack):
+    """The team's foundation pipeline: a :class:`TeamRuntimeStack` in every region and account of its plan."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, team_class: type, env: cdk.Environment,
+                 **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, env=env, **kwargs)
+        self.team = check_team(team_class.team)
+        services = tuple(team_class.services)
+        plan = foundation_plan(team_class.plan)
+        accounts = (self.account,)
+
+        def create(stage: ServiceStage, target: Target) -> None:
+            TeamRuntimeStack(stage, "Runtime", team=self.team, services=services, pipeline_accounts=accounts)
+
+        self.pipeline = WavePipeline(
+            self, "Pipeline",
+            plan=plan, team=self.team, service=FOUNDATION,
+            synth=team_class.source.synth_step(),
+            create_service=create,
+            release=False,
+            use_change_sets=True,
+            pipeline_name=f"{self.team}-foundation",
+        )
+        self.pipeline.build()

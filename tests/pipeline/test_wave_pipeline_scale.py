@@ -1,0 +1,93 @@
+"""The all-regions x 3 cells pipeline, synthesized once: order, rollback conditions, quotas."""
+
+from __future__ import annotations
+
+import pytest
+
+from seawall.constructs.pipeline_limits import (
+    MAX_ACTIONS_PER_PIPELINE,
+    MAX_ACTIONS_PER_STAGE,
+    MAX_STAGES_PER_PIPELINE,
+    pipelines_in,
+    stack_quota_errors,
+)
+from seawall.model import WavePlan, commercial_regions, expand_steps
+from seawall.model.release import OVERRIDE_VARIABLE
+
+from .support import classify, make_pipeline, templates
+
+PLAN = WavePlan.standard(commercial_regions(), cells=3)
+ORDER = {"gate": 0, "deploy": 1, "shift": 2, "bake": 3}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    outdir = str(tmp_path_factory.mktemp("scale"))
+    app, stack, wp = make_pipeline(PLAN, outdir=outdir)
+    wp.build()
+    app.synth()
+    tpls = templates(outdir)
+    return wp, tpls, tpls["PipelineStack.template.json"]
+
+
+@pytest.fixture(scope="module")
+def pipeline(built):
+    (shape,) = pipelines_in(built[2])
+    return shape
+
+
+def test_plan_spans_every_commercial_region_with_three_cells():
+    targets = [t for s in expand_steps(PLAN) if s.production for t in s.targets]
+    assert len(targets) == len(commercial_regions()) * 3
+
+
+def test_one_stage_per_step_in_order(pipeline):
+    steps = expand_steps(PLAN)
+    names = pipeline.stage_names
+    assert names[-len(steps):] == tuple(s.name for s in steps)
+    assert set(names[:-len(steps)]) <= {"Source", "Build", "UpdatePipeline", "Assets"}
+    assert names[:3] == ("Source", "Build", "UpdatePipeline")
+
+
+def test_each_target_runs_gate_deploy_shift_bake_in_that_order(built, pipeline):
+    wp = built[0]
+    for step in expand_steps(PLAN):
+        actions = pipeline.actions(step.name)
+        seen_targets = set()
+        for target in step.targets:
+            prefix = "" if len(step.targets) == 1 else f"{wp.stage_id(step, target)}."
+            mine = [(classify(n), ro) for n, ro in actions if n.startswith(prefix)] if prefix else \
+                [(classify(n), ro) for n, ro in actions]
+            kinds = [k for k, _ in sorted(mine, key=lambda x: x[1])]
+            expected = (["gate"] if step.gated else []) + ["deploy", "shift"] + (["bake"] if step.baked else [])
+            assert kinds == expected, (step.name, target.name, mine)
+            run_orders = [ro for _, ro in sorted(mine, key=lambda x: ORDER[x[0]])]
+            assert run_orders == sorted(run_orders) and len(set(run_orders)) == len(run_orders), (step.name, mine)
+            seen_targets.add(target.name)
+        assert len(seen_targets) == len(step.targets)
+        # Targets of a step run in parallel: every target's gate (or deploy) shares runOrder 1.
+        assert {ro for n, ro in actions if classify(n) == ("gate" if step.gated else "deploy")} == {1}
+
+
+def test_every_deploying_stage_rolls_back_on_failure(built):
+    (resource,) = [r for r in built[2]["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    stages = {s["Name"]: s for s in resource["Properties"]["Stages"]}
+    for step in expand_steps(PLAN):
+        assert stages[step.name]["OnFailure"] == {"Result": "ROLLBACK"}, step.name
+    for fixed in ("Source", "Build", "UpdatePipeline"):
+        assert "OnFailure" not in stages[fixed]
+
+
+def test_pipeline_is_v2_with_the_override_variable_defaulting_to_false(built):
+    (resource,) = [r for r in built[2]["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    props = resource["Properties"]
+    assert props["PipelineType"] == "V2"
+    assert {"Name": OVERRIDE_VARIABLE, "DefaultValue": "false"}.items() <= props["Variables"][0].items()
+
+
+def test_no_quota_is_exceeded_counted_from_the_templates(built, pipeline):
+    assert len(pipeline.stages) <= MAX_STAGES_PER_PIPELINE
+    assert pipeline.max_actions_per_stage <= MAX_ACTIONS_PER_STAGE
+    assert pipeline.action_count <= MAX_ACTIONS_PER_PIPELINE
+    errors = [e for name, t in built[1].items() for e in stack_quota_errors(name, t)]
+    assert errors == []

@@ -79,7 +79,7 @@ def assembly_templates(path: str | os.PathLike[str]) -> list[StackTemplate]:
     ``assembly-*`` folders) plus nested-stack templates; a folder without a
     manifest is searched for ``*.template.json``.  Names are relative to `path`.
     """
-    root = Path(path)
+    root = Path(path).resolve()
     if root.is_file():
         return [StackTemplate.from_file(str(root))]
     if not root.is_dir():
@@ -93,12 +93,14 @@ def assembly_templates(path: str | os.PathLike[str]) -> list[StackTemplate]:
 
 
 def _collect(folder: Path, out: list[Path], seen: set[Path]) -> None:
+    """Append `folder`'s templates to `out`, then those of its nested assemblies."""
     folder = folder.resolve()
     if folder in seen:
         return
     seen.add(folder)
     manifest = folder / "manifest.json"
     found: list[Path] = []
+    nested: list[Path] = []
     if manifest.is_file():
         data = json.loads(manifest.read_text(encoding="utf-8"))
         for art in (data.get("artifacts") or {}).values():
@@ -106,17 +108,17 @@ def _collect(folder: Path, out: list[Path], seen: set[Path]) -> None:
             if art.get("type") == "aws:cloudformation:stack" and p.get("templateFile"):
                 found.append(folder / p["templateFile"])
             elif art.get("type") == "cdk:cloud-assembly" and p.get("directoryName"):
-                _collect(folder / p["directoryName"], out, seen)
+                nested.append(folder / p["directoryName"])
         found += sorted(folder.glob("*.nested.template.json"))
     else:
         found += sorted(folder.glob("*.template.json"))
-        for sub in sorted(folder.glob("assembly-*")):
-            if sub.is_dir():
-                _collect(sub, out, seen)
+        nested += sorted(p for p in folder.glob("assembly-*") if p.is_dir())
     for f in found:
         f = f.resolve()
         if f.is_file() and f not in out:
             out.append(f)
+    for sub in nested:
+        _collect(sub, out, seen)
 
 
 def load_plan(spec: str) -> WavePlan:

@@ -1,0 +1,79 @@
+"""``python -m seawall.demo`` (what ``make demo`` runs): the sample service, end to end, locally.
+
+The demo is a list of :data:`PHASES`, run in order; each phase is a title and
+a function taking the :class:`DemoContext` and returning an exit code.  Add a
+phase (say, "synthesize with the CDK CLI" or "seawall check") by writing its
+function and inserting it into the list.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """Where things are: the repository root and the sample service folder."""
+
+    root: Path
+
+    @property
+    def sample(self) -> Path:
+        return self.root / "examples" / "sample_service"
+
+    @property
+    def policy(self) -> Path:
+        return self.sample / "policy.py"
+
+    @property
+    def rollout_html(self) -> Path:
+        return self.sample / "rollout.html"
+
+
+@dataclass(frozen=True)
+class Phase:
+    title: str
+    run: Callable[[DemoContext], int]
+
+
+def find_root() -> Path:
+    """The checkout: the current directory if it holds the examples, else the one above ``src/``."""
+    for candidate in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (candidate / "examples" / "sample_service" / "policy.py").is_file():
+            return candidate
+    raise FileNotFoundError("examples/sample_service/policy.py not found; run the demo from the repository root")
+
+
+def plan_phase(ctx: DemoContext) -> int:
+    """``seawall plan`` on the sample team's policy, starting now; writes the timeline page."""
+    from .cli import main as seawall
+
+    rel = ctx.rollout_html.relative_to(ctx.root) if ctx.rollout_html.is_relative_to(ctx.root) else ctx.rollout_html
+    code = seawall(["plan", "--plan", f"{ctx.policy}:TEAM", "--html", str(ctx.rollout_html)])
+    if code == 0:
+        print(f"\nTimeline: open {rel} in a browser.")
+    return code
+
+
+#: The demo, in order.  Insert "synthesize" and "check" phases before the plan.
+PHASES: list[Phase] = [
+    Phase("Plan: if the sample service merges now, when is it everywhere?", plan_phase),
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ctx = DemoContext(root=find_root())
+    for i, phase in enumerate(PHASES, start=1):
+        print(f"\n== {i}/{len(PHASES)} {phase.title}\n", flush=True)
+        code = phase.run(ctx)
+        if code:
+            print(f"\ndemo stopped: phase {i} ({phase.title}) exited with {code}", file=sys.stderr)
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

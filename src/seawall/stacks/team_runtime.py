@@ -41,6 +41,11 @@ def invoker_role_name(team: str, region: str) -> str:
     return f"seawall-{check_team(team)}-invoker-{region}"
 
 
+def pipeline_reader_role_name(team: str) -> str:
+    """The role, in the pipeline account, that release Lambdas in other accounts assume to read executions."""
+    return f"seawall-{check_team(team)}-pipeline-reader"
+
+
 def runtime_stack_name(team: str) -> str:
     """The team runtime stack's name; one per region and account."""
     return f"seawall-{check_team(team)}-runtime"
@@ -98,6 +103,11 @@ class TeamRuntimeStack(cdk.Stack):
         super().__init__(scope, construct_id, stack_name=runtime_stack_name(team), **kwargs)
         self.team = check_team(team)
         self.services = tuple(services)
+        others = sorted(a for a in set(pipeline_accounts) if a != self.account)
+        #: Roles the release Lambdas assume to read executions of pipelines in other accounts.
+        self.pipeline_reader_role_arns = [
+            f"arn:{self.partition}:iam::{a}:role/{pipeline_reader_role_name(team)}" for a in others
+        ]
         self.invoker_role = iam.Role(
             self, "InvokerRole",
             role_name=invoker_role_name(team, self.region),
@@ -137,3 +147,17 @@ class TeamFoundationStack(cdk.Stack):
             pipeline_name=f"{self.team}-foundation",
         )
         self.pipeline.build()
+        targets = {t.account for w in plan.all_waves for t in w.targets if t.account} - {self.account}
+        if targets:
+            #: Release Lambdas in target accounts assume this role to read the pipelines' executions
+            #: (a gate passes through on rollback executions, an override is read from the execution).
+            self.pipeline_reader_role = iam.Role(
+                self, "PipelineReaderRole",
+                role_name=pipeline_reader_role_name(self.team),
+                assumed_by=iam.CompositePrincipal(*(iam.AccountPrincipal(a) for a in sorted(targets))),
+                description=f"Lets the {self.team} team's release state machines read its pipelines' executions",
+            )
+            self.pipeline_reader_role.add_to_policy(iam.PolicyStatement(
+                actions=["codepipeline:GetPipelineExecution"],
+                resources=[self.format_arn(service="codepipeline", resource=f"{self.team}-*")],
+            ))

@@ -201,9 +201,11 @@ def render_svg(rollout: Rollout, time_zone: str | None = None) -> str:
          "window closed: no step starts"),
     ]
     x = LABEL_W
+    out.append('<g class="legend-items">')
     for shape, text in items:
         out.append(shape.format(x=x, x2=x + 13, x26=x + 26, y=ly, ym=ly + 6))
         out.append(f'<text class="legend" x="{x + 32}" y="{ly + 11}">{escape(text)}</text>')
         x += 48 + 6 * len(text)
+    out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)

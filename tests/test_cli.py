@@ -1,0 +1,111 @@
+"""``seawall plan`` run in-process through ``main([...])``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from seawall.cli import COMMANDS, build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICY = ROOT / "examples" / "sample_service" / "policy.py"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_plan_prints_the_table_and_the_time_until_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--plan", f"{POLICY}:TEAM", "--start", "2026-11-30T09:00")
+    assert code == 0
+    head = out.splitlines()[3].split()
+    assert head == ["#", "step", "targets", "gate", "opens", "waited", "shift", "bake", "done"]
+    assert "wave-1-1" in out and "eu-north-1-cell-1" in out
+    assert "Everywhere: Thu 2026-12-03 12:00 EST" in out
+
+
+def test_plan_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--plan", f"{POLICY}:TEAM", "--start", "2026-11-30T09:00", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["start"] == "2026-11-30T09:00:00-05:00"
+    assert data["finished"] == "2026-12-03T12:00:00-05:00"
+    assert data["businessDays"] == 4
+    assert [s["name"] for s in data["steps"]][:4] == ["alpha", "beta", "gamma", "wave-1-1"]
+
+
+def test_timezone_reads_a_naive_start_and_shows_times(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--plan", f"{POLICY}:TEAM", "--start", "2026-11-30T14:00",
+                       "--timezone", "UTC", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["timeZone"] == "UTC"
+    assert data["start"] == "2026-11-30T14:00:00+00:00"
+    assert data["finished"] == "2026-12-03T17:00:00+00:00", "the window still governs in New York time"
+
+
+def test_module_path_and_a_bare_wave_plan(capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(POLICY.parent))
+    saved = sys.modules.pop("policy", None)  # another test may have its own module named policy
+    try:
+        code, out, err = run(capsys, "plan", "--plan", "policy:PLAN", "--start", "2026-11-30T09:00Z")
+        assert code == 0
+        assert "no time window given" in err
+        assert "Everywhere: Tue 2026-12-01 18:30 UTC" in out
+        code, out, _ = run(capsys, "plan", "--plan", "policy:PLAN", "--window", "policy:WINDOW",
+                           "--start", "2026-11-30T09:00-05:00")
+        assert code == 0 and "Everywhere: Thu 2026-12-03 12:00 EST" in out
+    finally:
+        sys.modules.pop("policy", None)
+        if saved is not None:
+            sys.modules["policy"] = saved
+
+
+def test_html_page(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    page = tmp_path / "rollout.html"
+    code, _, err = run(capsys, "plan", "--plan", f"{POLICY}:TEAM", "--start", "2026-11-30T09:00",
+                       "--html", str(page))
+    assert code == 0 and f"wrote {page}" in err
+    html = page.read_text()
+    assert "<svg" in html and "orders: rollout plan" in html
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--plan", "nocolon"], "--plan='nocolon' must be PATH_OR_MODULE:ATTR"),
+    (["--plan", "missing/file.py:TEAM"], "file 'missing/file.py' does not exist"),
+    (["--plan", "no_such_module_xyz:TEAM"], "cannot import module 'no_such_module_xyz'"),
+    (["--plan", f"{POLICY}:NOPE"], "has no attribute 'NOPE' (upper-case names there: ALARMS,"),
+    (["--plan", f"{POLICY}:TEAM_NAME"], "names str, which is neither a WavePlan nor an object with a .plan"),
+    (["--plan", f"{POLICY}:TEAM", "--start", "next tuesday"], "--start='next tuesday' is not an ISO 8601"),
+    (["--plan", f"{POLICY}:TEAM", "--timezone", "Moon/Base"], "--timezone='Moon/Base' is not a known IANA"),
+    (["--plan", f"{POLICY}:TEAM", "--window", f"{POLICY}:PLAN"], "--window names a WavePlan, not a TimeWindow"),
+    (["--plan", f"{POLICY}:TEAM", "--deploy-minutes", "-5"], "--deploy-minutes=-5 must be zero or more"),
+    (["--plan", f"{POLICY}:TEAM", "--html", "/nonexistent-dir/x.html"], "cannot write the page"),
+])
+def test_bad_input_exits_2_with_the_message_and_no_traceback(
+        capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, "plan", *argv)
+    assert code == 2
+    assert message in err
+    assert err.startswith("seawall plan: error: ")
+    assert "Traceback" not in err and out == ""
+
+
+def test_a_policy_that_fails_validation_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad_policy.py"
+    bad.write_text("from seawall.model import TimeWindow\nfrom datetime import time\n"
+                   "W = TimeWindow(time_zone='Nowhere/Land', days=('mon',), start=time(9), end=time(16))\n")
+    code, _, err = run(capsys, "plan", "--plan", f"{bad}:W")
+    assert code == 2 and "time_zone='Nowhere/Land' is not a known IANA time zone" in err
+
+
+def test_subcommands_are_one_function_each() -> None:
+    assert COMMANDS and all(callable(c) for c in COMMANDS)
+    parser = build_parser()
+    args = parser.parse_args(["plan", "--plan", "x:Y"])
+    assert args.command == "plan" and callable(args.func)

@@ -109,3 +109,17 @@ def test_subcommands_are_one_function_each() -> None:
     parser = build_parser()
     args = parser.parse_args(["plan", "--plan", "x:Y"])
     assert args.command == "plan" and callable(args.func)
+
+
+def test_demo_prints_the_plan_and_writes_the_page(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawall import demo
+
+    sample = tmp_path / "examples" / "sample_service"
+    sample.mkdir(parents=True)
+    (sample / "policy.py").write_text(POLICY.read_text())
+    monkeypatch.chdir(tmp_path)
+    assert demo.main() == 0
+    out = capsys.readouterr().out
+    assert "== 1/" in out and "Everywhere:" in out
+    assert (sample / "rollout.html").read_text().startswith("<!DOCTYPE html>")

@@ -188,3 +188,14 @@ def test_invalid_planner_input(window: TimeWindow, kwargs: dict[str, object], ma
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         plan_rollout(args.pop("plan"), args.pop("window"), args.pop("start"), **args)  # type: ignore[arg-type]
+
+
+def test_docs_snippet_plan_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/snippets/plan_example.py, shown in docs/planning.md, prints the worked example."""
+    import runpy
+    from pathlib import Path
+
+    runpy.run_path(str(Path(__file__).resolve().parents[2] / "examples" / "snippets" / "plan_example.py"))
+    out = capsys.readouterr().out
+    assert "wave-5-2  gate Thu 09:00  waited       17 h  done Thu 12:00" in out
+    assert out.rstrip().endswith("everywhere Thu 2026-12-03 12:00, 3 d 3 h after the merge, 4 business days")

@@ -378,3 +378,13 @@ def test_next_open_and_close_around_dst_changes(case: tuple[TimeWindow, datetime
     w, t = case
     test_next_open_is_open_not_before_t_and_skips_nothing.hypothesis.inner_test(w, t)  # type: ignore[attr-defined]
     test_next_close_ends_the_open_period.hypothesis.inner_test(w, t)  # type: ignore[attr-defined]
+
+
+def test_docs_snippet_time_window_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/snippets/time_window.py, shown in docs/planning.md."""
+    import runpy
+    from pathlib import Path
+
+    runpy.run_path(str(Path(__file__).resolve().parents[2] / "examples" / "snippets" / "time_window.py"))
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:4] == ["False", "2026-11-27 09:00:00+01:00", "2026-11-27 12:00:00+01:00"]

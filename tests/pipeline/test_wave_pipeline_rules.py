@@ -1,0 +1,125 @@
+"""WavePipeline's rules on small plans: errors that say what to change, guards, conditions, cross-account."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+
+from seawall.constructs.pipeline_limits import pipelines_in
+from seawall.constructs.wave_pipeline import EntryAlarm, WavePipeline
+from seawall.model import Target, Wave, WavePlan, expand_steps
+from seawall.model.policies import BakePolicy
+
+from .support import WINDOW, make_pipeline, synth_step, templates, toy_service
+
+SMALL = WavePlan.standard(["us-east-1", "eu-west-1"], cells=1)
+ORG_ALARMS = ("org-sev1", "org-network", "org-identity")
+
+
+@pytest.fixture(scope="module")
+def cross_account(tmp_path_factory):
+    """A plan whose pre-production and production live in their own accounts, with entry alarms."""
+    outdir = str(tmp_path_factory.mktemp("xacct"))
+    plan = WavePlan.standard(["us-east-1", "eu-west-1"], account="333333333333",
+                             pre_production_account="222222222222")
+    app, stack, wp = make_pipeline(plan, outdir=outdir, tests=True, entry_alarms=ORG_ALARMS)
+    wp.build()
+    app.synth()
+    tpls = templates(outdir)
+    return plan, wp, tpls
+
+
+def _pipeline_resource(template):
+    (res,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    return res["Properties"]
+
+
+def test_cross_account_targets_get_kms_artifact_keys_and_deploy_with_target_bootstrap_roles(cross_account):
+    plan, wp, tpls = cross_account
+    tpl = tpls["PipelineStack.template.json"]
+    assert wp.cross_account
+    types = {r["Type"] for r in tpl["Resources"].values()}
+    assert "AWS::KMS::Key" in types
+    props = _pipeline_resource(tpl)
+    roles = {}
+    for stage in props["Stages"]:
+        for action in stage["Actions"]:
+            if action["ActionTypeId"]["Provider"] == "CloudFormation":
+                roles[stage["Name"]] = str(action.get("RoleArn"))
+    assert "222222222222" in roles["alpha"] and "cdk-hnb659fds-deploy-role" in roles["alpha"]
+    assert "333333333333" in roles["wave-1"]
+
+
+def test_cross_account_stages_deploy_into_the_targets_account(cross_account):
+    _plan, wp, _tpls = cross_account
+    accounts = {d.step.name: d.stage.account for d in wp.deployments}
+    assert accounts["alpha"] == "222222222222"
+    assert accounts["wave-2"] == "333333333333"
+
+
+def test_entry_alarms_fail_production_stages_only(cross_account):
+    plan, _wp, tpls = cross_account
+    stages = {s["Name"]: s for s in _pipeline_resource(tpls["PipelineStack.template.json"])["Stages"]}
+    for step in expand_steps(plan):
+        stage = stages[step.name]
+        if not step.production:
+            assert "BeforeEntry" not in stage
+            continue
+        (condition,) = stage["BeforeEntry"]["Conditions"]
+        assert condition["Result"] == "FAIL"
+        assert [r["Configuration"]["AlarmName"] for r in condition["Rules"]] == list(ORG_ALARMS)
+        assert {r["RuleTypeId"]["Provider"] for r in condition["Rules"]} == {"CloudWatchAlarm"}
+
+
+def test_pre_production_tests_run_after_the_shift(cross_account):
+    plan, _wp, tpls = cross_account
+    (shape,) = pipelines_in(tpls["PipelineStack.template.json"])
+    for name in ("alpha", "beta"):
+        actions = dict(shape.actions(name))
+        assert actions["Tests"] > actions["Shift"] > actions["Api.Deploy"]
+
+
+def _plan_with(targets_per_wave: int, cells: int = 1) -> WavePlan:
+    regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-southeast-2",
+               "ca-central-1", "eu-north-1", "us-east-2", "eu-west-2", "eu-west-3", "ap-south-1",
+               "ap-northeast-2"][:targets_per_wave]
+    wave = Wave(name="wave-1", targets=tuple(Target(region=r) for r in regions),
+                bake=BakePolicy(duration=__import__("datetime").timedelta(hours=1)), one_cell_at_a_time=False)
+    return WavePlan(waves=(wave,), max_targets_per_step=50)
+
+
+def test_a_stage_over_50_actions_fails_and_says_how_many_targets_fit():
+    _app, _stack, wp = make_pipeline(_plan_with(13))
+    with pytest.raises(ValueError, match=r"wave-1.*13 targets at 4 actions.*max_targets_per_step to 12"):
+        wp.build()
+
+
+def test_more_than_five_entry_alarms_are_refused():
+    with pytest.raises(ValueError, match="at most 5 rules"):
+        make_pipeline(SMALL, entry_alarms=[f"a{i}" for i in range(6)])
+
+
+def test_waves_cannot_be_added_after_the_pipeline_was_built():
+    _app, _stack, wp = make_pipeline(SMALL)
+    wp.build()
+    with pytest.raises(RuntimeError, match="cannot add waves after the pipeline was built"):
+        wp.add_wave(Wave(name="late", targets=(Target(region="us-west-2"),), bake=BakePolicy.none()))
+
+
+def test_a_pipeline_stack_needs_an_explicit_environment():
+    app = cdk.App()
+    stack = cdk.Stack(app, "NoEnv")
+    with pytest.raises(ValueError, match="has no explicit env"):
+        WavePipeline(stack, "W", plan=SMALL, team="payments", service="orders", synth=synth_step(),
+                     create_service=toy_service, window=WINDOW)
+
+
+def test_cross_account_targets_refuse_cross_account_keys_off():
+    plan = WavePlan.standard(["us-east-1"], account="333333333333")
+    with pytest.raises(ValueError, match="cross_account_keys=False"):
+        make_pipeline(plan, cross_account_keys=False)
+
+
+def test_entry_alarm_names_are_checked():
+    with pytest.raises(ValueError, match="1-255 characters"):
+        EntryAlarm("")

@@ -223,7 +223,7 @@ class ReleaseStateMachines(Construct):
               payload: sfn.TaskInput | None = None) -> tasks.LambdaInvoke:
         task = tasks.LambdaInvoke(self, name, lambda_function=fn, payload_response_only=True,
                                   retry_on_service_exceptions=False, result_path=result_path,
-                                  payload=payload or sfn.TaskInput.from_json_path_at("$"))
+                                  payload=payload)  # None: the task gets the whole state
         task.add_retry(errors=RETRYABLE, interval=Duration.seconds(2), backoff_rate=2, max_attempts=4)
         task.add_catch(fail, errors=["States.ALL"], result_path="$.error")
         return task

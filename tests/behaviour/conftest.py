@@ -1,0 +1,327 @@
+"""Harness that executes the *synthesized* release state machines in moto 5.2.5.
+
+Every moto internal the suite touches is patched here, and only here:
+
+* ``LambdaSimpleBackend.invoke`` dispatches Lambda tasks by function name to
+  the real handlers (the function name is the logical ID the definition's
+  ``Fn::GetAtt`` names, the handler path is the template's ``Handler``).
+* ``WaitFunction._wait_interval`` does not sleep: it advances the fake clock
+  the Lambdas read "now" from, by exactly the seconds the Wait state asked for.
+* The retrier's ``time.sleep`` is skipped (Retry intervals are compressed too).
+* moto gaps, stubbed narrowly: ``DescribeAlarms`` honours ``AlarmTypes``
+  (composite alarms only when asked for; composites are stored with the
+  backend's own ``rule`` field since moto has no ``PutCompositeAlarm``);
+  ``GetPipelineExecution`` answers with the execution type a test chose;
+  ``GetDeployment`` moves a deployment Created -> InProgress -> the outcome a
+  test chose, and on success points the alias at the target version as
+  CodeDeploy would.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import sys
+import time
+import types
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+TEAM = "payments"
+AGGREGATE = f"{TEAM}-{REGION}-aggregate"
+PIPELINE = "payments-api-pipeline"
+
+
+# ----------------------------------------------------------------------------- synthesis (once per session)
+
+_APP: dict[str, Any] = {}
+
+
+def release_app() -> tuple[Any, Any]:
+    """The app with one ReleaseStateMachines stack, built once."""
+    if not _APP:
+        import aws_cdk as cdk
+
+        from seawall.constructs.release import ReleaseStateMachines
+
+        app = cdk.App()
+        stack = cdk.Stack(app, "PaymentsRelease", env=cdk.Environment(account=ACCOUNT, region=REGION))
+        ReleaseStateMachines(stack, "Release", team=TEAM)
+        _APP.update(app=app, stack=stack)
+    return _APP["app"], _APP["stack"]
+
+
+@pytest.fixture(scope="session")
+def release_template() -> dict[str, Any]:
+    from tests.support.lint import synth
+
+    _, stack = release_app()
+    return synth(stack)
+
+
+def _resolve(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        sep, parts = value["Fn::Join"]
+        return sep.join(_resolve(p) for p in parts)
+    if "Fn::GetAtt" in value:
+        logical, attr = value["Fn::GetAtt"]
+        assert attr == "Arn", value
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical}"
+    if "Ref" in value:
+        return {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+                "AWS::URLSuffix": "amazonaws.com"}[value["Ref"]]
+    raise AssertionError(f"unresolvable token in a state machine definition: {value}")
+
+
+def definitions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each state machine's definition, from the template, tokens resolved to moto ARNs, keyed gate/shift/bake."""
+    out = {}
+    for r in template["Resources"].values():
+        if r["Type"] == "AWS::StepFunctions::StateMachine":
+            name = r["Properties"]["StateMachineName"]
+            out[name.rsplit("-", 1)[1]] = json.loads(_resolve(r["Properties"]["DefinitionString"]))
+    return out
+
+
+def handlers(template: dict[str, Any]) -> dict[str, str]:
+    return {k: r["Properties"]["Handler"] for k, r in template["Resources"].items()
+            if r["Type"] == "AWS::Lambda::Function"}
+
+
+# ----------------------------------------------------------------------------- the world
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.t = start
+
+    def now(self) -> datetime:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
+
+
+class FakeContext:
+    function_name = "seawall-release-test"
+    memory_limit_in_mb = 256
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:seawall-release-test"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+
+class World:
+    """moto, the synthesized machines, and the knobs a scenario turns."""
+
+    def __init__(self, template: dict[str, Any], clock: FakeClock) -> None:
+        import boto3
+
+        self.clock = clock
+        self.template = template
+        self.handlers = handlers(template)
+        self.execution_types: dict[str, str] = {}
+        self.deploy_outcome = "Succeeded"
+        self.deploy_error: dict[str, str] = {}
+        self.waits: list[int] = []
+        self.invocations: list[tuple[str, datetime]] = []
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.cw = boto3.client("cloudwatch", region_name=REGION)
+        self.lam = boto3.client("lambda", region_name=REGION)
+        self.cd = boto3.client("codedeploy", region_name=REGION)
+        iam = boto3.client("iam", region_name=REGION)
+        self.role = iam.create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        self.machines = {
+            part: self.sfn.create_state_machine(name=f"seawall-{TEAM}-{part}", definition=json.dumps(d),
+                                                roleArn=self.role)["stateMachineArn"]
+            for part, d in definitions(template).items()
+        }
+
+    # --- alarms
+    def metric_alarm(self, name: str, state: str = "OK") -> None:
+        self.cw.put_metric_alarm(AlarmName=name, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum",
+                                 Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+        self.set_alarm(name, state)
+
+    def composite_alarm(self, name: str, state: str = "OK") -> None:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        cloudwatch_backends[ACCOUNT][REGION].put_metric_alarm(
+            name=name, namespace="", metric_name="", comparison_operator="", evaluation_periods=0, period=0,
+            threshold=0.0, statistic="", description="team aggregate", dimensions=[], alarm_actions=[],
+            rule="ALARM(member)")
+        self.set_alarm(name, state)
+
+    def set_alarm(self, name: str, state: str) -> None:
+        self.cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason="test")
+
+    # --- service functions
+    def service_function(self, name: str, versions: int = 2, live: str = "1") -> None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("index.py", "def handler(e, c): return e\n")
+        self.lam.create_function(FunctionName=name, Runtime="python3.11", Role=self.role, Handler="index.handler",
+                                 Code={"ZipFile": buf.getvalue()})
+        for i in range(versions):
+            self.lam.update_function_configuration(FunctionName=name, Description=f"v{i + 1}")
+            self.lam.publish_version(FunctionName=name, Description=f"v{i + 1}")
+        self.lam.create_alias(FunctionName=name, Name="live", FunctionVersion=live)
+        self.cd.create_application(applicationName=f"{name}-app", computePlatform="Lambda")
+        self.cd.create_deployment_group(applicationName=f"{name}-app", deploymentGroupName=f"{name}-dg",
+                                        serviceRoleArn=self.role)
+
+    def alias_version(self, name: str) -> str:
+        return self.lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"]
+
+    def deployments(self) -> list[Any]:
+        from moto.codedeploy.models import codedeploy_backends
+
+        return list(codedeploy_backends[ACCOUNT][REGION].deployments.values())
+
+    def invocations_metric(self, name: str, count: int, at: datetime | None = None) -> None:
+        self.cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+            "MetricName": "Invocations", "Value": float(count), "Unit": "Count",
+            "Timestamp": at or self.clock.now(),
+            "Dimensions": [{"Name": "FunctionName", "Value": name}, {"Name": "Resource", "Value": f"{name}:live"}],
+        }])
+
+    # --- executions
+    def run(self, part: str, payload: dict[str, Any], *, timeout: float = 30) -> dict[str, Any]:
+        arn = self.sfn.start_execution(stateMachineArn=self.machines[part], input=json.dumps(payload))["executionArn"]
+        deadline = time.monotonic() + timeout
+        while True:
+            d = self.sfn.describe_execution(executionArn=arn)
+            if d["status"] != "RUNNING":
+                d["history"] = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+                return d
+            if time.monotonic() > deadline:
+                self.sfn.stop_execution(executionArn=arn)
+                raise AssertionError(f"{part} execution still RUNNING after {timeout}s")
+            time.sleep(0.02)
+
+    def entered(self, d: dict[str, Any]) -> list[str]:
+        return [e["stateEnteredEventDetails"]["name"] for e in d["history"] if "stateEnteredEventDetails" in e]
+
+    def task_outputs(self, d: dict[str, Any], state: str) -> list[dict[str, Any]]:
+        out, current = [], None
+        for e in d["history"]:
+            if "stateEnteredEventDetails" in e:
+                current = e["stateEnteredEventDetails"]["name"]
+            if "stateExitedEventDetails" in e and e["stateExitedEventDetails"]["name"] == state:
+                out.append(json.loads(e["stateExitedEventDetails"]["output"]))
+        _ = current
+        return out
+
+
+def _invoke_patch(world_ref: dict[str, World]) -> Any:
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any,
+               response_headers: Any) -> bytes:
+        world = world_ref["world"]
+        logical = function_name.split("function:")[-1].split(":")[0]
+        path = world.handlers[logical]
+        module, attr = path.rsplit(".", 1)
+        handler = getattr(importlib.import_module(module), attr)
+        world.invocations.append((logical, world.clock.now()))
+        event = json.loads(body) if body else {}
+        try:
+            return json.dumps(handler(event, FakeContext())).encode()
+        except Exception as e:  # what the Lambda runtime reports for an unhandled exception
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": type(e).__name__, "errorMessage": str(e)}).encode()
+
+    return invoke
+
+
+@pytest.fixture
+def world(release_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("SEAWALL_TEAM", TEAM)
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.codedeploy.models import CodeDeployBackend
+    from moto.codepipeline.responses import CodePipelineResponse
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+
+    from seawall.lambdas.release import common
+
+    ref: dict[str, World] = {}
+    clock = FakeClock(datetime(2025, 6, 2, 10, 0, tzinfo=UTC))
+    monkeypatch.setattr(common, "clock", clock)
+    common.reset_clients()
+
+    monkeypatch.setattr(LambdaSimpleBackend, "invoke", _invoke_patch(ref))
+
+    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        ref["world"].waits.append(wait_seconds)
+        clock.advance(wait_seconds)
+
+    monkeypatch.setattr(wait_function.WaitFunction, "_wait_interval", wait_interval)
+    monkeypatch.setattr(retrier_decl, "time", types.SimpleNamespace(sleep=lambda s: None, time=time.time))
+
+    original_describe = CloudWatchResponse.describe_alarms
+
+    def describe_alarms(self: Any) -> Any:
+        types_ = self._get_param("AlarmTypes", []) or ["MetricAlarm"]
+        result = original_describe(self)
+        if "CompositeAlarm" not in types_:
+            result.result["CompositeAlarms"] = []
+        if "MetricAlarm" not in types_:
+            result.result["MetricAlarms"] = []
+        return result
+
+    monkeypatch.setattr(CloudWatchResponse, "describe_alarms", describe_alarms)
+
+    def get_pipeline_execution(self: Any) -> str:
+        params = json.loads(self.body)
+        eid = params["pipelineExecutionId"]
+        kind = ref["world"].execution_types.get(eid, "STANDARD")
+        return json.dumps({"pipelineExecution": {"pipelineName": params["pipelineName"], "pipelineExecutionId": eid,
+                                                 "status": "InProgress", "executionType": kind}})
+
+    monkeypatch.setattr(CodePipelineResponse, "get_pipeline_execution", get_pipeline_execution)
+
+    original_get_deployment = CodeDeployBackend.get_deployment
+
+    def get_deployment(self: Any, deployment_id: str) -> Any:
+        d = original_get_deployment(self, deployment_id)
+        w = ref["world"]
+        if d.status == "Created":
+            d.status = "InProgress"
+        elif d.status == "InProgress":
+            d.status = w.deploy_outcome
+            if d.status == "Succeeded":
+                content = json.loads(d.revision["appSpecContent"]["content"])
+                for res in content["Resources"]:
+                    props = next(iter(res.values()))["Properties"]
+                    w.lam.update_alias(FunctionName=props["Name"], Name=props["Alias"],
+                                       FunctionVersion=props["TargetVersion"])
+        return d
+
+    monkeypatch.setattr(CodeDeployBackend, "get_deployment", get_deployment)
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
+        ref["world"] = World(release_template, clock)
+        yield ref["world"]
+    common.reset_clients()

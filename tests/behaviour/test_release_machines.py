@@ -1,0 +1,320 @@
+"""Scenarios of the release state machines, executed from the synthesized template in moto."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import AGGREGATE, PIPELINE, REGION, World
+
+from seawall.model import BakePolicy, Target, TrafficPolicy
+from seawall.model.release import FunctionRelease, bake_input, gate_input, shift_input
+from seawall.model.window import MON_THU, TimeWindow
+
+TARGET = Target(region=REGION)
+FN = "payments-api"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def release(target_version: str = "2") -> FunctionRelease:
+    return FunctionRelease(function_name=FN, alias="live", target_version=target_version,
+                           application=f"{FN}-app", deployment_group=f"{FN}-dg")
+
+
+def substituted(payload: dict[str, Any], execution_id: str = "exec-1", override: str = "false") -> dict[str, Any]:
+    """What CodePipeline hands the state machine once it substituted the variables."""
+    text = json.dumps(payload).replace("#{codepipeline.PipelineExecutionId}", execution_id)
+    text = text.replace("#{variables.SeawallEmergencyOverride}", override)
+    return json.loads(text)
+
+
+def gate(window: TimeWindow, **kw: Any) -> dict[str, Any]:
+    return gate_input(target=TARGET, window=window, alarm_names=[AGGREGATE], pipeline_name=PIPELINE, **kw)
+
+
+def shift(world: World, override: str = "false", execution_id: str = "exec-1",
+          traffic: TrafficPolicy | None = None) -> dict[str, Any]:
+    payload = shift_input(target=TARGET, functions=[release()], pipeline_name=PIPELINE,
+                          traffic=traffic or TrafficPolicy.canary(interval=timedelta(minutes=10)))
+    return world.run("shift", substituted(payload, execution_id, override))
+
+
+def bake(world: World, shift_arn: str, policy: BakePolicy, override: str = "false",
+         execution_id: str = "exec-1", max_wait: timedelta | None = None) -> dict[str, Any]:
+    payload = bake_input(target=TARGET, bake=policy, alarm_names=[AGGREGATE], functions=[release()],
+                         shift_execution_arn=shift_arn, pipeline_name=PIPELINE, max_wait=max_wait)
+    return world.run("bake", substituted(payload, execution_id, override))
+
+
+ALWAYS = TimeWindow.always(time_zone="Europe/Berlin")
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def shifted(world: World) -> str:
+    """A service whose alias moved from 1 to 2 through a successful shift; returns the shift's execution ARN."""
+    world.composite_alarm(AGGREGATE, "OK")
+    world.service_function(FN)
+    d = shift(world)
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    assert world.alias_version(FN) == "2"
+    return d["executionArn"]
+
+
+# ----------------------------------------------------------------------------- bake
+
+
+def test_quiet_bake_passes_only_after_time_and_data_points(world: World, shifted: str) -> None:
+    def feed(state: str, before: Any) -> None:
+        pass
+
+    start = world.clock.now()
+    # Invocations trickle in: 30 per 10 minutes, so 100 are reached after ~40 minutes; the bake is 1 h.
+    for minute in range(0, 180, 10):
+        world.invocations_metric(FN, 30, start + timedelta(minutes=minute, seconds=30))
+    d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    checks = world.task_outputs(d, "Check bake")
+    final = checks[-1]["check"]
+    assert final["verdict"] == "PASS"
+    assert final["elapsedSeconds"] >= 3600 and final["dataPoints"] >= 100
+    # not earlier: every earlier check lacked time
+    assert all(c["check"]["verdict"] == "WAIT" for c in checks[:-1])
+    assert all(w <= 60 for w in world.waits)
+
+
+def test_quiet_bake_waits_for_data_points_after_the_time(world: World, shifted: str) -> None:
+    start = world.clock.now()
+    world.invocations_metric(FN, 40, start + timedelta(minutes=5))
+    world.invocations_metric(FN, 70, start + timedelta(minutes=95))  # 100 reached only after 95 minutes
+    d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    final = world.task_outputs(d, "Check bake")[-1]["check"]
+    assert final["elapsedSeconds"] >= 95 * 60 and final["dataPoints"] == 110
+
+
+def test_alarm_during_bake_reverts_alias_and_fails_naming_the_alarm(world: World, shifted: str) -> None:
+    original = world.set_alarm
+
+    def checks_then_alarm(n: int = 5) -> None:
+        # the aggregate goes into ALARM after a few turns of the bake
+        from moto.cloudwatch.models import cloudwatch_backends  # noqa: F401
+
+    world.invocations_metric(FN, 500)
+    calls = {"n": 0}
+    from seawall.lambdas.release import bake as bake_lambda
+
+    real = bake_lambda.common.alarm_states
+
+    def alarm_states(names: Any, region: str) -> dict[str, str]:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            original(AGGREGATE, "ALARM")
+        return real(names, region)
+
+    import pytest as _pytest
+
+    mp = _pytest.MonkeyPatch()
+    mp.setattr(bake_lambda.common, "alarm_states", alarm_states)
+    try:
+        d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
+    finally:
+        mp.undo()
+    assert d["status"] == "FAILED"
+    assert AGGREGATE in d["cause"] and "ALARM" in d["cause"]
+    assert world.alias_version(FN) == "1"
+    names = world.entered(d)
+    i = names.index("Revert to previous versions")
+    assert names[i - 2:i] == ["Check bake", "Bake verdict"]  # nothing waits between detection and revert
+
+
+def test_too_few_data_points_waits_then_fails_at_its_limit(world: World, shifted: str) -> None:
+    world.invocations_metric(FN, 12)
+    d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100), max_wait=2 * HOUR)
+    assert d["status"] == "FAILED"
+    assert "only 12 of 100 Invocations" in d["cause"] and "limit of 2h" in d["cause"]
+    assert sum(world.waits) >= 2 * 3600
+    assert world.alias_version(FN) == "2"  # no alarm: no revert; the stage rollback handles it
+
+
+def test_cloudwatch_throttling_fails_the_bake_closed(world: World, shifted: str, monkeypatch: Any) -> None:
+    from moto.cloudwatch.exceptions import CloudWatchException
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    class Throttling(CloudWatchException):
+        code = "Throttling"
+
+    calls = {"n": 0}
+
+    def throttled(self: Any, names: Any) -> Any:
+        calls["n"] += 1
+        raise Throttling("Rate exceeded")
+
+    monkeypatch.setattr(CloudWatchBackend, "get_alarms_by_alarm_names", throttled)
+    world.invocations_metric(FN, 500)
+    d = bake(world, shifted, BakePolicy(duration=timedelta(0), min_data_points=0))
+    assert d["status"] == "FAILED"
+    assert "ThrottledError" in d["cause"] and "Rate exceeded" in d["cause"]
+    assert calls["n"] == 4  # the synthesized Retry ran: 1 + 3 retries
+    assert "Bake failed closed" in world.entered(d)
+
+
+def test_override_shortens_bake_to_its_floor(world: World, shifted: str) -> None:
+    world.invocations_metric(FN, 500)
+    policy = BakePolicy(duration=4 * HOUR, min_data_points=100, override_floor=timedelta(minutes=20))
+    d = bake(world, shifted, policy, override="true: incident 42")
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    final = world.task_outputs(d, "Check bake")[-1]["check"]
+    assert final["bakeSeconds"] == 20 * 60
+    assert 20 * 60 <= final["elapsedSeconds"] < 22 * 60
+
+
+def test_rollback_execution_skips_the_bake(world: World, shifted: str) -> None:
+    world.execution_types["exec-rb"] = "ROLLBACK"
+    world.set_alarm(AGGREGATE, "ALARM")  # the alarm the rollback is fixing
+    d = bake(world, shifted, BakePolicy(duration=HOUR), execution_id="exec-rb")
+    assert d["status"] == "SUCCEEDED"
+    assert "Rollback skips the bake" in world.entered(d)
+    assert "Check bake" not in world.entered(d)
+
+
+# ----------------------------------------------------------------------------- gate
+
+
+def test_gate_friday_evening_proceeds_monday_0900_in_window_zone(world: World) -> None:
+    world.composite_alarm(AGGREGATE, "OK")
+    world.clock.t = datetime(2025, 6, 6, 17, 0, tzinfo=BERLIN)  # a Friday
+    window = TimeWindow(time_zone="Europe/Berlin", days=MON_THU, start=time(9), end=time(16))
+    d = world.run("gate", substituted(gate(window)))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    opened = [o["windowCheck"] for o in world.task_outputs(d, "Check time window")]
+    assert [o["verdict"] for o in opened] == ["CLOSED", "OPEN"]
+    at = datetime.fromisoformat(opened[-1]["checkedAt"]).astimezone(BERLIN)
+    assert at == datetime(2025, 6, 9, 9, 0, tzinfo=BERLIN)  # Monday 09:00 Berlin, not earlier
+    quiet = world.task_outputs(d, "Check alarms")[-1]["alarmCheck"]
+    assert datetime.fromisoformat(quiet["checkedAt"]) >= at
+
+
+def test_gate_blocks_while_aggregate_in_alarm_and_proceeds_once_ok(world: World) -> None:
+    world.composite_alarm(AGGREGATE, "ALARM")
+    from seawall.lambdas.release import gate as gate_lambda
+
+    real = gate_lambda.common.alarm_states
+    calls = {"n": 0}
+
+    def alarm_states(names: Any, region: str) -> dict[str, str]:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            world.set_alarm(AGGREGATE, "OK")
+        return real(names, region)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(gate_lambda.common, "alarm_states", alarm_states)
+    try:
+        d = world.run("gate", substituted(gate(ALWAYS)))
+    finally:
+        mp.undo()
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    verdicts = [o["alarmCheck"]["verdict"] for o in world.task_outputs(d, "Check alarms")]
+    assert verdicts == ["BLOCKED", "BLOCKED", "QUIET"]
+
+
+def test_gate_in_alarm_gives_up_at_its_limit(world: World) -> None:
+    world.composite_alarm(AGGREGATE, "INSUFFICIENT_DATA")
+    d = world.run("gate", substituted(gate(ALWAYS, max_wait=timedelta(hours=2), poll=timedelta(minutes=20))))
+    assert d["status"] == "FAILED"
+    assert AGGREGATE in d["cause"] and "INSUFFICIENT_DATA" in d["cause"] and "gave up" in d["cause"]
+    assert "Step may start" not in world.entered(d)
+
+
+def test_gate_missing_aggregate_fails_with_the_fix(world: World) -> None:
+    d = world.run("gate", substituted(gate(ALWAYS)))
+    assert d["status"] == "FAILED"
+    assert AGGREGATE in d["cause"] and "deploy the team monitoring stack" in d["cause"]
+
+
+def test_gate_throttled_cloudwatch_never_passes(world: World, monkeypatch: Any) -> None:
+    from moto.cloudwatch.exceptions import CloudWatchException
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    class Throttling(CloudWatchException):
+        code = "Throttling"
+
+    world.composite_alarm(AGGREGATE, "OK")
+    monkeypatch.setattr(CloudWatchBackend, "get_alarms_by_alarm_names",
+                        lambda self, names: (_ for _ in ()).throw(Throttling("Rate exceeded")))
+    d = world.run("gate", substituted(gate(ALWAYS)))
+    assert d["status"] == "FAILED"
+    assert "Gate failed closed" in world.entered(d) and "Rate exceeded" in d["cause"]
+
+
+def test_gate_override_skips_window_and_alarms(world: World) -> None:
+    world.composite_alarm(AGGREGATE, "ALARM")
+    world.clock.t = datetime(2025, 6, 7, 3, 0, tzinfo=BERLIN)  # Saturday night
+    window = TimeWindow(time_zone="Europe/Berlin", days=MON_THU, start=time(9), end=time(16))
+    d = world.run("gate", substituted(gate(window), override="true: incident 42"))
+    assert d["status"] == "SUCCEEDED"
+    assert "Override skips window and alarms" in world.entered(d)
+    assert "Check time window" not in world.entered(d) and "Check alarms" not in world.entered(d)
+
+
+def test_gate_rollback_passes_through(world: World) -> None:
+    world.composite_alarm(AGGREGATE, "ALARM")
+    world.execution_types["exec-rb"] = "ROLLBACK"
+    d = world.run("gate", substituted(gate(ALWAYS), execution_id="exec-rb"))
+    assert d["status"] == "SUCCEEDED"
+    assert "Rollback passes the gate" in world.entered(d)
+
+
+def test_malformed_override_fails_closed(world: World) -> None:
+    world.composite_alarm(AGGREGATE, "ALARM")
+    d = world.run("gate", substituted(gate(ALWAYS), override="#{variables.SeawallEmergencyOverride}"))
+    assert d["status"] == "FAILED" and "InvalidInputError" in d["cause"]
+
+
+# ----------------------------------------------------------------------------- shift
+
+
+def test_shift_uses_step_config_and_records_previous_version(world: World) -> None:
+    world.service_function(FN)
+    d = shift(world)
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    out = json.loads(d["output"])
+    assert out["functions"][0]["previousVersion"] == "1" and out["functions"][0]["changed"] is True
+    (dep,) = world.deployments()
+    assert dep.deployment_config_name == "CodeDeployDefault.LambdaCanary10Percent10Minutes"
+    spec = json.loads(dep.revision["appSpecContent"]["content"])
+    assert spec["Resources"][0][FN]["Properties"] == {"Name": FN, "Alias": "live", "CurrentVersion": "1",
+                                                      "TargetVersion": "2"}
+
+
+def test_shift_leaves_unchanged_functions_alone(world: World) -> None:
+    world.service_function(FN, live="2")
+    d = shift(world)
+    assert d["status"] == "SUCCEEDED"
+    assert world.deployments() == []
+    assert json.loads(d["output"])["functions"][0]["changed"] is False
+
+
+def test_shift_stopped_by_codedeploy_fails_alias_unchanged(world: World) -> None:
+    world.service_function(FN)
+    world.deploy_outcome = "Stopped"
+    d = shift(world)
+    assert d["status"] == "FAILED"
+    assert "Stopped" in d["cause"] and FN in d["cause"]
+    assert world.alias_version(FN) == "1"
+
+
+def test_rollback_shift_is_all_at_once(world: World) -> None:
+    world.service_function(FN, live="2")
+    world.execution_types["exec-rb"] = "ROLLBACK"
+    payload = shift_input(target=TARGET, functions=[release("1")], pipeline_name=PIPELINE,
+                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
+    d = world.run("shift", substituted(payload, "exec-rb"))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    (dep,) = world.deployments()
+    assert dep.deployment_config_name == "CodeDeployDefault.LambdaAllAtOnce"
+    assert world.alias_version(FN) == "1"

@@ -1,0 +1,92 @@
+"""SmokeTestHook: a CodeDeploy traffic hook that invokes the new version before (or after) traffic moves."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from ._nag import acknowledge, arn_wildcard_rule
+
+#: The public Powertools for AWS Lambda (Python) v3 layer.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_VERSION = 27
+RUNTIME = lambda_.Runtime.PYTHON_3_11
+HOOK_ASSET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lambdas", "hooks")
+
+
+class SmokeTestHook(Construct):
+    """A Lambda CodeDeploy runs as a ``BeforeAllowTraffic`` or ``AfterAllowTraffic`` hook.
+
+    It reads the deployment's AppSpec, invokes ``<function>:<TargetVersion>``
+    of each function in it with `payload`, and reports ``Succeeded`` or
+    ``Failed`` to CodeDeploy on every path (``PutLifecycleEventHookExecutionStatus``).
+    Pass :attr:`function` as ``pre_traffic_hook`` / ``post_traffic_hook`` of
+    :class:`~seawall.constructs.SafeLambdaDeployment`.
+
+    Parameters
+    ----------
+    targets:
+        The functions the hook may test; an AppSpec naming any other function fails the hook.
+    payload:
+        The JSON event sent to the new version. Default: ``None`` - no
+        invocation, the hook only checks the AppSpec and reports.
+    powertools_layer_version:
+        Version of the public Powertools v3 python311 layer. Default: 27.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, targets: Sequence[lambda_.IFunction],
+                 payload: Mapping[str, Any] | None = None,
+                 powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
+                 log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR) -> None:
+        super().__init__(scope, construct_id)
+        if not targets:
+            raise ValueError("targets is empty; name the function(s) the hook tests")
+        if payload is not None and not isinstance(payload, Mapping):
+            raise ValueError(f"payload={payload!r} must be a JSON object (a dict) or None")
+        stack = Stack.of(self)
+        log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
+        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                        description="Seawall traffic hook")
+        role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                               resources=[log_group.log_group_arn]))
+        environment = {
+            "SEAWALL_TARGET_FUNCTIONS": ",".join(t.function_name for t in targets),
+            "POWERTOOLS_SERVICE_NAME": "seawall-traffic-hook",
+        }
+        if payload is not None:
+            environment["SEAWALL_SMOKE_PAYLOAD"] = json.dumps(payload, sort_keys=True)
+        layer = lambda_.LayerVersion.from_layer_version_arn(
+            self, "Powertools",
+            f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+            f"AWSLambdaPowertoolsPythonV3-python311-x86_64:{powertools_layer_version}",
+        )
+        self.function = lambda_.Function(
+            self, "Function", runtime=RUNTIME, architecture=lambda_.Architecture.X86_64,
+            code=lambda_.Code.from_asset(HOOK_ASSET_DIR, exclude=["__pycache__", "*.pyc"]),
+            handler="traffic_hook.handler", role=role, layers=[layer], timeout=Duration.minutes(5),
+            memory_size=256, log_group=log_group, environment=environment,
+            description="Seawall CodeDeploy traffic hook: smoke-tests the new version and reports back",
+        )
+        for target in targets:
+            role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
+                                                   resources=[f"{target.function_arn}:*"]))
+        from .lambda_deployment import drop_redundant_role_dependency
+
+        drop_redundant_role_dependency(self.function)
+        policy = role.node.find_child("DefaultPolicy")
+        for target in targets:
+            rule = arn_wildcard_rule(target)
+            if rule:
+                acknowledge(policy, rule, "the hook invokes whichever new version the deployment's AppSpec names; "
+                                          "versions are published at deploy time")
+        acknowledge(self.function, "AwsSolutions-L1",
+                    "Python 3.11 matches the pinned Powertools v3 python311 layer; raise both together")
+        self.role = role

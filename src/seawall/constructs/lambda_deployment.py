@@ -1,0 +1,443 @@
+"""SafeLambdaDeployment: versions, an alias CloudFormation never re-points, CodeDeploy, alarms.
+
+See ``docs/lambda-deployment.md`` for the design: why the alias is pinned to
+an *initial* version, which alarms block and which only inform, and what the
+release state machines read from :attr:`SafeLambdaDeployment.release_outputs`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jsii
+from aws_cdk import (
+    CfnOutput,
+    CfnResource,
+    Duration,
+    IStableListProducer,
+    IStableStringProducer,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+)
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from seawall.model import AlarmPolicy, TrafficKind, TrafficPolicy, require_one_box
+from seawall.model.naming import alarm_name, check_service, check_team, high_severity_alarm_name
+
+from ._nag import acknowledge, arn_wildcard_rule
+from .alarms import (
+    ALARM_KINDS,
+    DEFAULT_BLOCKING,
+    MAX_CODEDEPLOY_ALARMS,
+    MAX_COMPOSITE_CHILDREN,
+    AlarmKind,
+    AlarmScope,
+    alarm_kind,
+    alarm_rule_any,
+    build_alarm,
+    fault_rate,
+    lambda_metric,
+)
+
+#: What Lambda accepts as an alias name: 1-128 of letters, digits, '-' and '_', not all digits.
+_ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")
+#: CloudWatch namespace of the errors-in-logs metric.
+ERRORS_IN_LOGS_NAMESPACE = "Seawall/ErrorsInLogs"
+#: The metric filter: Powertools' structured JSON log lines at level ERROR.
+ERRORS_IN_LOGS_PATTERN = logs.FilterPattern.string_value("$.level", "=", "ERROR")
+
+
+@dataclass(frozen=True)
+class ReleaseOutputs:
+    """The stack outputs a pipeline step reads as CodePipeline variables (one set per function).
+
+    The shift state machine's input needs exactly the first five strings.
+    The hook outputs exist only when hooks are configured; a shift that
+    builds the AppSpec passes them as ``BeforeAllowTraffic`` /
+    ``AfterAllowTraffic`` hooks.
+    """
+
+    function_name: CfnOutput
+    alias_name: CfnOutput
+    version: CfnOutput
+    application_name: CfnOutput
+    deployment_group_name: CfnOutput
+    pre_traffic_hook: CfnOutput | None = None
+    post_traffic_hook: CfnOutput | None = None
+
+    def as_dict(self) -> dict[str, CfnOutput]:
+        """The five outputs the shift needs, keyed by the shift input's field names."""
+        return {
+            "functionName": self.function_name,
+            "aliasName": self.alias_name,
+            "version": self.version,
+            "applicationName": self.application_name,
+            "deploymentGroupName": self.deployment_group_name,
+        }
+
+
+def function_key(construct_id: str) -> str:
+    """A lower-case, hyphenated form of a construct ID, used in resource names."""
+    key = re.sub(r"[^a-z0-9]+", "-", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", construct_id).lower()).strip("-")
+    if not key:
+        raise ValueError(f"construct_id={construct_id!r} has no letters or digits to name resources with")
+    return key[:40]
+
+
+def _check_alias_name(alias_name: str) -> str:
+    if not isinstance(alias_name, str) or not 1 <= len(alias_name) <= 128 or not _ALIAS_NAME.match(alias_name):
+        raise ValueError(
+            f"alias_name={alias_name!r} is not a Lambda alias name; use 1-128 letters, digits, '-' or '_', "
+            f"not only digits (e.g. 'live')"
+        )
+    return alias_name
+
+
+class _ServiceHighSeverity(Construct):
+    """The high-severity composite of one service in one stack, shared by its functions."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str) -> None:
+        super().__init__(scope, construct_id)
+        self.children: list[cloudwatch.IAlarm] = []
+        self.alarm = cloudwatch.CompositeAlarm(
+            self, "Resource",
+            composite_alarm_name=name,
+            alarm_description="Seawall high-severity: ALARM when any blocking alarm of the service is in ALARM",
+            alarm_rule=cloudwatch.AlarmRule.from_string(
+                _lazy_rule(self.children)
+            ),
+        )
+
+    def add(self, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+        if len(self.children) + len(alarms) > MAX_COMPOSITE_CHILDREN:
+            raise ValueError(
+                f"the high-severity composite of this service would watch {len(self.children) + len(alarms)} alarms; "
+                f"CloudWatch allows {MAX_COMPOSITE_CHILDREN} per composite: split the service or pass fewer "
+                f"extra_alarms"
+            )
+        # A Ref to each alarm's name in the rule orders creation; no DependsOn needed.
+        self.children.extend(alarms)
+
+
+@jsii.implements(IStableStringProducer)
+class _RuleProducer:
+    def __init__(self, children: list[cloudwatch.IAlarm]) -> None:
+        self._children = children
+
+    def produce(self) -> str:
+        return alarm_rule_any([a.alarm_name for a in self._children])
+
+
+def _lazy_rule(children: list[cloudwatch.IAlarm]) -> str:
+    """The composite's rule, computed at synthesis once every function of the service has joined."""
+    return Lazy.string(_RuleProducer(children))
+
+
+class SafeLambdaDeployment(Construct):
+    """Deploy a Lambda function safely: a new version per change, a one-box, alarms that roll back.
+
+    * publishes a version on every code or configuration change and retains
+      the old ones (``RemovalPolicy.RETAIN``);
+    * creates the alias ``alias_name`` once, pinned to the function's *initial*
+      version; CloudFormation never re-points it, Seawall's shift does;
+    * a CodeDeploy application and deployment group, named
+      ``{team}-{service}-{function key}``, whose config follows `traffic`, with
+      auto-rollback on failure and on alarm;
+    * one-box alarms on the new version only, the service's high-severity
+      composite and informative alarms, all from one table
+      (:data:`seawall.constructs.alarms.ALARM_KINDS`).
+
+    Parameters
+    ----------
+    function:
+        The function to deploy. Seawall sets its ``LoggingConfig.LogGroup`` to
+        a log group it creates (unless one is configured already).
+    team, service:
+        Names used in every alarm name (``{team}-{service}-{region}-{kind}``).
+    traffic:
+        How the shift moves the alias. Default: a one-box canary of 10 % for
+        60 minutes, then all at once. A canary above 10 % is rejected.
+    alarms:
+        Alarm thresholds. Default: ``AlarmPolicy()`` (1 % faults, p99 5 s, ...).
+    alias_name:
+        Default: ``live``.
+    extra_alarms:
+        More alarms (business metrics) for the high-severity composite; the
+        metric alarms among them also go to CodeDeploy while it has room.
+        Default: none.
+    pre_traffic_hook, post_traffic_hook:
+        Lambda functions CodeDeploy runs before / after moving traffic (see
+        :class:`seawall.constructs.SmokeTestHook`). Default: none.
+    blocking:
+        Alarm kinds that block a deployment. Default: every kind of the table
+        marked blocking (fault rate, latencies, throttles, errors in logs and
+        the one-box alarms); ``traffic-drop`` and ``latency-anomaly`` inform only.
+    log_retention:
+        Retention of the function's log group. Default: one year.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function: lambda_.Function,
+        team: str,
+        service: str,
+        traffic: TrafficPolicy | None = None,
+        alarms: AlarmPolicy | None = None,
+        alias_name: str = "live",
+        extra_alarms: Sequence[cloudwatch.IAlarm] = (),
+        pre_traffic_hook: lambda_.IFunction | None = None,
+        post_traffic_hook: lambda_.IFunction | None = None,
+        blocking: Sequence[str] | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # ---- validate everything before creating anything
+        self.team = check_team(team)
+        self.service = check_service(service)
+        self.traffic = traffic if traffic is not None else TrafficPolicy.canary()
+        if not isinstance(self.traffic, TrafficPolicy):
+            raise ValueError(f"traffic={traffic!r} must be a TrafficPolicy, e.g. TrafficPolicy.canary()")
+        require_one_box(self.traffic)
+        self.alarm_policy = alarms if alarms is not None else AlarmPolicy()
+        if not isinstance(self.alarm_policy, AlarmPolicy):
+            raise ValueError(f"alarms={alarms!r} must be an AlarmPolicy")
+        self.alias_name = _check_alias_name(alias_name)
+        if not isinstance(function, lambda_.Function):
+            raise ValueError(f"function={function!r} must be a lambda_.Function defined in this app; Seawall "
+                             f"publishes its versions")
+        if isinstance(blocking, str):
+            raise ValueError(f"blocking={blocking!r} must be a list of alarm kinds, not one string")
+        kinds = [alarm_kind(k) for k in (DEFAULT_BLOCKING if blocking is None else blocking)]
+        self.blocking_kinds: frozenset[str] = frozenset(k.kind for k in kinds)
+        if isinstance(extra_alarms, cloudwatch.AlarmBase) or not all(
+                hasattr(a, "alarm_name") for a in extra_alarms):
+            raise ValueError("extra_alarms must be a list of CloudWatch alarms")
+        self.key = function_key(construct_id)
+        stack = Stack.of(self)
+        self.region = stack.region
+        self.function = function
+        drop_redundant_role_dependency(function)
+
+        # ---- versions and the alias
+        #: The version published for this synthesis' code and configuration (a new
+        #: logical ID per change; old versions are retained, not deleted).
+        self.version: lambda_.Version = function.current_version
+        self.version.apply_removal_policy(RemovalPolicy.RETAIN)
+        # The alias is pinned to the function's *initial* version: a version resource whose
+        # properties never change, so its Version attribute - and the alias's FunctionVersion -
+        # stays the same for the life of the function. At first creation it publishes the code
+        # being deployed, so a brand-new alias points at real, current code.
+        initial = lambda_.Version(
+            self, "InitialVersion", lambda_=function,
+            description="Seawall: the version the alias is created on; never updated",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.initial_version = initial
+        self.alias = lambda_.Alias(
+            self, "Alias", alias_name=self.alias_name, version=initial,
+            description="Seawall: moved only by the release state machines, never by CloudFormation",
+        )
+
+        # ---- log group and the errors-in-logs metric
+        self.log_group = self._log_group(log_retention)
+        errors_metric_name = f"{self.team}-{self.service}-{self.key}"
+        logs.MetricFilter(
+            self, "ErrorsInLogsFilter",
+            log_group=self.log_group,
+            filter_pattern=ERRORS_IN_LOGS_PATTERN,
+            metric_namespace=ERRORS_IN_LOGS_NAMESPACE,
+            metric_name=errors_metric_name,
+            metric_value="1",
+            default_value=0,
+        )
+
+        # ---- alarms, from the table
+        policy = self.alarm_policy
+        fn_name = function.function_name
+        one_box_dims = {
+            "FunctionName": fn_name,
+            "Resource": f"{fn_name}:{self.alias_name}",
+            "ExecutedVersion": self.version.version,
+        }
+        service_dims = {"FunctionName": fn_name}
+        self.alarms_by_kind: dict[str, cloudwatch.AlarmBase] = {}
+        for kind in ALARM_KINDS:
+            dims = one_box_dims if kind.scope is AlarmScope.ONE_BOX else service_dims
+            if kind.metric == "fault-rate":
+                metric: cloudwatch.IMetric = fault_rate(dims, policy, f"{kind.kind} ({self.key})")
+            elif kind.metric == "ErrorsInLogs":
+                metric = cloudwatch.Metric(
+                    namespace=ERRORS_IN_LOGS_NAMESPACE, metric_name=errors_metric_name, statistic="Sum",
+                    period=Duration.seconds(int(policy.period.total_seconds())),
+                )
+            else:
+                metric = lambda_metric(kind.metric, kind.statistic, dims, policy)
+            self.alarms_by_kind[kind.kind] = build_alarm(
+                self, _construct_id(kind), kind=kind, metric=metric, policy=policy,
+                name=alarm_name(self.team, self.service, self.region, f"{self.key}-{kind.kind}"),
+            )
+        blocking_rows = sorted((k for k in ALARM_KINDS if k.kind in self.blocking_kinds),
+                               key=lambda k: k.codedeploy_priority)
+        #: The one-box alarms: the new version only.
+        self.one_box_alarms: list[cloudwatch.AlarmBase] = [
+            self.alarms_by_kind[k.kind] for k in ALARM_KINDS if k.scope is AlarmScope.ONE_BOX
+        ]
+        #: Blocking metric alarms, most important first.
+        self.alarms: list[cloudwatch.AlarmBase] = [self.alarms_by_kind[k.kind] for k in blocking_rows]
+        self.informative_alarms: list[cloudwatch.AlarmBase] = [
+            self.alarms_by_kind[k.kind] for k in ALARM_KINDS if k.kind not in self.blocking_kinds
+        ]
+        self.extra_alarms: list[cloudwatch.IAlarm] = list(extra_alarms)
+
+        # ---- the service's high-severity composite (shared by the service's functions in this stack)
+        shared_id = f"SeawallHighSeverity-{self.team}-{self.service}"
+        shared = stack.node.try_find_child(shared_id)
+        if shared is None:
+            shared = _ServiceHighSeverity(stack, shared_id,
+                                          name=high_severity_alarm_name(self.team, self.service, self.region))
+        assert isinstance(shared, _ServiceHighSeverity)
+        shared.add([*self.alarms, *self.extra_alarms])
+        self.high_severity_alarm: cloudwatch.CompositeAlarm = shared.alarm
+
+        # ---- CodeDeploy
+        name = f"{self.team}-{self.service}-{self.key}"
+        self.application = codedeploy.LambdaApplication(self, "Application", application_name=name)
+        self.deployment_config = self._deployment_config(name)
+        extra_metric_alarms = [a for a in self.extra_alarms if isinstance(a, cloudwatch.Alarm)]
+        #: What CodeDeploy watches: the most important blocking metric alarms, ten at most.
+        #: CodeDeploy's documentation describes metric alarms only, so composites are not given to it.
+        self.codedeploy_alarms: list[cloudwatch.IAlarm] = [*self.alarms, *extra_metric_alarms][
+            :MAX_CODEDEPLOY_ALARMS]
+        self.deployment_group = codedeploy.LambdaDeploymentGroup(
+            self, "DeploymentGroup",
+            alias=self.alias,
+            application=self.application,
+            deployment_group_name=name,
+            deployment_config=self.deployment_config,
+            alarms=self.codedeploy_alarms,
+            auto_rollback=codedeploy.AutoRollbackConfig(failed_deployment=True, stopped_deployment=True,
+                                                        deployment_in_alarm=True),
+            pre_hook=pre_traffic_hook,
+            post_hook=post_traffic_hook,
+        )
+        # Seawall, not CloudFormation, moves the alias: no CodeDeployLambdaAliasUpdate policy.
+        cfn_alias = self.alias.node.default_child
+        assert isinstance(cfn_alias, lambda_.CfnAlias)
+        cfn_alias.cfn_options.update_policy = None
+        self.pre_traffic_hook = pre_traffic_hook
+        self.post_traffic_hook = post_traffic_hook
+        for hook in (pre_traffic_hook, post_traffic_hook):
+            if hook is not None:
+                # The hook reads the deployment's AppSpec to learn the version it tests.
+                hook.add_to_role_policy(iam.PolicyStatement(
+                    actions=["codedeploy:GetDeployment"],
+                    resources=[self.deployment_group.deployment_group_arn],
+                ))
+        role = self.deployment_group.role
+        for hook in (pre_traffic_hook, post_traffic_hook):
+            rule = arn_wildcard_rule(hook) if hook is not None else None
+            policy = role.node.try_find_child("DefaultPolicy")
+            if rule and policy is not None:
+                acknowledge(policy, rule, "CodeDeploy invokes the hook function, qualified or not (CDK's grant)")
+        acknowledge(role, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                          "AWSCodeDeployRoleForLambdaLimited]",
+                    "AWS's managed role policy for CodeDeploy Lambda deployments: read alarms, update aliases, "
+                    "invoke hooks named CodeDeployHook_*; AWS keeps it current")
+
+        # ---- outputs the pipeline reads
+        self.release_outputs = ReleaseOutputs(
+            function_name=CfnOutput(self, "FunctionName", value=fn_name,
+                                    description=f"Seawall {name}: function name"),
+            alias_name=CfnOutput(self, "AliasName", value=self.alias_name,
+                                 description=f"Seawall {name}: alias the shift moves"),
+            version=CfnOutput(self, "Version", value=self.version.version,
+                              description=f"Seawall {name}: the new version"),
+            application_name=CfnOutput(self, "ApplicationName", value=self.application.application_name,
+                                       description=f"Seawall {name}: CodeDeploy application"),
+            deployment_group_name=CfnOutput(self, "DeploymentGroupName",
+                                            value=self.deployment_group.deployment_group_name,
+                                            description=f"Seawall {name}: CodeDeploy deployment group"),
+            pre_traffic_hook=CfnOutput(self, "PreTrafficHook", value=pre_traffic_hook.function_name,
+                                       description=f"Seawall {name}: BeforeAllowTraffic hook")
+            if pre_traffic_hook is not None else None,
+            post_traffic_hook=CfnOutput(self, "PostTrafficHook", value=post_traffic_hook.function_name,
+                                        description=f"Seawall {name}: AfterAllowTraffic hook")
+            if post_traffic_hook is not None else None,
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _log_group(self, retention: logs.RetentionDays) -> logs.ILogGroup:
+        cfn_function = self.function.node.default_child
+        assert isinstance(cfn_function, lambda_.CfnFunction)
+        configured = cfn_function.logging_config
+        existing = getattr(configured, "log_group", None) if configured is not None else None
+        if existing:
+            return logs.LogGroup.from_log_group_name(self, "LogGroup", existing)
+        log_group = logs.LogGroup(self, "LogGroup", retention=retention, removal_policy=RemovalPolicy.RETAIN)
+        cfn_function.add_property_override("LoggingConfig.LogGroup", log_group.log_group_name)
+        return log_group
+
+    def _deployment_config(self, name: str) -> codedeploy.ILambdaDeploymentConfig:
+        traffic = self.traffic
+        predefined = traffic.predefined_config_name
+        if predefined:
+            return codedeploy.LambdaDeploymentConfig.from_lambda_deployment_config_name(self, "Config", predefined)
+        interval = Duration.minutes(traffic.interval_minutes)
+        if traffic.kind is TrafficKind.CANARY:
+            routing = codedeploy.TrafficRouting.time_based_canary(interval=interval, percentage=traffic.percent)
+        else:
+            routing = codedeploy.TrafficRouting.time_based_linear(interval=interval, percentage=traffic.percent)
+        return codedeploy.LambdaDeploymentConfig(self, "Config", traffic_routing=routing)
+
+
+@jsii.implements(IStableListProducer)
+class _DependsOnWithoutRole:
+    def __init__(self, function: lambda_.Function, role_path: str) -> None:
+        self._function = function
+        self._role_path = role_path
+
+    def produce(self) -> list[str] | None:
+        stack = Stack.of(self._function)
+        ids: list[str] = []
+        for dependency in self._function.node.dependencies:
+            for node in dependency.node.find_all():
+                if isinstance(node, CfnResource) and node.node.path != self._role_path:
+                    ids.append(stack.resolve(stack.get_logical_id(node)))
+        return sorted(set(ids)) or None
+
+
+def drop_redundant_role_dependency(function: lambda_.Function) -> None:
+    """Leave out the function's DependsOn on its role, which its ``Role`` GetAtt already enforces.
+
+    CDK adds both; cfn-lint flags the duplicate (W3005). Every other
+    dependency (the role's policy, which orders permissions before the
+    function) stays.
+    """
+    cfn_function = function.node.default_child
+    role = function.role
+    if not isinstance(cfn_function, lambda_.CfnFunction) or role is None:
+        return
+    cfn_role = role.node.default_child
+    if not isinstance(cfn_role, iam.CfnRole) or Stack.of(cfn_role) is not Stack.of(cfn_function):
+        return
+    cfn_function.add_override("DependsOn", Lazy.list(_DependsOnWithoutRole(function, cfn_role.node.path)))
+
+
+def _construct_id(kind: AlarmKind) -> str:
+    return "".join(part.capitalize() for part in kind.kind.split("-")) + "Alarm"
+
+
+__all__ = ["ERRORS_IN_LOGS_NAMESPACE", "ERRORS_IN_LOGS_PATTERN", "ReleaseOutputs", "SafeLambdaDeployment",
+           "drop_redundant_role_dependency", "function_key"]

@@ -138,7 +138,8 @@ def render_svg(rollout: Rollout, time_zone: str | None = None) -> str:
     ]
     for row in range(rows):
         if row % 2 == 0:
-            out.append(f'<rect class="row-even" x="0" y="{AXIS_H + row * ROW_H}" width="{WIDTH}" height="{ROW_H}"/>')
+            out.append(f'<rect class="row-even" x="0" y="{AXIS_H + row * ROW_H}" width="{WIDTH - RIGHT_PAD}" '
+                       f'height="{ROW_H}"/>')
     # Closed hours: the complement of the window's open periods.
     cursor = t0
     closed: list[tuple[datetime, datetime]] = []

@@ -8,6 +8,8 @@ screenshots it.  Needs a Chromium on PATH (Debian: ``apt-get install chromium``)
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import subprocess
 import sys
@@ -36,7 +38,8 @@ def main() -> int:
     browser = find_browser()
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "rollout.html"
-        code = seawall(["plan", "--plan", f"{POLICY}:TEAM", "--start", START, "--html", str(page)])
+        with contextlib.redirect_stdout(io.StringIO()):  # the table; the page is what we want
+            code = seawall(["plan", "--plan", f"{POLICY}:TEAM", "--start", START, "--html", str(page)])
         if code:
             return code
         profile = Path(tmp) / "profile"

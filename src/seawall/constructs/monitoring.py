@@ -1,0 +1,182 @@
+"""Team monitoring: the aggregate rollback alarm per region and account, and monitoring canaries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_synthetics as synthetics
+from constructs import Construct
+
+from seawall.model.naming import alarm_name, check_service, check_team, high_severity_alarm_name
+
+from ._nag import acknowledge
+from .alarms import AggregateAlarm
+
+#: The canary runtime: Node.js with the Synthetics HTTP step library.
+CANARY_RUNTIME = synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_9_1
+
+_CANARY_SCRIPT = """\
+const { URL } = require('url');
+const synthetics = require('Synthetics');
+
+exports.handler = async function () {
+  const target = new URL(process.env.SEAWALL_URL);
+  const expected = parseInt(process.env.SEAWALL_EXPECTED_STATUS, 10);
+  const request = {
+    hostname: target.hostname,
+    method: 'GET',
+    path: target.pathname + target.search,
+    port: target.port || (target.protocol === 'https:' ? 443 : 80),
+    protocol: target.protocol,
+    headers: { 'User-Agent': synthetics.getCanaryUserAgentString() },
+  };
+  const validate = async function (res) {
+    return new Promise((resolve, reject) => {
+      if (res.statusCode !== expected) {
+        reject(new Error(`expected HTTP ${expected}, got ${res.statusCode} ${res.statusMessage}`));
+        return;
+      }
+      res.on('data', () => {});
+      res.on('end', resolve);
+    });
+  };
+  await synthetics.executeHttpStep('call endpoint', request, validate);
+};
+"""
+
+_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+
+
+class MonitoringCanary(Construct):
+    """A CloudWatch Synthetics canary that calls a service endpoint on a schedule, with its alarm.
+
+    The alarm, named ``{team}-{service}-{region}-canary``, is in ALARM when
+    the canary's success rate falls below 100 % for `evaluation_periods`
+    consecutive runs; list it in the team's aggregate
+    (``TeamMonitoringStack(canary_alarm_names=[...])``).
+
+    Parameters
+    ----------
+    url:
+        The endpoint, ``http(s)://host/path``.
+    schedule:
+        How often the canary runs. Default: every minute.
+    expected_status:
+        The HTTP status a healthy endpoint returns. Default: 200.
+    evaluation_periods:
+        Failing runs in a row before ALARM. Default: 3.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, team: str, service: str, url: str,
+                 schedule: Duration | None = None, expected_status: int = 200,
+                 evaluation_periods: int = 3, artifact_retention: Duration | None = None) -> None:
+        super().__init__(scope, construct_id)
+        check_team(team)
+        check_service(service)
+        if not isinstance(url, str) or not _URL.match(url):
+            raise ValueError(f"url={url!r} is not an http(s) URL, e.g. 'https://api.example.com/health'")
+        if isinstance(expected_status, bool) or not isinstance(expected_status, int) \
+                or not 100 <= expected_status <= 599:
+            raise ValueError(f"expected_status={expected_status!r} must be an HTTP status code from 100 to 599")
+        if isinstance(evaluation_periods, bool) or not isinstance(evaluation_periods, int) \
+                or not 1 <= evaluation_periods <= 60:
+            raise ValueError(f"evaluation_periods={evaluation_periods!r} must be a whole number from 1 to 60")
+        schedule = schedule or Duration.minutes(1)
+        if not schedule.is_unresolved() and not 1 <= schedule.to_minutes() <= 60:
+            raise ValueError(f"schedule={schedule.to_minutes()} min must be 1 to 60 minutes")
+        stack = Stack.of(self)
+        self.bucket = s3.Bucket(
+            self, "Artifacts",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[s3.LifecycleRule(expiration=artifact_retention or Duration.days(30))],
+        )
+        acknowledge(self.bucket, "AwsSolutions-S1",
+                    "holds only the canary's own run artifacts (screenshots, HAR, logs), which expire; access "
+                    "logs of it would add a second bucket per canary for no audit value")
+        self.canary = synthetics.Canary(
+            self, "Canary",
+            runtime=CANARY_RUNTIME,
+            test=synthetics.Test.custom(code=synthetics.Code.from_inline(_CANARY_SCRIPT), handler="index.handler"),
+            schedule=synthetics.Schedule.rate(schedule),
+            environment_variables={"SEAWALL_URL": url, "SEAWALL_EXPECTED_STATUS": str(expected_status)},
+            artifacts_bucket_location=synthetics.ArtifactsBucketLocation(bucket=self.bucket),
+            start_after_creation=True,
+        )
+        for rule, reason in _canary_role_findings(stack, self.bucket):
+            acknowledge(self.canary.role, rule, reason)
+        self.alarm_name = alarm_name(team, service, stack.region, "canary")
+        self.alarm = cloudwatch.Alarm(
+            self, "Alarm",
+            alarm_name=self.alarm_name,
+            alarm_description=f"Seawall canary: {url} failing",
+            metric=self.canary.metric_success_percent(period=schedule, statistic="Average"),
+            threshold=100,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=evaluation_periods,
+            # A canary that stops reporting is as bad as one that fails.
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+
+
+def _canary_role_findings(stack: Stack, bucket: s3.Bucket) -> list[tuple[str, str]]:
+    """cdk-nag findings on the role CDK's Canary construct creates, with why each is fine."""
+    def part(value: str, pseudo: str) -> str:
+        return f"<{pseudo}>" if Token.is_unresolved(value) else value
+
+    bucket_id = stack.resolve(stack.get_logical_id(bucket.node.default_child))
+    region, account = part(stack.region, "AWS::Region"), part(stack.account, "AWS::AccountId")
+    return [
+        ("AwsSolutions-IAM5[Resource::*]",
+         "s3:ListAllMyBuckets and cloudwatch:PutMetricData (limited to the CloudWatchSynthetics namespace by "
+         "condition) support no resource-level permissions; granted by CDK's Canary construct"),
+        (f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",
+         "the canary writes its run artifacts under keys it generates, inside its own bucket only"),
+        (f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:{region}:{account}:log-group:/aws/lambda/cwsyn-*]",
+         "the canary's Lambda function and log group are created by Synthetics with generated cwsyn-* names"),
+    ]
+
+
+class TeamMonitoringStack(Stack):
+    """The team's monitoring in one region and account: the aggregate rollback alarm.
+
+    Deploy it with the team's own pipeline, in a stage *before* the waves, to
+    every region and account a service of the team deploys to; every gate
+    and bake of the team watches ``aggregate_alarm_name(team, region)``.
+
+    The aggregate names its children: each service's high-severity composite
+    (``high_severity_alarm_name(team, service, region)``) and each canary
+    alarm. CloudWatch rejects a composite alarm whose rule names an alarm
+    that does not exist yet, and refuses to delete an alarm a composite still
+    references. So: add a service to `services` only after its first deploy
+    to that region; remove it from `services` (and deploy this stack) before
+    deleting the service's stack.
+
+    Parameters
+    ----------
+    services:
+        Services of the team already deployed in this region.
+    canary_alarm_names:
+        Alarms of monitoring canaries (``MonitoringCanary.alarm_name``).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, team: str, services: Sequence[str],
+                 canary_alarm_names: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        check_team(team)
+        if isinstance(services, str):
+            raise ValueError(f"services={services!r} must be a list of service names, not one string")
+        names = [high_severity_alarm_name(team, s, self.region) for s in services]
+        names += list(canary_alarm_names)
+        self.aggregate = AggregateAlarm(self, "Aggregate", team=team, alarm_names=names)
+        self.aggregate_alarm_name = self.aggregate.alarm_name
+        CfnOutput(self, "AggregateAlarmName", value=self.aggregate.alarm_name,
+                  description="Seawall: the team's aggregate rollback alarm in this region")

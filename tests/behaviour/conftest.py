@@ -256,6 +256,7 @@ def world(release_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("SEAWALL_TEAM", TEAM)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # faults reach the synthesized Retry, not botocore's
 
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.cloudwatch.responses import CloudWatchResponse

@@ -158,7 +158,8 @@ def test_cloudwatch_throttling_fails_the_bake_closed(world: World, shifted: str,
     d = bake(world, shifted, BakePolicy(duration=timedelta(0), min_data_points=0))
     assert d["status"] == "FAILED"
     assert "ThrottledError" in d["cause"] and "Rate exceeded" in d["cause"]
-    assert calls["n"] == 4  # the synthesized Retry ran: 1 + 3 retries
+    checks = [n for n, _ in world.invocations if n.startswith("ReleaseBakeCheck")]
+    assert calls["n"] == len(checks) == 5  # the synthesized Retry ran: 1 attempt + 4 retries, then Catch
     assert "Bake failed closed" in world.entered(d)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Token
@@ -165,18 +165,30 @@ class TeamMonitoringStack(Stack):
     services:
         Services of the team already deployed in this region.
     canary_alarm_names:
-        Alarms of monitoring canaries (``MonitoringCanary.alarm_name``).
+        Alarms of monitoring canaries deployed elsewhere (``MonitoringCanary.alarm_name``).
+    canaries:
+        Monitoring canaries this stack creates, service name -> URL; their
+        alarms join the aggregate. Default: none.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, team: str, services: Sequence[str],
-                 canary_alarm_names: Sequence[str] = (), **kwargs: Any) -> None:
+                 canary_alarm_names: Sequence[str] = (), canaries: Mapping[str, str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         check_team(team)
         if isinstance(services, str):
             raise ValueError(f"services={services!r} must be a list of service names, not one string")
         names = [high_severity_alarm_name(team, s, self.region) for s in services]
         names += list(canary_alarm_names)
+        self.canaries: dict[str, MonitoringCanary] = {}
+        for service, url in (canaries or {}).items():
+            canary = MonitoringCanary(self, f"Canary-{check_service(service)}", team=team, service=service, url=url)
+            self.canaries[service] = canary
+            names.append(canary.alarm_name)
         self.aggregate = AggregateAlarm(self, "Aggregate", team=team, alarm_names=names)
+        for canary in self.canaries.values():  # the rule names the alarm: it must exist first
+            for composite in self.aggregate.composites:
+                composite.add_dependency(canary.alarm.node.default_child)
         self.aggregate_alarm_name = self.aggregate.alarm_name
         CfnOutput(self, "AggregateAlarmName", value=self.aggregate.alarm_name,
                   description="Seawall: the team's aggregate rollback alarm in this region")

@@ -53,10 +53,15 @@ def templates_of(subject: Any) -> list[StackTemplate]:
     if isinstance(subject, Sequence):
         return [t for s in subject for t in templates_of(s)]
     import aws_cdk as cdk  # noqa: PLC0415
-    from aws_cdk import assertions, cx_api  # noqa: PLC0415
+    from aws_cdk import cx_api  # noqa: PLC0415
 
     if isinstance(subject, cdk.Stack):
-        return [StackTemplate(subject.node.path, assertions.Template.from_stack(subject).to_json())]
+        # The stage's assembly (cached after its first synthesis), not Template.from_stack: no second synth.
+        stage = cdk.Stage.of(subject)
+        if stage is None:
+            raise ValueError(f"stack {subject.node.path!r} is not inside an App; add it to one before checking")
+        artifact = stage.synth().get_stack_artifact(subject.artifact_id)
+        return [StackTemplate(artifact.template_file, artifact.template)]
     if isinstance(subject, cdk.Stage):
         return assembly_templates(subject.synth().directory)
     if isinstance(subject, cx_api.CloudAssembly):

@@ -84,7 +84,7 @@ def test_sw002_trips_when_alias_follows_the_version_under_test(svc):
 
 
 def test_sw002_trips_on_cdk_current_version(svc):
-    lid = "FnCurrentVersion4E4A6D1C0123456789abcdef01234567"
+    lid = "FnCurrentVersion17A89ABB5a568ff4eb3f09e134cf4c727c15b98a"
     svc["Resources"][lid] = {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}}
     res(svc, "Alias")["Properties"]["FunctionVersion"] = {"Fn::GetAtt": [lid, "Version"]}
     [f] = fails(svc, "SW002")

@@ -80,7 +80,7 @@ class SeawallChecks:
                 violating_resources=[PolicyViolatingResource(
                     resource_logical_id=f.resource,
                     template_path=f.template or PLAN_LOCATION,
-                    locations=[f.location or ""],
+                    locations=[f.location] if f.location else [],
                 )],
             )
             for f in findings

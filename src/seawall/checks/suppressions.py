@@ -73,6 +73,7 @@ def template_suppressions(t: StackTemplate) -> tuple[dict[tuple[str, str], str],
             continue
         for i, check_id, reason in _entries(res):
             loc = f"Metadata/{METADATA_KEY}/suppressions" + (f"/{i}" if i >= 0 else "")
+            problem: str | None
             if i < 0 or check_id is None and reason is None:
                 problem = "must be a list of {id, reason} objects"
             else:

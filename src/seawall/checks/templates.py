@@ -31,7 +31,7 @@ FAULT_METRICS = frozenset({
 #: The key under a resource's Metadata that Seawall reads and writes.
 METADATA_KEY = "seawall"
 
-_HASHED_CURRENT_VERSION = re.compile(r"CurrentVersion[0-9A-Fa-f]{32}$")
+_HASHED_CURRENT_VERSION = re.compile(r"CurrentVersion[0-9A-Fa-f]{32,}$")  # path hash + code hash
 
 
 def _finding(check_id: str, status: Compliance, t: StackTemplate, lid: str, message: str,
@@ -359,7 +359,7 @@ def check_deployment_config_one_box(t: StackTemplate) -> Iterator[Finding]:
             continue
         section, key = (("TimeBasedCanary", "CanaryPercentage") if kind == "TimeBasedCanary"
                         else ("TimeBasedLinear", "LinearPercentage"))
-        value = (routing.get(section) or {}).get(key)
+        value: Any = (routing.get(section) or {}).get(key)
         try:
             percent = float(value)
         except (TypeError, ValueError):

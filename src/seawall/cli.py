@@ -172,10 +172,20 @@ def run_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- seawall check
+
+def add_check_command(subparsers: Subparsers) -> None:
+    from .checks import command
+
+    p = subparsers.add_parser("check", help=command.HELP, description=command.__doc__)
+    command.add_arguments(p)
+    p.set_defaults(func=command.run)
+
+
 # --------------------------------------------------------------------------- entry point
 
-#: One function per subcommand; add ``add_check_command`` here.
-COMMANDS: list[Callable[[Subparsers], None]] = [add_plan_command]
+#: One function per subcommand.
+COMMANDS: list[Callable[[Subparsers], None]] = [add_plan_command, add_check_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

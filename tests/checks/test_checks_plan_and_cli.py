@@ -230,6 +230,7 @@ def test_cli_checks_the_plan(good_out, tmp_path, monkeypatch, capsys):
     assert check_main([str(good_out), "--plan", "team_plan_for_check:make"]) == 1
     assert "SW008" in capsys.readouterr().out
     assert check_main([str(good_out), "--plan", "team_plan_for_check"]) == 2
+    assert "PATH_OR_MODULE:ATTR" in capsys.readouterr().err
 
 
 def test_run_checks_over_templates_and_plan_agrees_with_cli(good_out):
@@ -237,3 +238,28 @@ def test_run_checks_over_templates_and_plan_agrees_with_cli(good_out):
     findings = run_checks(assembly_templates(good_out), plan=p)
     assert non_compliant(findings) == []
     assert {"SW001", "SW007", "SW008", "SW010", "SW011"} <= {f.check_id for f in findings}
+
+
+def test_seawall_check_subcommand(bad_out, good_out, capsys):
+    from seawall.cli import main
+
+    assert main(["check", str(good_out)]) == 0
+    assert "0 failure(s)" in capsys.readouterr().out
+    assert main(["check", str(bad_out), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"]["failures"] == 1
+
+
+def test_seawall_check_reads_the_plan_like_seawall_plan(good_out, tmp_path, capsys):
+    from seawall.cli import main
+
+    policy = tmp_path / "policy_for_check.py"
+    policy.write_text(
+        "from datetime import timedelta\n"
+        "from seawall.model import BakePolicy, Target, TrafficPolicy, Wave, WavePlan\n"
+        "class Policy:\n"
+        "    plan = WavePlan(waves=(Wave(name='wave-1', bake=BakePolicy(duration=timedelta(hours=1)),\n"
+        "                                traffic=TrafficPolicy.linear(percent=20),\n"
+        "                                targets=(Target(region='us-east-1'),)),))\n"
+        "TEAM = Policy()\n")
+    assert main(["check", str(good_out), "--plan", f"{policy}:TEAM"]) == 1
+    assert "[FAIL] SW009 production step wave-1 first moves 20%" in capsys.readouterr().out

@@ -19,9 +19,9 @@ HELP = "check a synthesized app (cdk.out) for deployment-safety problems"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("assembly", nargs="?", default="cdk.out",
                         help="cloud assembly folder written by `cdk synth`, or one template file (default: cdk.out)")
-    parser.add_argument("--plan", metavar="MODULE:ATTR",
-                        help="also check this WavePlan (an attribute or a function returning one), e.g. "
-                             "'pipeline_app:PLAN', and compare the pipelines with it")
+    parser.add_argument("--plan", metavar="PATH_OR_MODULE:ATTR",
+                        help="also check this plan (a WavePlan, an object with .plan, or a function returning "
+                             "one), e.g. examples/sample_service/policy.py:TEAM, and compare the pipelines with it")
     parser.add_argument("--json", action="store_true", help="print every finding as JSON")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="also list compliant and not-applicable findings")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -122,23 +123,21 @@ def _collect(folder: Path, out: list[Path], seen: set[Path]) -> None:
 
 
 def load_plan(spec: str) -> WavePlan:
-    """``module:attr`` -> the WavePlan it names (an attribute, or a callable returning one)."""
-    import importlib  # noqa: PLC0415
-    import sys  # noqa: PLC0415
+    """The WavePlan `spec` names, read the way ``seawall plan --plan`` reads it.
 
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"--plan {spec!r} must be module:attribute, e.g. 'pipeline_app:PLAN'")
-    if os.getcwd() not in sys.path:
+    ``path/to/file.py:ATTR`` or ``package.module:ATTR``; ATTR may be a
+    WavePlan, an object with a ``.plan`` (such as a ReleasePolicy), or a
+    function returning either.
+    """
+    from ..cli import load_object, resolve_plan  # noqa: PLC0415  (one syntax for every --plan)
+
+    if os.getcwd() not in sys.path:  # `module:attr` imports from where the user runs the command
         sys.path.insert(0, os.getcwd())
-    obj: Any = importlib.import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    if callable(obj) and not isinstance(obj, WavePlan):
+    obj, _ = load_object(spec, "--plan")
+    if callable(obj) and not isinstance(obj, WavePlan) and not hasattr(obj, "plan"):
         obj = obj()
-    if not isinstance(obj, WavePlan):
-        raise ValueError(f"--plan {spec!r} is a {type(obj).__name__}, not a seawall.model.WavePlan")
-    return obj
+    plan, _window = resolve_plan(obj, "--plan")
+    return plan
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Gate, shift and bake steps render Step Functions invoke actions in the target's region and account."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import pipelines
+
+from seawall.constructs.pipeline_steps import BakeStep, FunctionOutputs, GateStep, ShiftStep
+from seawall.model import BakePolicy, Target, TrafficPolicy
+from seawall.model.window import TimeWindow
+
+TARGET = Target(region="eu-west-1", account="222222222222")
+ROLE = "arn:aws:iam::222222222222:role/seawall-release-eu-west-1"
+
+
+class Service(cdk.Stage):
+    def __init__(self, scope: Any, id: str, **kw: Any) -> None:
+        super().__init__(scope, id, **kw)
+        stack = cdk.Stack(self, "Api")
+        fn = lambda_.Function(stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
+                              code=lambda_.Code.from_inline("def handler(e, c): return e"))
+        self.version = cdk.CfnOutput(stack, "Version", value=fn.current_version.version)
+        self.name = cdk.CfnOutput(stack, "Name", value=fn.function_name)
+
+
+@pytest.fixture(scope="module")
+def pipeline_template() -> dict[str, Any]:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Pipeline", env=cdk.Environment(account="111111111111", region="us-east-1"))
+    pipe = pipelines.CodePipeline(stack, "Pipe", cross_account_keys=True, pipeline_name="payments-api", synth=pipelines.ShellStep(
+        "Synth", input=pipelines.CodePipelineSource.git_hub("acme/payments", "main"), commands=["cdk synth"]))
+    service = Service(app, "EuWest1", env=cdk.Environment(account="222222222222", region="eu-west-1"))
+    fn = FunctionOutputs(function_name=pipelines.StackOutputReference.from_cfn_output(service.name),
+                         target_version=pipelines.StackOutputReference.from_cfn_output(service.version),
+                         application="payments-api", deployment_group="payments-api-live")
+    gate = GateStep("Gate", target=TARGET, team="payments", alarm_names=["payments-eu-west-1-aggregate"],
+                    window=TimeWindow.always(time_zone="Europe/Berlin"), role_arn=ROLE)
+    shift = ShiftStep("Shift", target=TARGET, team="payments", functions=[fn],
+                      traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)), role_arn=ROLE)
+    bake = BakeStep("Bake", target=TARGET, team="payments", bake=BakePolicy(duration=timedelta(hours=1)),
+                    alarm_names=["payments-eu-west-1-aggregate"], functions=[fn], shift=shift, role_arn=ROLE)
+    pipe.add_stage(service, pre=[gate], post=[shift, bake])
+    return app.synth().get_stack_by_name("Pipeline").template
+
+
+def _actions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    (pipe,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    return {a["Name"]: a for s in pipe["Properties"]["Stages"] for a in s["Actions"]}
+
+
+def _input(action: dict[str, Any]) -> dict[str, Any]:
+    raw = action["Configuration"]["Input"]
+    return json.loads(raw if isinstance(raw, str) else json.dumps(raw))
+
+
+def test_steps_render_step_functions_actions_in_target_region(pipeline_template: dict[str, Any]) -> None:
+    actions = _actions(pipeline_template)
+    for name, part in (("Gate", "gate"), ("Shift", "shift"), ("Bake", "bake")):
+        a = actions[name]
+        assert a["ActionTypeId"]["Provider"] == "StepFunctions"
+        assert a["Region"] == "eu-west-1"
+        arn = a["Configuration"]["StateMachineArn"]
+        assert arn["Fn::Join"][1][-1] == f":states:eu-west-1:222222222222:stateMachine:seawall-payments-{part}"
+        assert a["RoleArn"] == ROLE
+    assert actions["Gate"]["RunOrder"] < actions["EuWest1-Api.Deploy"]["RunOrder"] \
+        if "EuWest1-Api.Deploy" in actions else True
+
+
+def test_shift_consumes_stack_outputs_and_bake_reads_its_execution_arn(pipeline_template: dict[str, Any]) -> None:
+    actions = _actions(pipeline_template)
+    shift, bake = _input(actions["Shift"]), _input(actions["Bake"])
+    fn = shift["functions"][0]
+    assert fn["targetVersion"].startswith("#{") and fn["functionName"].startswith("#{")
+    deploy_ns = fn["targetVersion"][2:].split(".")[0]
+    assert any(a.get("Namespace") == deploy_ns for a in actions.values())  # CDK Pipelines exposes the outputs
+    ns = actions["Shift"]["Namespace"]
+    assert bake["shiftExecutionArn"] == f"#{{{ns}.ExecutionArn}}"
+    assert actions["Bake"]["RunOrder"] > actions["Shift"]["RunOrder"]
+    assert shift["deploymentConfig"] == "CodeDeployDefault.LambdaCanary10Percent10Minutes"
+    assert shift["override"] == "#{variables.SeawallEmergencyOverride}"
+    assert shift["pipeline"]["name"] == "payments-api" and shift["pipeline"]["region"] == "us-east-1"
+    assert shift["pipeline"]["executionId"] == "#{codepipeline.PipelineExecutionId}"

@@ -38,6 +38,7 @@ from constructs import Construct
 from ..model import Step, Target, Wave, WavePlan, expand_steps
 from ..model.naming import check_service, check_team
 from ..model.release import OVERRIDE_VARIABLE
+from .pipeline_hygiene import tidy_pipeline
 from .pipeline_limits import (
     MAX_ACTIONS_PER_PIPELINE,
     MAX_ACTIONS_PER_STAGE,
@@ -432,6 +433,7 @@ class WavePipeline(Construct):
                              "shortens bakes. Set it when starting an execution; a self-mutation restarts the "
                              "execution without it."),
             ))
+        tidy_pipeline(pipeline)
         total = sum(len(s.actions) for s in pipeline.stages)
         if total > MAX_ACTIONS_PER_PIPELINE:
             raise ValueError(

@@ -1,0 +1,205 @@
+"""SafeLambdaDeployment renders versions, a pinned alias, CodeDeploy and the alarm table.
+
+One app, synthesized once for the module: a canary service whose config is
+predefined, and a linear one that needs a custom config.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from aws_cdk import Acknowledgment, App, Environment, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Match, Template
+
+from seawall.constructs import ALARM_KINDS, ERRORS_IN_LOGS_PATTERN, SafeLambdaDeployment, SmokeTestHook
+from seawall.model import TrafficPolicy
+from tests.support import cfn_lint_findings, nag_findings, suppressions, synth
+
+ENV = Environment(account="111111111111", region="us-east-1")
+
+
+def user_function(stack: Stack, code: str = "def handler(event, context):\n    return 1\n") -> lambda_.Function:
+    fn = lambda_.Function(stack, "Handler", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler",
+                          code=lambda_.Code.from_inline(code))
+    Validations.of(fn.role.node.default_child).acknowledge(Acknowledgment(
+        id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        reason="test function: the basic execution role only writes its logs"))
+    Validations.of(fn.node.default_child).acknowledge(Acknowledgment(
+        id="AwsSolutions-L1", reason="test function pinned to Python 3.13"))
+    return fn
+
+
+@pytest.fixture(scope="module")
+def built():
+    app = App()
+    canary = Stack(app, "Canary", env=ENV)
+    fn = user_function(canary)
+    hook = SmokeTestHook(canary, "Smoke", targets=[fn], payload={"ping": True})
+    business = cloudwatch.Alarm(canary, "Orders", alarm_name="payments-api-us-east-1-orders",
+                                metric=cloudwatch.Metric(namespace="Shop", metric_name="Orders"),
+                                threshold=1, evaluation_periods=1,
+                                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD)
+    deployment = SafeLambdaDeployment(
+        canary, "Api", function=fn, team="payments", service="api",
+        traffic=TrafficPolicy.canary(percent=10, interval=timedelta(minutes=5)),
+        extra_alarms=[business], pre_traffic_hook=hook.function,
+    )
+    linear = Stack(app, "Linear", env=ENV)
+    SafeLambdaDeployment(linear, "Worker", function=user_function(linear), team="payments", service="worker",
+                         traffic=TrafficPolicy.linear(percent=20, interval=timedelta(minutes=7)))
+    return {
+        "app": app, "deployment": deployment,
+        "canary": synth(canary), "linear": synth(linear),
+    }
+
+
+@pytest.fixture(scope="module")
+def template(built) -> Template:
+    return Template.from_json(built["canary"])
+
+
+def _logical_id(template_dict, resource_type, **props):
+    found = [k for k, v in template_dict["Resources"].items() if v["Type"] == resource_type
+             and all(v.get("Properties", {}).get(p) == val for p, val in props.items())]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_one_box_alarms_carry_exactly_function_alias_and_new_version_dimensions(built, template):
+    (version_id,) = [k for k in built["canary"]["Resources"] if k.startswith("HandlerCurrentVersion")]
+    dims = [
+        {"Name": "ExecutedVersion", "Value": {"Fn::GetAtt": [version_id, "Version"]}},
+        {"Name": "FunctionName", "Value": {"Ref": "Handler886CB40B"}},
+        {"Name": "Resource", "Value": {"Fn::Join": ["", [{"Ref": "Handler886CB40B"}, ":live"]]}},
+    ]
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "AlarmName": "payments-api-us-east-1-api-one-box-p99-latency",
+        "Dimensions": Match.exact(dims), "ExtendedStatistic": "p99",
+    })
+    one_box_fault = template.find_resources("AWS::CloudWatch::Alarm", {"Properties": {
+        "AlarmName": "payments-api-us-east-1-api-one-box-fault-rate"}})
+    (alarm,) = one_box_fault.values()
+    metric_dims = [m["MetricStat"]["Metric"]["Dimensions"] for m in alarm["Properties"]["Metrics"] if "MetricStat" in m]
+    assert len(metric_dims) == 2 and all(sorted(d, key=lambda x: x["Name"]) == dims for d in metric_dims)
+
+
+def test_the_version_is_published_per_change_and_retained(built):
+    versions = {k: v for k, v in built["canary"]["Resources"].items() if v["Type"] == "AWS::Lambda::Version"}
+    assert versions and all(v["DeletionPolicy"] == "Retain" and v["UpdateReplacePolicy"] == "Retain"
+                            for v in versions.values())
+
+
+def test_fault_rate_is_errors_divided_by_invocations(template):
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "AlarmName": "payments-api-us-east-1-api-fault-rate",
+        "Threshold": 0.01,
+        "Metrics": Match.array_with([
+            Match.object_like({"Expression": "IF(invocations >= 10, errors / invocations, 0)", "ReturnData": True}),
+            Match.object_like({"Id": "errors", "MetricStat": Match.object_like({
+                "Metric": Match.object_like({"MetricName": "Errors"}), "Stat": "Sum"}), "ReturnData": False}),
+            Match.object_like({"Id": "invocations", "MetricStat": Match.object_like({
+                "Metric": Match.object_like({"MetricName": "Invocations"}), "Stat": "Sum"}), "ReturnData": False}),
+        ]),
+    })
+
+
+def test_deployment_group_uses_the_predefined_config_and_at_most_ten_alarms(template, built):
+    template.has_resource_properties("AWS::CodeDeploy::DeploymentGroup", {
+        "ApplicationName": {"Ref": Match.any_value()},
+        "DeploymentGroupName": "payments-api-api",
+        "DeploymentConfigName": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+        "AutoRollbackConfiguration": {"Enabled": True, "Events": Match.array_with(
+            ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"])},
+        "AlarmConfiguration": Match.object_like({"Enabled": True}),
+    })
+    (group,) = template.find_resources("AWS::CodeDeploy::DeploymentGroup").values()
+    alarms = group["Properties"]["AlarmConfiguration"]["Alarms"]
+    assert 1 <= len(alarms) <= 10
+    assert len(built["deployment"].codedeploy_alarms) == len(alarms)
+    # the one-box alarms come first
+    assert built["deployment"].codedeploy_alarms[:2] == built["deployment"].one_box_alarms
+
+
+def test_a_linear_policy_without_a_predefined_config_gets_a_custom_one(built):
+    t = Template.from_json(built["linear"])
+    t.has_resource_properties("AWS::CodeDeploy::DeploymentConfig", {
+        "ComputePlatform": "Lambda",
+        "TrafficRoutingConfig": {"Type": "TimeBasedLinear",
+                                 "TimeBasedLinear": {"LinearInterval": 7, "LinearPercentage": 20}},
+    })
+    config_id = _logical_id(built["linear"], "AWS::CodeDeploy::DeploymentConfig")
+    t.has_resource_properties("AWS::CodeDeploy::DeploymentGroup", {"DeploymentConfigName": {"Ref": config_id}})
+
+
+def test_cloudformation_never_moves_the_alias(built):
+    for template in (built["canary"], built["linear"]):
+        assert not [k for k, v in template["Resources"].items() if "UpdatePolicy" in v]
+    alias = built["canary"]["Resources"]["ApiAlias58B2F8C6"]
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": ["ApiInitialVersion28ED3BD9", "Version"]}
+
+
+def test_high_severity_composite_holds_blocking_alarms_and_extra_alarms_only(built, template):
+    (composite,) = template.find_resources("AWS::CloudWatch::CompositeAlarm").values()
+    assert composite["Properties"]["AlarmName"] == "payments-api-us-east-1-high-severity"
+    rule = str(composite["Properties"]["AlarmRule"])
+    names = {v["Properties"]["AlarmName"]: k for k, v in built["canary"]["Resources"].items()
+             if v["Type"] == "AWS::CloudWatch::Alarm"}
+    for kind in ALARM_KINDS:
+        logical_id = names[f"payments-api-us-east-1-api-{kind.kind}"]
+        assert (logical_id in rule) is kind.blocking, kind.kind
+    assert names["payments-api-us-east-1-orders"] in rule
+
+
+def test_errors_in_logs_filter_watches_the_explicit_log_group(template, built):
+    log_group = "ApiLogGroup1717FE17"
+    template.has_resource_properties("AWS::Logs::MetricFilter", {
+        "FilterPattern": ERRORS_IN_LOGS_PATTERN.log_pattern_string,
+        "LogGroupName": {"Ref": log_group},
+    })
+    template.has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "index.handler", "LoggingConfig": {"LogGroup": {"Ref": log_group}}})
+
+
+def test_release_outputs_name_function_alias_version_application_and_group(built):
+    outputs = built["canary"]["Outputs"]
+    release = built["deployment"].release_outputs
+    stack = built["deployment"].node.scope
+    ids = {key: stack.resolve(stack.get_logical_id(out)) for key, out in release.as_dict().items()}
+    assert set(ids) == {"functionName", "aliasName", "version", "applicationName", "deploymentGroupName"}
+    assert outputs[ids["aliasName"]]["Value"] == "live"
+    assert outputs[ids["version"]]["Value"]["Fn::GetAtt"][0].startswith("HandlerCurrentVersion")
+    assert outputs[ids["deploymentGroupName"]]["Value"] == {"Ref": "ApiDeploymentGroupC5BA42E8"}
+    assert release.pre_traffic_hook is not None and release.post_traffic_hook is None
+
+
+def test_logical_ids_of_stateful_resources_are_stable(built):
+    resources = built["canary"]["Resources"]
+    for logical_id, resource_type in {
+        "ApiAlias58B2F8C6": "AWS::Lambda::Alias",
+        "ApiInitialVersion28ED3BD9": "AWS::Lambda::Version",
+        "ApiLogGroup1717FE17": "AWS::Logs::LogGroup",
+        "ApiDeploymentGroupC5BA42E8": "AWS::CodeDeploy::DeploymentGroup",
+        "ApiApplication4BE77DB2": "AWS::CodeDeploy::Application",
+    }.items():
+        assert resources.get(logical_id, {}).get("Type") == resource_type, logical_id
+
+
+def test_templates_pass_cfn_lint(built):
+    assert cfn_lint_findings(built["canary"]) == []
+    assert cfn_lint_findings(built["linear"]) == []
+
+
+def test_app_has_no_unacknowledged_cdk_nag_findings(built):
+    assert nag_findings(built["app"]) == []
+
+
+def test_every_suppression_is_on_a_resource_with_a_reason(built):
+    found = suppressions(built["canary"]) + suppressions(built["linear"])
+    for logical_id, rule, reason in found:
+        print(f"{logical_id}: {rule}: {reason}")
+    assert found
+    assert all(rule.startswith("AwsSolutions-") and len(reason) > 20 for _, rule, reason in found)
+    assert "Metadata" not in built["canary"] or "cdk_nag" not in built["canary"].get("Metadata", {})

@@ -26,8 +26,10 @@ from typing import Any
 from aws_cdk import App, Aspects, Stack, Stage, Validations
 from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect
 
-_PLUGGED: dict[str, App] = {}  # root node address -> app with cdk-nag attached by us
-_ASSEMBLED: dict[str, str] = {}  # root node address -> outdir of its one synthesis
+# Keyed by id() of the Stage object (every App's node address is the same); the values keep the
+# objects alive so an id is never reused while it is a key.
+_PLUGGED: dict[int, Stage] = {}  # app or nested stage -> the app cdk-nag was attached to
+_ASSEMBLED: dict[int, tuple[App, str]] = {}  # app -> (app, outdir of its one synthesis)
 
 
 def _root(scope: Any) -> App:
@@ -38,29 +40,27 @@ def _root(scope: Any) -> App:
 
 
 def _attach_nag(root: App) -> None:
-    key = root.node.addr
-    if key not in _PLUGGED:
+    if id(root) not in _PLUGGED:
         Validations.of(root).add_plugins(AwsSolutionsChecks(root, write_suppressions_to_cloud_formation=True))
-        _PLUGGED[key] = root
+        _PLUGGED[id(root)] = root
     # Aspects stop at stage boundaries; write acknowledgments into nested stages' templates too.
     for child in root.node.find_all():
-        if child is not root and isinstance(child, Stage) and child.node.addr not in _PLUGGED:
+        if child is not root and isinstance(child, Stage) and id(child) not in _PLUGGED:
             Aspects.of(child).add(WriteNagSuppressionsToCloudFormationAspect())
-            _PLUGGED[child.node.addr] = root
+            _PLUGGED[id(child)] = child
 
 
 def _assemble(root: App) -> str:
     """Synthesize the app once (with cdk-nag) and return its output directory."""
-    key = root.node.addr
-    if key in _ASSEMBLED:
-        return _ASSEMBLED[key]
+    if id(root) in _ASSEMBLED:
+        return _ASSEMBLED[id(root)][1]
     _attach_nag(root)
     try:
         root.synth(force=True)
     except RuntimeError as err:  # cdk-nag findings fail validation; the report is still written
         if "ValidationFailed" not in str(err):
             raise
-    _ASSEMBLED[key] = root.outdir
+    _ASSEMBLED[id(root)] = (root, root.outdir)
     return root.outdir
 
 

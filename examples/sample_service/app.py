@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import aws_cdk as cdk  # noqa: E402
-from cdk_nag import AwsSolutionsChecks  # noqa: E402
+from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect  # noqa: E402
 from pipeline import StorefrontPipeline  # noqa: E402
 from team import PIPELINE_ACCOUNT, PIPELINE_REGION, OrdersTeam  # noqa: E402
 
@@ -27,6 +27,10 @@ def build(app: cdk.App) -> cdk.App:
 
 if __name__ == "__main__":
     app = cdk.App()
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    # cdk-nag 3 runs as a policy-validation plugin: `cdk synth` fails on an unsuppressed finding.
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
     build(app)
+    for stage in app.node.find_all():  # aspects stop at stage boundaries: record suppressions in every stage
+        if isinstance(stage, cdk.Stage) and stage is not app:
+            cdk.Aspects.of(stage).add(WriteNagSuppressionsToCloudFormationAspect())
     app.synth()

@@ -63,5 +63,6 @@ class StorefrontStack(cdk.Stack):
                                 "Orders", self.deployments["orders"].alias))
         self.api_url_output = cdk.CfnOutput(self, "ApiUrl", value=self.stage.url,
                                             description="Base URL of the storefront API")
-        self.canary = MonitoringCanary(self, "Canary", team=team, service=service,
-                                       url=f"{self.stage.url}items")
+        # The $default stage's URL, spelled out so it reads as an https URL before deployment.
+        base = f"https://{self.api.api_id}.execute-api.{self.region}.{cdk.Aws.URL_SUFFIX}"
+        self.canary = MonitoringCanary(self, "Canary", team=team, service=service, url=f"{base}/items")

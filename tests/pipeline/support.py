@@ -29,10 +29,8 @@ def toy_service(stage: ServiceStage, target: object) -> None:
     stack = cdk.Stack(stage, "Api")
     fn = lambda_.Function(stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
                           code=lambda_.Code.from_inline("def handler(event, context):\n    return 'ok'\n"))
-    try:
-        from seawall.constructs import SafeLambdaDeployment
-    except ImportError:  # until the construct lands
-        return
+    from seawall.constructs import SafeLambdaDeployment
+
     SafeLambdaDeployment(stack, "Release", function=fn, team="payments", service=stage.service,
                          traffic=stage.step.traffic, alarms=AlarmPolicy())
 

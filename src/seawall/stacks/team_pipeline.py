@@ -105,8 +105,14 @@ class TeamPipelineStack(cdk.Stack):
     team:
         Team name (lower-case, used in alarm and state machine names).
     services:
-        Every service of the team.  The team's aggregate alarm in each region
-        covers all of them.  Default: empty (then only this pipeline's service).
+        The services the team's aggregate alarm covers in every region (their
+        high-severity composites).  CloudWatch rejects a composite naming an
+        alarm that does not exist yet: add a new service here only after its
+        pipeline has deployed it everywhere, and remove it before deleting its
+        stacks.  Default: none (the aggregate never alarms).
+    canaries:
+        Services whose stacks carry a ``MonitoringCanary``; their canary
+        alarms join the aggregate too (same rule as `services`).  Default: none.
     plan:
         The :class:`~seawall.model.WavePlan` (regions, waves, cells, bakes).
         Or override :meth:`make_plan`.
@@ -136,6 +142,7 @@ class TeamPipelineStack(cdk.Stack):
 
     team: ClassVar[str]
     services: ClassVar[tuple[str, ...]] = ()
+    canaries: ClassVar[tuple[str, ...]] = ()
     plan: ClassVar[WavePlan]
     window: ClassVar[TimeWindow]
     alarms: ClassVar[AlarmPolicy] = AlarmPolicy()
@@ -178,11 +185,6 @@ class TeamPipelineStack(cdk.Stack):
         if cls.create_service is TeamPipelineStack.create_service:
             raise TypeError(f"{cls.__name__} does not override create_service(stage, target); add the service's "
                             f"stacks there")
-        if cls.services and cls.service not in cls.services:
-            raise ValueError(
-                f"service={cls.service!r} is not in {cls.__name__}.services={cls.services!r}; list every service "
-                f"of the team there so the team's aggregate alarm covers it"
-            )
 
     # ------------------------------------------------------------------ hooks
 

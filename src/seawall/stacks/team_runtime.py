@@ -3,11 +3,11 @@
 Who deploys what
 ----------------
 * **The team's foundation pipeline** (:class:`TeamFoundationStack`, made by
-  ``TeamClass.foundation(app, env=...)``) deploys one
-  :class:`TeamRuntimeStack` per region and account of the team's plan, in
-  wave order: the team's aggregate alarm for the region, the release state
-  machines (gate, shift, bake) and the role the service pipelines invoke them
-  with.  It has no gates, shifts or bakes of its own (it deploys them); every
+  ``TeamClass.foundation(app, env=...)``) deploys, per region and account of
+  the team's plan and in wave order, a ``TeamMonitoringStack`` (the team's
+  aggregate alarm for the region) and a :class:`TeamRuntimeStack` (the release
+  state machines - gate, shift, bake - and the role the service pipelines
+  invoke them with).  It has no gates, shifts or bakes of its own (it deploys them); every
   stage still rolls back on failure.  Deploy it once with ``cdk deploy``
   before the first service pipeline; from then on it updates itself.
 * **Each service pipeline** (a ``TeamPipelineStack`` subclass) only deploys
@@ -28,9 +28,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from ..constructs.monitoring import TeamMonitoringStack
 from ..constructs.wave_pipeline import ServiceStage, WavePipeline
 from ..model import Target, Wave, WavePlan
-from ..model.naming import check_team
+from ..model.naming import alarm_name, check_team
 
 #: The service name the foundation pipeline uses for its own stages.
 FOUNDATION = "runtime"
@@ -44,6 +45,11 @@ def invoker_role_name(team: str, region: str) -> str:
 def pipeline_reader_role_name(team: str) -> str:
     """The role, in the pipeline account, that release Lambdas in other accounts assume to read executions."""
     return f"seawall-{check_team(team)}-pipeline-reader"
+
+
+def monitoring_stack_name(team: str) -> str:
+    """The team monitoring stack's name (the aggregate alarm); one per region and account."""
+    return f"seawall-{check_team(team)}-monitoring"
 
 
 def runtime_stack_name(team: str) -> str:
@@ -134,7 +140,14 @@ class TeamFoundationStack(cdk.Stack):
         plan = foundation_plan(team_class.plan)
         accounts = (self.account,)
 
+        canaries = tuple(getattr(team_class, "canaries", ()))
+
         def create(stage: ServiceStage, target: Target) -> None:
+            TeamMonitoringStack(
+                stage, "Monitoring", stack_name=monitoring_stack_name(self.team), team=self.team,
+                services=services,
+                canary_alarm_names=[alarm_name(self.team, s, target.region, "canary") for s in canaries],
+            )
             TeamRuntimeStack(stage, "Runtime", team=self.team, services=services, pipeline_accounts=accounts)
 
         self.pipeline = WavePipeline(

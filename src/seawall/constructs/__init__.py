@@ -1,6 +1,6 @@
 """CDK constructs that render Seawall's model into CloudFormation."""
 
-from .alarms import ALARM_KINDS, AggregateAlarm, AlarmKind, AlarmScope, alarm_kind
+from .alarms import ALARM_KINDS, DEFAULT_BLOCKING, AggregateAlarm, AlarmKind, AlarmScope, alarm_kind
 from .hooks import SmokeTestHook
 from .lambda_deployment import ERRORS_IN_LOGS_PATTERN, ReleaseOutputs, SafeLambdaDeployment
 from .monitoring import MonitoringCanary, TeamMonitoringStack
@@ -8,7 +8,7 @@ from .monitoring import MonitoringCanary, TeamMonitoringStack
 # release state machines: see release.py
 
 __all__ = [
-    "ALARM_KINDS", "AggregateAlarm", "AlarmKind", "AlarmScope", "alarm_kind",
+    "ALARM_KINDS", "DEFAULT_BLOCKING", "AggregateAlarm", "AlarmKind", "AlarmScope", "alarm_kind",
     "SmokeTestHook",
     "ERRORS_IN_LOGS_PATTERN", "ReleaseOutputs", "SafeLambdaDeployment",
     "MonitoringCanary", "TeamMonitoringStack",

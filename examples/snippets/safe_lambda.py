@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from aws_cdk import Acknowledgment, App, Environment, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
 
+from constructs import Construct
 from seawall.constructs import SafeLambdaDeployment, SmokeTestHook, TeamMonitoringStack
 from seawall.model import AlarmPolicy, TrafficPolicy
 

@@ -6,11 +6,11 @@ import re
 
 import pytest
 from aws_cdk import App, Environment
+from tests.support import cfn_lint_findings, nag_findings, synth
 
 from seawall.constructs import TeamMonitoringStack
 from seawall.constructs.alarms import MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS, chunk_alarm_names
 from seawall.model.naming import aggregate_alarm_name, high_severity_alarm_name
-from tests.support import cfn_lint_findings, nag_findings, synth
 
 ENV = Environment(account="111111111111", region="ap-southeast-2")
 #: 250 services with the longest names the naming rules allow.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_lambda as lambda_
+from tests.support import synth
 
 from seawall.constructs import SafeLambdaDeployment
-from tests.support import synth
 
 
 def _template(code: str) -> dict:

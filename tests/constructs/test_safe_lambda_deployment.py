@@ -13,10 +13,10 @@ from aws_cdk import Acknowledgment, App, Environment, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
+from tests.support import cfn_lint_findings, nag_findings, suppressions, synth
 
 from seawall.constructs import ALARM_KINDS, ERRORS_IN_LOGS_PATTERN, SafeLambdaDeployment, SmokeTestHook
 from seawall.model import TrafficPolicy
-from tests.support import cfn_lint_findings, nag_findings, suppressions, synth
 
 ENV = Environment(account="111111111111", region="us-east-1")
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import App
-
 from tests.support import cfn_lint_findings, nag_findings, synth
 
 SNIPPET = Path(__file__).resolve().parents[2] / "examples" / "snippets" / "safe_lambda.py"

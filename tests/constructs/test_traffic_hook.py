@@ -29,8 +29,8 @@ class FakeCodeDeploy:
         if self.fail_get:
             raise RuntimeError("AccessDenied")
         content = self.appspec if isinstance(self.appspec, str) else json.dumps(self.appspec)
-        return {"deploymentInfo": {"deploymentId": deploymentId,
-                                   "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": content}}}}
+        revision = {"revisionType": "AppSpecContent", "appSpecContent": {"content": content}}
+        return {"deploymentInfo": {"deploymentId": deploymentId, "revision": revision}}
 
     def put_lifecycle_event_hook_execution_status(self, **kwargs):
         self.reports.append(kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+
 from constructs import IConstruct
 
 

@@ -27,8 +27,8 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
 
+from constructs import Construct
 from seawall.model import AlarmPolicy, TrafficKind, TrafficPolicy, require_one_box
 from seawall.model.naming import alarm_name, check_service, check_team, high_severity_alarm_name
 

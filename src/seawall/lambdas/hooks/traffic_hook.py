@@ -78,7 +78,8 @@ def appspec_functions(deployment_info: dict[str, Any]) -> list[dict[str, str]]:
         for spec in resource.values():
             if spec.get("Type") == "AWS::Lambda::Function":
                 props = spec.get("Properties", {})
-                functions.append({k: str(props.get(k, "")) for k in ("Name", "Alias", "CurrentVersion", "TargetVersion")})
+                keys = ("Name", "Alias", "CurrentVersion", "TargetVersion")
+                functions.append({k: str(props.get(k, "")) for k in keys})
     if not functions:
         raise HookCheckFailed("the AppSpec names no AWS::Lambda::Function resource")
     return functions

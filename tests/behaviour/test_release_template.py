@@ -1,0 +1,54 @@
+"""The synthesized release template: lint-clean, and the bake reacts without waiting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import definitions, release_app
+
+
+def test_template_passes_cfn_lint(release_template: dict[str, Any]) -> None:
+    from tests.support.lint import cfn_lint_findings
+
+    assert cfn_lint_findings(release_template) == []
+
+
+def test_template_passes_cdk_nag_with_reasoned_suppressions(release_template: dict[str, Any]) -> None:
+    from tests.support.lint import nag_findings, suppressions
+
+    app, _ = release_app()
+    assert nag_findings(app) == []
+    assert all(reason.strip() for _, _, reason in suppressions(release_template))
+
+
+def test_bake_polls_at_most_every_60_seconds_and_reverts_without_waiting(release_template: dict[str, Any]) -> None:
+    states = definitions(release_template)["bake"]["States"]
+    waits = {n: s for n, s in states.items() if s["Type"] == "Wait"}
+    assert waits and all("Seconds" in s and s["Seconds"] <= 60 for s in waits.values())
+    # From the check to the revert: the Choice goes straight to the revert task, no Wait in between.
+    check = states["Check bake"]
+    verdict = states[check["Next"]]
+    assert verdict["Type"] == "Choice"
+    (alarm,) = [c for c in verdict["Choices"] if c.get("StringEquals") == "ALARM"]
+    revert = states[alarm["Next"]]
+    assert revert["Type"] == "Task" and "Revert" in alarm["Next"]
+    assert states[revert["Next"]]["Type"] == "Fail"
+    # The watch loop: WAIT -> Wait (<= 60 s) -> Check bake.
+    (wait_choice,) = [c for c in verdict["Choices"] if c.get("StringEquals") == "WAIT"]
+    assert states[wait_choice["Next"]]["Type"] == "Wait" and states[wait_choice["Next"]]["Next"] == "Check bake"
+
+
+def test_every_task_retries_throttling_and_catches_everything(release_template: dict[str, Any]) -> None:
+    for part, d in definitions(release_template).items():
+        for name, s in d["States"].items():
+            if s["Type"] != "Task":
+                continue
+            assert any("ThrottledError" in r["ErrorEquals"] for r in s["Retry"]), (part, name)
+            (catch,) = s["Catch"]
+            assert catch["ErrorEquals"] == ["States.ALL"] and d["States"][catch["Next"]]["Type"] == "Fail"
+
+
+def test_gate_waits_are_durable_wait_states(release_template: dict[str, Any]) -> None:
+    states = definitions(release_template)["gate"]["States"]
+    waits = [s for s in states.values() if s["Type"] == "Wait"]
+    assert len(waits) == 2 and all("SecondsPath" in s for s in waits)

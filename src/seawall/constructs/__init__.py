@@ -5,7 +5,9 @@ from .hooks import SmokeTestHook
 from .lambda_deployment import ERRORS_IN_LOGS_PATTERN, ReleaseOutputs, SafeLambdaDeployment
 from .monitoring import MonitoringCanary, TeamMonitoringStack
 
-# release state machines: see release.py
+# release state machines
+from .pipeline_steps import BakeStep, FunctionOutputs, GateStep, ShiftStep  # noqa: E402
+from .release import ReleaseStateMachines  # noqa: E402
 
 __all__ = [
     "ALARM_KINDS", "DEFAULT_BLOCKING", "AggregateAlarm", "AlarmKind", "AlarmScope", "alarm_kind",

@@ -270,13 +270,13 @@ class AggregateAlarm(Construct):
                 part = self._composite(f"Part{level}x{index}", part_name, group)
                 for child in previous:  # parts of the level below must exist first
                     if child.alarm_name in group:
-                        part.add_dependency(child)
+                        part.add_resource_dependency(child)
                 parts.append(part_name)
             names = parts
         top = self._composite("Resource", self.alarm_name, names)
         for child in self.composites[:-1]:
             if child.alarm_name in names:
-                top.add_dependency(child)
+                top.add_resource_dependency(child)
         self.alarm = cloudwatch.CompositeAlarm.from_composite_alarm_name(self, "Alarm", self.alarm_name)
 
     def _composite(self, construct_id: str, name: str, children: Sequence[str]) -> cloudwatch.CfnCompositeAlarm:

@@ -188,7 +188,7 @@ class TeamMonitoringStack(Stack):
         self.aggregate = AggregateAlarm(self, "Aggregate", team=team, alarm_names=names)
         for canary in self.canaries.values():  # the rule names the alarm: it must exist first
             for composite in self.aggregate.composites:
-                composite.add_dependency(canary.alarm.node.default_child)
+                composite.add_resource_dependency(canary.alarm.node.default_child)
         self.aggregate_alarm_name = self.aggregate.alarm_name
         CfnOutput(self, "AggregateAlarmName", value=self.aggregate.alarm_name,
                   description="Seawall: the team's aggregate rollback alarm in this region")

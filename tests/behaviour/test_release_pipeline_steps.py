@@ -33,7 +33,8 @@ class Service(cdk.Stage):
 def pipeline_template() -> dict[str, Any]:
     app = cdk.App()
     stack = cdk.Stack(app, "Pipeline", env=cdk.Environment(account="111111111111", region="us-east-1"))
-    pipe = pipelines.CodePipeline(stack, "Pipe", cross_account_keys=True, pipeline_name="payments-api", synth=pipelines.ShellStep(
+    pipe = pipelines.CodePipeline(
+        stack, "Pipe", cross_account_keys=True, pipeline_name="payments-api", synth=pipelines.ShellStep(
         "Synth", input=pipelines.CodePipelineSource.git_hub("acme/payments", "main"), commands=["cdk synth"]))
     service = Service(app, "EuWest1", env=cdk.Environment(account="222222222222", region="eu-west-1"))
     fn = FunctionOutputs(function_name=pipelines.StackOutputReference.from_cfn_output(service.name),

@@ -93,9 +93,10 @@ def test_gate_window_check_requires_context() -> None:
 
 
 def test_bake_rejects_a_bad_shift_arn_and_unsubstituted_versions() -> None:
+    from datetime import timedelta
+
     from seawall.model import BakePolicy, Target
     from seawall.model.release import FunctionRelease, bake_input, parse_bake_input
-    from datetime import timedelta
 
     f = FunctionRelease(function_name="fn", target_version="#{svc.Version}", application="a", deployment_group="g")
     b = bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),

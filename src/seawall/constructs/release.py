@@ -22,6 +22,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
+
 from constructs import Construct
 
 from ..model.naming import check_team, state_machine_name
@@ -153,7 +154,8 @@ class ReleaseStateMachines(Construct):
         shift_start = fn("ShiftStart", [
             iam.PolicyStatement(actions=["lambda:GetAlias"], resources=[arn("lambda", "function:*:*"),
                                                                          arn("lambda", "function:*")]),
-            iam.PolicyStatement(actions=["codedeploy:CreateDeployment"], resources=[arn("codedeploy", "deploymentgroup:*")]),
+            iam.PolicyStatement(actions=["codedeploy:CreateDeployment"],
+                                resources=[arn("codedeploy", "deploymentgroup:*")]),
             iam.PolicyStatement(actions=["codedeploy:GetDeploymentConfig"],
                                 resources=[arn("codedeploy", "deploymentconfig:*")]),
             iam.PolicyStatement(actions=["codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"],

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 
 import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
@@ -20,7 +22,27 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from seawall.constructs import MonitoringCanary, SafeLambdaDeployment
+from seawall.constructs._nag import acknowledge
+from seawall.constructs.pipeline_nag import acknowledge_iam
 from seawall.model import AlarmPolicy, TrafficPolicy
+
+@jsii.implements(apigw.IAccessLogSettings)
+class _AccessLogs:
+    """JSON access logs of the API stage into a log group."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigw.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigateway.AccessLogFormat:
+        return apigateway.AccessLogFormat.json_with_standard_fields(
+            caller=False, http_method=True, ip=True, protocol=True, request_time=True, resource_path=True,
+            response_length=True, status=True, user=False)
+
 
 FUNCTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "functions")
 
@@ -36,7 +58,7 @@ class StorefrontStack(cdk.Stack):
         for name in ("items", "orders"):
             fn = lambda_.Function(
                 self, f"{name.title()}Function",
-                runtime=lambda_.Runtime.PYTHON_3_12,
+                runtime=lambda_.Runtime.PYTHON_3_14,
                 handler="handler.handler",
                 code=lambda_.Code.from_asset(os.path.join(FUNCTIONS, name)),
                 memory_size=256,
@@ -53,16 +75,29 @@ class StorefrontStack(cdk.Stack):
         self.api = apigw.HttpApi(self, "Api", description=f"{service} storefront API",
                                  create_default_stage=False)
         self.stage = apigw.HttpStage(self, "DefaultStage", http_api=self.api, auto_deploy=True,
-                                     access_log_settings=apigw.AccessLogSettings(
-                                         destination=apigw.LogGroupLogDestination(access_logs)))
+                                     throttle=apigw.ThrottleSettings(rate_limit=100, burst_limit=200),
+                                     access_log_settings=_AccessLogs(access_logs))
         self.api.add_routes(path="/items", methods=[apigw.HttpMethod.GET],
                             integration=integrations.HttpLambdaIntegration(
                                 "Items", self.deployments["items"].alias))
         self.api.add_routes(path="/orders", methods=[apigw.HttpMethod.POST],
                             integration=integrations.HttpLambdaIntegration(
                                 "Orders", self.deployments["orders"].alias))
+        for route in self.api.node.find_all():
+            if isinstance(route, apigw.HttpRoute):
+                acknowledge(route, "AwsSolutions-APIG4",
+                            "the storefront is a public API: anyone may list items and place an order; "
+                            "abuse is limited by the stage's throttling")
         self.api_url_output = cdk.CfnOutput(self, "ApiUrl", value=self.stage.url,
                                             description="Base URL of the storefront API")
         # The $default stage's URL, spelled out so it reads as an https URL before deployment.
         base = f"https://{self.api.api_id}.execute-api.{self.region}.{cdk.Aws.URL_SUFFIX}"
         self.canary = MonitoringCanary(self, "Canary", team=team, service=service, url=f"{base}/items")
+        for fn_release in self.deployments.values():
+            acknowledge_iam(fn_release.function.role,
+                            managed="AWSLambdaBasicExecutionRole only lets the function write its own logs",
+                            wildcards="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
+                                      "resource-level permissions")
+        acknowledge_iam(self.canary.canary.role,
+                        wildcards="the Synthetics canary's role: its own generated cwsyn-* log groups and "
+                                  "artifact keys, and actions without resource-level permissions (CDK's Canary)")

@@ -39,6 +39,7 @@ from ..model import Step, Target, Wave, WavePlan, expand_steps
 from ..model.naming import check_service, check_team
 from ..model.release import OVERRIDE_VARIABLE
 from .pipeline_hygiene import tidy_pipeline
+from .pipeline_nag import acknowledge_generated
 from .pipeline_limits import (
     MAX_ACTIONS_PER_PIPELINE,
     MAX_ACTIONS_PER_STAGE,
@@ -246,6 +247,7 @@ class WavePipeline(Construct):
             use_change_sets=use_change_sets,
             self_mutation=True,
             publish_assets_in_parallel=True,
+            enable_key_rotation=bool(cross_account_keys),
             code_build_defaults=code_build_defaults,
         )
         self.deployments: list[TargetDeployment] = []
@@ -434,6 +436,7 @@ class WavePipeline(Construct):
                              "execution without it."),
             ))
         tidy_pipeline(pipeline)
+        acknowledge_generated(self.code_pipeline)
         total = sum(len(s.actions) for s in pipeline.stages)
         if total > MAX_ACTIONS_PER_PIPELINE:
             raise ValueError(

@@ -1,0 +1,96 @@
+"""The sample app as users run it: `cdk synth` with the pinned CLI and cdk.json's context, once.
+
+Then its whole cloud assembly (pipeline stacks and every nested stage's
+stacks) must pass cfn-lint with zero errors and warnings, and cdk-nag's
+AwsSolutions pack (attached by app.py, so `cdk synth` itself fails on an
+unsuppressed finding) with every suppression on a resource and with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from seawall.constructs.pipeline_limits import pipelines_in, stack_quota_errors
+
+from ..support.lint import cfn_lint_findings, suppressions
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLE = os.path.join(ROOT, "examples", "sample_service")
+CDK = os.path.join(ROOT, "node_modules", ".bin", "cdk")
+
+
+def _stacks(outdir: str):
+    """(template path, region, template) of every stack in the assembly, nested assemblies included."""
+    with open(os.path.join(outdir, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    for name, artifact in manifest["artifacts"].items():
+        if artifact["type"] == "aws:cloudformation:stack":
+            path = os.path.join(outdir, artifact["properties"]["templateFile"])
+            with open(path, encoding="utf-8") as f:
+                yield os.path.relpath(path, outdir), artifact["environment"].split("/")[-1], json.load(f)
+        elif artifact["type"] == "cdk:cloud-assembly":
+            yield from _stacks(os.path.join(outdir, artifact["properties"]["directoryName"]))
+
+
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory):
+    if not os.path.exists(CDK):
+        pytest.skip("the pinned CDK CLI is not installed: run `npm ci` (make install)")
+    outdir = str(tmp_path_factory.mktemp("sample") / "cdk.out")
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "1"}
+    proc = subprocess.run([CDK, "synth", "--quiet", "--output", outdir], cwd=SAMPLE, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    yield outdir, list(_stacks(outdir)), proc
+    shutil.rmtree(outdir, ignore_errors=True)
+
+
+def test_cdk_synth_with_the_pinned_cli_succeeds_with_cdk_nag_attached(assembly):
+    outdir, stacks, proc = assembly
+    names = {os.path.basename(p) for p, _r, _t in stacks}
+    assert {"OrdersFoundation.template.json", "StorefrontPipeline.template.json"} <= names
+    report = os.path.join(outdir, "validation-report.json")
+    if os.path.exists(report):
+        with open(report, encoding="utf-8") as f:
+            data = json.load(f)
+        violations = [v for p in data.get("pluginReports", []) for v in p.get("violations", [])]
+        assert violations == []
+
+
+def test_every_template_passes_cfn_lint(assembly):
+    _outdir, stacks, _proc = assembly
+    findings = {path: cfn_lint_findings(tpl, regions=[region]) for path, region, tpl in stacks}
+    assert {p: f for p, f in findings.items() if f} == {}
+
+
+def test_every_nag_suppression_sits_on_a_resource_with_a_reason(assembly):
+    _outdir, stacks, _proc = assembly
+    for path, _region, tpl in stacks:
+        assert "cdk_nag" not in tpl.get("Metadata", {}), f"{path}: stack-wide cdk-nag suppression"
+        for logical_id, rule, reason in suppressions(tpl):
+            assert len(reason.strip()) >= 20, (path, logical_id, rule, reason)
+
+
+def test_no_quota_is_exceeded(assembly):
+    _outdir, stacks, _proc = assembly
+    assert [e for path, _r, tpl in stacks for e in stack_quota_errors(path, tpl)] == []
+
+
+def test_the_service_pipeline_renders_the_sample_plan(assembly):
+    import sys
+
+    sys.path.insert(0, SAMPLE)
+    from policy import PLAN
+
+    from seawall.model import expand_steps
+
+    _outdir, stacks, _proc = assembly
+    (tpl,) = [t for p, _r, t in stacks if p.endswith("StorefrontPipeline.template.json")]
+    (shape,) = pipelines_in(tpl)
+    steps = expand_steps(PLAN)
+    assert shape.stage_names[-len(steps):] == tuple(s.name for s in steps)

@@ -17,7 +17,7 @@ import pytest
 
 from seawall.constructs.pipeline_limits import pipelines_in, stack_quota_errors
 
-from ..support.lint import cfn_lint_findings, suppressions
+from tests.support.lint import cfn_lint_findings, suppressions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "examples", "sample_service")

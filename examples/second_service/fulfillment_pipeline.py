@@ -18,6 +18,7 @@ from constructs import Construct
 from team import OrdersTeam
 
 from seawall.constructs import SafeLambdaDeployment
+from seawall.constructs.pipeline_nag import acknowledge_iam
 from seawall.constructs.wave_pipeline import ServiceStage
 from seawall.model import AlarmPolicy, Target, TrafficPolicy
 
@@ -30,11 +31,15 @@ class FulfillmentStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, team: str, service: str, alarms: AlarmPolicy,
                  traffic: TrafficPolicy, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        fn = lambda_.Function(self, "FulfilFunction", runtime=lambda_.Runtime.PYTHON_3_12,
-                              handler="handler.handler", code=lambda_.Code.from_asset(os.path.join(FUNCTIONS, "fulfil")),
+        fn = lambda_.Function(self, "FulfilFunction", runtime=lambda_.Runtime.PYTHON_3_14,
+                              handler="handler.handler",
+                              code=lambda_.Code.from_asset(os.path.join(FUNCTIONS, "fulfil")),
                               memory_size=256, timeout=cdk.Duration.seconds(30), tracing=lambda_.Tracing.ACTIVE)
         self.release = SafeLambdaDeployment(self, "FulfilRelease", function=fn, team=team, service=service,
                                             traffic=traffic, alarms=alarms)
+        acknowledge_iam(fn.role, managed="AWSLambdaBasicExecutionRole only lets the function write its own logs",
+                        wildcards="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
+                                  "resource-level permissions")
         events.Rule(self, "EveryMinute", schedule=events.Schedule.rate(cdk.Duration.minutes(1)),
                     targets=[targets.LambdaFunction(self.release.alias)])
 

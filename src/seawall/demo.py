@@ -58,8 +58,34 @@ def plan_phase(ctx: DemoContext) -> int:
     return code
 
 
-#: The demo, in order.  Insert "synthesize" and "check" phases before the plan.
+def synth_phase(ctx: DemoContext) -> int:
+    """``cdk synth`` of the sample app with the pinned CDK CLI (cdk.json's context, cdk-nag attached)."""
+    import os
+    import subprocess
+
+    cdk = ctx.root / "node_modules" / ".bin" / "cdk"
+    if not cdk.exists():
+        print(f"{cdk} not found: run `make install` (npm ci) first", file=sys.stderr)
+        return 2
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "1"}
+    print(f"$ cd {ctx.sample.relative_to(ctx.root)} && cdk synth --quiet", flush=True)
+    code = subprocess.call([str(cdk), "synth", "--quiet"], cwd=ctx.sample, env=env)
+    if code == 0:
+        print("cloud assembly in examples/sample_service/cdk.out (cdk-nag AwsSolutions: no unsuppressed finding)")
+    return code
+
+
+def check_phase(ctx: DemoContext) -> int:
+    """``seawall check`` on the synthesized cloud assembly, against the sample team's plan."""
+    from .cli import main as seawall
+
+    return seawall(["check", str(ctx.sample / "cdk.out"), "--plan", f"{ctx.policy}:TEAM"])
+
+
+#: The demo, in order.
 PHASES: list[Phase] = [
+    Phase("Synthesize the sample app with the pinned CDK CLI", synth_phase),
+    Phase("Check: is the synthesized app deployed safely?", check_phase),
     Phase("Plan: if the sample service merges now, when is it everywhere?", plan_phase),
 ]
 

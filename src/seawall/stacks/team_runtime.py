@@ -76,7 +76,10 @@ def foundation_plan(plan: WavePlan) -> WavePlan:
         for w in waves:
             targets = firsts(w)
             if targets:
-                out.append(Wave(name=w.name, targets=targets, bake=w.bake.none(), one_cell_at_a_time=False))
+                # Stage names of their own ("runtime-wave-1"): this pipeline does not render the
+                # service plan, and must not be mistaken for a pipeline that does.
+                out.append(Wave(name=f"{FOUNDATION}-{w.name}", targets=targets, bake=w.bake.none(),
+                                one_cell_at_a_time=False))
         return tuple(out)
 
     pre = reduce(plan.pre_production)

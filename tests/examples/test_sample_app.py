@@ -94,3 +94,25 @@ def test_the_service_pipeline_renders_the_sample_plan(assembly):
     (shape,) = pipelines_in(tpl)
     steps = expand_steps(PLAN)
     assert shape.stage_names[-len(steps):] == tuple(s.name for s in steps)
+
+
+def test_the_foundation_deploys_monitoring_and_release_stacks_per_region_before_the_services(assembly):
+    _outdir, stacks, _proc = assembly
+    (tpl,) = [t for p, _r, t in stacks if p.endswith("OrdersFoundation.template.json")]
+    (resource,) = [r for r in tpl["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    stages = [s for s in resource["Properties"]["Stages"] if s["Name"].startswith("runtime-")]
+    assert stages and all(s["OnFailure"] == {"Result": "ROLLBACK"} for s in stages)
+    deployed = set()
+    for stage in stages:
+        providers = {a["ActionTypeId"]["Provider"] for a in stage["Actions"]}
+        assert providers == {"CloudFormation"}  # no gate, shift or bake: this pipeline deploys them
+        for a in stage["Actions"]:
+            deployed.add((a["Configuration"]["StackName"], a["Region"] if "Region" in a else "us-east-1"))
+    import sys
+
+    sys.path.insert(0, SAMPLE)
+    from policy import PLAN
+
+    regions = {t.region for w in PLAN.all_waves for t in w.targets}
+    for name in ("seawall-orders-monitoring", "seawall-orders-runtime"):
+        assert {r for n, r in deployed if n == name} == regions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from seawall.constructs.pipeline_limits import (
@@ -91,3 +93,49 @@ def test_no_quota_is_exceeded_counted_from_the_templates(built, pipeline):
     assert pipeline.action_count <= MAX_ACTIONS_PER_PIPELINE
     errors = [e for name, t in built[1].items() for e in stack_quota_errors(name, t)]
     assert errors == []
+
+
+def _actions(template):
+    (resource,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    for stage in resource["Properties"]["Stages"]:
+        for action in stage["Actions"]:
+            yield stage["Name"], action
+
+
+def test_release_actions_share_one_invoker_role_per_account_and_region(built):
+    tpl = built[2]
+    roles = {}
+    for _stage, action in _actions(tpl):
+        if action["ActionTypeId"]["Provider"] == "StepFunctions":
+            region = action["Region"]
+            role = action["RoleArn"]
+            role = role if isinstance(role, str) else json.dumps(role)
+            roles.setdefault(region, set()).add(role)
+            assert f"role/seawall-payments-invoker-{region}" in role
+    assert len(roles) == len(commercial_regions())
+    assert all(len(r) == 1 for r in roles.values())
+    # No IAM role per action in the pipeline stack: only CDK Pipelines' own few.
+    assert sum(r["Type"] == "AWS::IAM::Role" for r in tpl["Resources"].values()) < 10
+
+
+def test_a_custom_canary_shift_reads_its_codedeploy_config_from_the_deploy_action(built):
+    step = next(s for s in expand_steps(PLAN) if s.production)
+    assert step.traffic.predefined_config_name is None  # 10 % for 60 minutes: a custom config
+    (action,) = [a for name, a in _actions(built[2]) if name == step.name and a["Name"].endswith("Shift")]
+    payload = json.loads(action["Configuration"]["Input"])
+    assert payload["deploymentConfig"].startswith("#{") and "SeawallShiftDeploymentConfig" in \
+        payload["deploymentConfig"]
+    assert payload["override"] == f"#{{variables.{OVERRIDE_VARIABLE}}}"
+
+
+def test_every_gate_and_bake_reads_the_emergency_override_variable(built):
+    kinds = {"Gate": 0, "Bake": 0}
+    for _name, action in _actions(built[2]):
+        kind = action["Name"].split(".")[-1]
+        if kind in kinds:
+            assert json.loads(action["Configuration"]["Input"])["override"] == \
+                f"#{{variables.{OVERRIDE_VARIABLE}}}"
+            kinds[kind] += 1
+    production_targets = sum(len(s.targets) for s in expand_steps(PLAN) if s.production)
+    assert kinds["Gate"] == production_targets
+    assert kinds["Bake"] >= production_targets

@@ -19,12 +19,13 @@ from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
 
+from constructs import Construct
 from seawall.constructs import MonitoringCanary, SafeLambdaDeployment
 from seawall.constructs._nag import acknowledge
 from seawall.constructs.pipeline_nag import acknowledge_iam
 from seawall.model import AlarmPolicy, TrafficPolicy
+
 
 @jsii.implements(apigw.IAccessLogSettings)
 class _AccessLogs:

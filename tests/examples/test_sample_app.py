@@ -14,10 +14,9 @@ import shutil
 import subprocess
 
 import pytest
+from tests.support.lint import cfn_lint_findings, suppressions
 
 from seawall.constructs.pipeline_limits import pipelines_in, stack_quota_errors
-
-from tests.support.lint import cfn_lint_findings, suppressions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "examples", "sample_service")
@@ -28,7 +27,7 @@ def _stacks(outdir: str):
     """(template path, region, template) of every stack in the assembly, nested assemblies included."""
     with open(os.path.join(outdir, "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)
-    for name, artifact in manifest["artifacts"].items():
+    for artifact in manifest["artifacts"].values():
         if artifact["type"] == "aws:cloudformation:stack":
             path = os.path.join(outdir, artifact["properties"]["templateFile"])
             with open(path, encoding="utf-8") as f:

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from tests.support.lint import cfn_lint_findings
 
 from seawall.constructs.pipeline_limits import pipelines_in
 from seawall.model import expand_steps
-from tests.support.lint import cfn_lint_findings
 
 from .test_sample_app import CDK, ROOT, _stacks
 
@@ -32,8 +32,9 @@ def assembly(tmp_path_factory):
 
 def test_both_services_inherit_one_team_class():
     from fulfillment_pipeline import FulfillmentPipeline
-    from pipeline import StorefrontPipeline
     from team import OrdersTeam
+
+    from pipeline import StorefrontPipeline
 
     for cls in (FulfillmentPipeline, StorefrontPipeline):
         assert issubclass(cls, OrdersTeam)

@@ -33,13 +33,13 @@ import aws_cdk as cdk
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
+
 from constructs import Construct
 
 from ..model import Step, Target, Wave, WavePlan, expand_steps
 from ..model.naming import check_service, check_team
 from ..model.release import OVERRIDE_VARIABLE
 from .pipeline_hygiene import tidy_pipeline
-from .pipeline_nag import acknowledge_generated
 from .pipeline_limits import (
     MAX_ACTIONS_PER_PIPELINE,
     MAX_ACTIONS_PER_STAGE,
@@ -47,6 +47,7 @@ from .pipeline_limits import (
     MAX_STAGES_PER_PIPELINE,
     RESERVED_STAGE_NAMES,
 )
+from .pipeline_nag import acknowledge_generated
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model.window import TimeWindow

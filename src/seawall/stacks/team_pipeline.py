@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import aws_cdk as cdk
 from aws_cdk import pipelines
+
 from constructs import Construct
 
 from ..constructs.wave_pipeline import EntryAlarm, ServiceStage, WavePipeline

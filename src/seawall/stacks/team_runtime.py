@@ -26,10 +26,11 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+
 from constructs import Construct
 
-from ..constructs.pipeline_nag import acknowledge_iam
 from ..constructs.monitoring import TeamMonitoringStack
+from ..constructs.pipeline_nag import acknowledge_iam
 from ..constructs.wave_pipeline import ServiceStage, WavePipeline
 from ..model import Target, Wave, WavePlan
 from ..model.naming import alarm_name, check_team

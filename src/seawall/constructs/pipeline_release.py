@@ -35,11 +35,26 @@ def function_outputs(stage: cdk.Stage) -> list[FunctionOutputs]:
     for c in deployments_in(stage):
         o = c.release_outputs
         ref = pipelines.StackOutputReference.from_cfn_output
-        found.append(FunctionOutputs(function_name=ref(o.function_name), target_version=ref(o.version),
-                                     application=ref(o.application_name),
-                                     deployment_group=ref(o.deployment_group_name),
-                                     alias=ref(o.alias_name)))
+        # Names fixed at synthesis go in literally; only what CloudFormation decides (a generated
+        # function name, the new version) is read from the deploy action's outputs.  Every reference
+        # costs ~100 bytes of pipeline template per target, and the pipeline stack has 1 MB.
+        application = _literal(c.application.node.default_child, "application_name")
+        group = _literal(c.deployment_group.node.default_child, "deployment_group_name")
+        function_name = _literal(c.function.node.default_child, "function_name")
+        found.append(FunctionOutputs(
+            function_name=function_name or ref(o.function_name),
+            target_version=ref(o.version),
+            application=application or ref(o.application_name),
+            deployment_group=group or ref(o.deployment_group_name),
+            alias=c.alias_name if not cdk.Token.is_unresolved(c.alias_name) else ref(o.alias_name),
+        ))
     return found
+
+
+def _literal(cfn: object, attribute: str) -> str | None:
+    """A name set literally on a CloudFormation resource, or None (generated, or a token)."""
+    value = getattr(cfn, attribute, None)
+    return value if isinstance(value, str) and value and not cdk.Token.is_unresolved(value) else None
 
 
 @jsii.implements(pipelines.ICodePipelineActionFactory)

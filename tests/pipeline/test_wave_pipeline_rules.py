@@ -123,3 +123,12 @@ def test_cross_account_targets_refuse_cross_account_keys_off():
 def test_entry_alarm_names_are_checked():
     with pytest.raises(ValueError, match="1-255 characters"):
         EntryAlarm("")
+
+
+def test_a_pipeline_definition_too_large_for_its_template_fails_and_says_what_to_change(monkeypatch):
+    from seawall.constructs import wave_pipeline
+
+    monkeypatch.setattr(wave_pipeline, "STAGES_BYTES_BUDGET", 10_000)
+    _app, _stack, wp = make_pipeline(SMALL)
+    with pytest.raises(ValueError, match=r"stages take \d+ bytes.*fewer functions per target"):
+        wp.build()

@@ -9,6 +9,7 @@ the values are unchanged.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -57,12 +58,16 @@ def _joins(value: Any, path: list[str]) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
-def tidy_pipeline(pipeline: codepipeline.Pipeline) -> None:
-    """Rewrite empty-delimiter joins in the stages as Fn::Sub; drop the redundant DependsOn on the role."""
+def tidy_pipeline(pipeline: codepipeline.Pipeline) -> int:
+    """Rewrite empty-delimiter joins in the stages as Fn::Sub; drop the redundant DependsOn on the role.
+
+    Returns the size in bytes of the stages as the template will hold them (about).
+    """
     cfn = pipeline.node.default_child
     assert isinstance(cfn, codepipeline.CfnPipeline)
     stack = cdk.Stack.of(pipeline)
-    for path, sub in _joins(stack.resolve(cfn.stages), ["Stages"]):
+    stages = stack.resolve(cfn.stages)
+    for path, sub in _joins(stages, ["Stages"]):
         cfn.add_property_override(path, sub)
     role = pipeline.role.node.default_child
     keep = []
@@ -72,3 +77,4 @@ def tidy_pipeline(pipeline: codepipeline.Pipeline) -> None:
                 keep.append(stack.resolve(stack.get_logical_id(child)))
     if keep:
         cfn.add_override("DependsOn", sorted(set(keep)))
+    return len(json.dumps(stages, indent=1).encode("utf-8"))

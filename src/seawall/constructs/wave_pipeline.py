@@ -45,6 +45,7 @@ from .pipeline_limits import (
     MAX_ACTIONS_PER_STAGE,
     MAX_RULES_PER_CONDITION,
     MAX_STAGES_PER_PIPELINE,
+    MAX_TEMPLATE_BYTES,
     RESERVED_STAGE_NAMES,
 )
 from .pipeline_nag import acknowledge_generated
@@ -56,6 +57,8 @@ if TYPE_CHECKING:  # pragma: no cover
 FIXED_STAGES = 4
 #: Actions outside the steps besides asset publishing: source, synth, self-mutation.
 FIXED_ACTIONS = 3
+#: The most the stages may take of the pipeline stack's 1 MB template (the rest: roles, buckets, keys).
+STAGES_BYTES_BUDGET = MAX_TEMPLATE_BYTES - 100_000
 
 
 class ServiceStage(cdk.Stage):
@@ -436,7 +439,14 @@ class WavePipeline(Construct):
                              "shortens bakes. Set it when starting an execution; a self-mutation restarts the "
                              "execution without it."),
             ))
-        tidy_pipeline(pipeline)
+        stages_bytes = tidy_pipeline(pipeline)
+        if stages_bytes > STAGES_BYTES_BUDGET:
+            raise ValueError(
+                f"the pipeline's stages take {stages_bytes} bytes of the pipeline stack's template; "
+                f"CloudFormation reads at most {MAX_TEMPLATE_BYTES} (and the stack holds more than the "
+                f"pipeline). Release fewer functions per target (each adds to every shift and bake), "
+                f"deploy fewer cells, or split the regions over two pipelines"
+            )
         acknowledge_generated(self.code_pipeline)
         total = sum(len(s.actions) for s in pipeline.stages)
         if total > MAX_ACTIONS_PER_PIPELINE:

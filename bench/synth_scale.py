@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -92,6 +93,7 @@ def run_variant(variant: str) -> dict[str, object]:
     sys.path.insert(0, SAMPLE)
     t0 = time.perf_counter()
     import aws_cdk as cdk
+    from aws_cdk import aws_codepipeline as codepipeline
     from aws_cdk import pipelines
     from policy import ALARMS, WINDOW
     from service import StorefrontStack
@@ -118,8 +120,7 @@ def run_variant(variant: str) -> dict[str, object]:
         for svc in SERVICES:
             stack = cdk.Stack(app, f"{svc.title()}Pipeline", env=env)
             pipe = pipelines.CodePipeline(stack, "Pipeline", synth=OrdersTeam.source.synth_step(),
-                                          pipeline_type=__import__("aws_cdk.aws_codepipeline").aws_codepipeline
-                                          .PipelineType.V2, use_change_sets=False)
+                                          pipeline_type=codepipeline.PipelineType.V2, use_change_sets=False)
             for step in expand_steps(plan):
                 wave = pipe.add_wave(step.name)
                 for target in step.targets:
@@ -135,6 +136,7 @@ def run_variant(variant: str) -> dict[str, object]:
     result = {"variant": variant, "synth_seconds": round(t_end - t0, 1),
               "construct_seconds": round(t_build - t0 - t_import, 1), "peak_memory_mib": round(peak_memory_mib())}
     result.update(measure(outdir))
+    shutil.rmtree(outdir, ignore_errors=True)
     return result
 
 

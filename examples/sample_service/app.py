@@ -14,9 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect  # noqa: E402
+from storefront_pipeline import StorefrontPipeline  # noqa: E402
 from team import PIPELINE_ACCOUNT, PIPELINE_REGION, OrdersTeam  # noqa: E402
-
-from pipeline import StorefrontPipeline  # noqa: E402
 
 
 def build(app: cdk.App) -> cdk.App:

@@ -1,7 +1,7 @@
 """The sample team's pipeline base class: settings once, shared by every service of the team.
 
 Each microservice subclasses :class:`OrdersTeam` and adds only its stacks
-(see ``pipeline.py`` here and ``examples/second_service``).
+(see ``storefront_pipeline.py`` here and ``examples/second_service``).
 """
 
 from __future__ import annotations

@@ -23,17 +23,18 @@ SAMPLE = os.path.join(ROOT, "examples", "sample_service")
 CDK = os.path.join(ROOT, "node_modules", ".bin", "cdk")
 
 
-def _stacks(outdir: str):
+def _stacks(outdir: str, root: str | None = None):
     """(template path, region, template) of every stack in the assembly, nested assemblies included."""
+    root = root or outdir
     with open(os.path.join(outdir, "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)
     for artifact in manifest["artifacts"].values():
         if artifact["type"] == "aws:cloudformation:stack":
             path = os.path.join(outdir, artifact["properties"]["templateFile"])
             with open(path, encoding="utf-8") as f:
-                yield os.path.relpath(path, outdir), artifact["environment"].split("/")[-1], json.load(f)
+                yield os.path.relpath(path, root), artifact["environment"].split("/")[-1], json.load(f)
         elif artifact["type"] == "cdk:cloud-assembly":
-            yield from _stacks(os.path.join(outdir, artifact["properties"]["directoryName"]))
+            yield from _stacks(os.path.join(outdir, artifact["properties"]["directoryName"]), root)
 
 
 @pytest.fixture(scope="module")

@@ -32,9 +32,8 @@ def assembly(tmp_path_factory):
 
 def test_both_services_inherit_one_team_class():
     from fulfillment_pipeline import FulfillmentPipeline
+    from storefront_pipeline import StorefrontPipeline
     from team import OrdersTeam
-
-    from pipeline import StorefrontPipeline
 
     for cls in (FulfillmentPipeline, StorefrontPipeline):
         assert issubclass(cls, OrdersTeam)

@@ -116,3 +116,17 @@ def test_the_foundation_deploys_monitoring_and_release_stacks_per_region_before_
     regions = {t.region for w in PLAN.all_waves for t in w.targets}
     for name in ("seawall-orders-monitoring", "seawall-orders-runtime"):
         assert {r for n, r in deployed if n == name} == regions
+
+
+def test_seawall_check_finds_nothing_in_the_sample_with_its_plan(assembly, capsys):
+    """`seawall check` over the same cloud assembly: the sample is what users copy."""
+    from seawall.cli import main
+
+    outdir, _stacks, _proc = assembly
+    code = main(["check", outdir, "--plan", os.path.join(SAMPLE, "policy.py") + ":TEAM", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    failing = [f["id"] + " " + f["message"] for f in report["findings"]
+               if f["status"] == "non-compliant" and not f["suppressed"]]
+    assert (code, failing) == (0, [])
+    seen = {f["id"] for f in report["findings"] if f["status"] == "compliant"}
+    assert {"SW001", "SW002", "SW003", "SW006", "SW007", "SW008", "SW010", "SW011"} <= seen

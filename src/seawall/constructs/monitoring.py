@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_synthetics as synthetics
 
@@ -16,6 +17,7 @@ from seawall.model.naming import alarm_name, check_service, check_team, high_sev
 
 from ._nag import acknowledge
 from .alarms import AggregateAlarm
+from .pipeline_nag import nag_text
 
 #: The canary runtime: Node.js with the Synthetics HTTP step library.
 CANARY_RUNTIME = synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_9_1
@@ -63,7 +65,9 @@ class MonitoringCanary(Construct):
     Parameters
     ----------
     url:
-        The endpoint, ``http(s)://host/path``.
+        The endpoint, ``http(s)://host/path``, or a token such as
+        ``f"{http_stage.url}health"``; a token is not checked at synthesis and
+        reaches the canary's environment as the deployed value.
     schedule:
         How often the canary runs. Default: every minute.
     expected_status:
@@ -78,8 +82,9 @@ class MonitoringCanary(Construct):
         super().__init__(scope, construct_id)
         check_team(team)
         check_service(service)
-        if not isinstance(url, str) or not _URL.match(url):
-            raise ValueError(f"url={url!r} is not an http(s) URL, e.g. 'https://api.example.com/health'")
+        if not isinstance(url, str) or (not Token.is_unresolved(url) and not _URL.match(url)):
+            raise ValueError(f"url={url!r} is not an http(s) URL, e.g. 'https://api.example.com/health' "
+                             f"or f\"{{stage.url}}health\"")
         if isinstance(expected_status, bool) or not isinstance(expected_status, int) \
                 or not 100 <= expected_status <= 599:
             raise ValueError(f"expected_status={expected_status!r} must be an HTTP status code from 100 to 599")
@@ -110,7 +115,7 @@ class MonitoringCanary(Construct):
             artifacts_bucket_location=synthetics.ArtifactsBucketLocation(bucket=self.bucket),
             start_after_creation=True,
         )
-        for rule, reason in _canary_role_findings(stack, self.bucket):
+        for rule, reason in _canary_role_findings(self.canary.role, self.bucket):
             acknowledge(self.canary.role, rule, reason)
         self.alarm_name = alarm_name(team, service, stack.region, "canary")
         self.alarm = cloudwatch.Alarm(
@@ -127,22 +132,44 @@ class MonitoringCanary(Construct):
         )
 
 
-def _canary_role_findings(stack: Stack, bucket: s3.Bucket) -> list[tuple[str, str]]:
-    """cdk-nag findings on the role CDK's Canary construct creates, with why each is fine."""
-    def part(value: str, pseudo: str) -> str:
-        return f"<{pseudo}>" if Token.is_unresolved(value) else value
+def _canary_role_findings(role: iam.IRole, bucket: s3.Bucket) -> list[tuple[str, str]]:
+    """cdk-nag findings on the role CDK's Canary construct creates, with why each is fine.
 
-    bucket_id = stack.resolve(stack.get_logical_id(bucket.node.default_child))
-    region, account = part(stack.region, "AWS::Region"), part(stack.account, "AWS::AccountId")
-    return [
-        ("AwsSolutions-IAM5[Resource::*]",
-         "s3:ListAllMyBuckets and cloudwatch:PutMetricData (limited to the CloudWatchSynthetics namespace by "
-         "condition) support no resource-level permissions; granted by CDK's Canary construct"),
-        (f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",
-         "the canary writes its run artifacts under keys it generates, inside its own bucket only"),
-        (f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:{region}:{account}:log-group:/aws/lambda/cwsyn-*]",
-         "the canary's Lambda function and log group are created by Synthetics with generated cwsyn-* names"),
-    ]
+    The finding IDs are read from the role's resolved policy, spelled the way
+    cdk-nag spells them: ``arn:<AWS::Partition>:logs:<AWS::Region>:...`` in an
+    environment-agnostic stack, ``arn:aws:logs:us-east-1:...`` when the stack
+    has a concrete environment (and ``@aws-cdk/core:enablePartitionLiterals``).
+    Only the three wildcards CDK's Canary is known to grant are acknowledged;
+    any other wildcard stays a finding.
+    """
+    cfn_role = role.node.default_child
+    if not isinstance(cfn_role, iam.CfnRole):
+        return []
+    stack = Stack.of(cfn_role)
+    bucket_arn = f"<{stack.resolve(stack.get_logical_id(bucket.node.default_child))}.Arn>"
+    found: list[tuple[str, str]] = []
+    for policy in stack.resolve(cfn_role.policies) or []:
+        document = policy.get("policyDocument") or policy.get("PolicyDocument") or {}
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            resources = statement.get("Resource", [])
+            for resource in resources if isinstance(resources, list) else [resources]:
+                text = nag_text(resource)
+                if text == "*":
+                    reason = ("s3:ListAllMyBuckets and cloudwatch:PutMetricData (limited to the CloudWatchSynthetics "
+                              "namespace by condition) support no resource-level permissions; granted by CDK's "
+                              "Canary construct")
+                elif text == f"{bucket_arn}/*":
+                    reason = "the canary writes its run artifacts under keys it generates, inside its own bucket only"
+                elif re.fullmatch(r"arn:.+:logs:.+:log-group:/aws/lambda/cwsyn-\*", text):
+                    reason = ("the canary's Lambda function and log group are created by Synthetics with generated "
+                              "cwsyn-* names")
+                else:
+                    continue
+                rule = f"AwsSolutions-IAM5[Resource::{text}]"
+                if (rule, reason) not in found:
+                    found.append((rule, reason))
+    return found
 
 
 class TeamMonitoringStack(Stack):

@@ -21,6 +21,7 @@ from aws_cdk import (
     Lazy,
     RemovalPolicy,
     Stack,
+    Stage,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
@@ -163,8 +164,11 @@ class SafeLambdaDeployment(Construct):
     team, service:
         Names used in every alarm name (``{team}-{service}-{region}-{kind}``).
     traffic:
-        How the shift moves the alias. Default: a one-box canary of 10 % for
-        60 minutes, then all at once. A canary above 10 % is rejected.
+        How the shift moves the alias. A canary above 10 % is rejected.
+        Default: the step's traffic policy inside a Seawall pipeline stage
+        (:class:`~seawall.constructs.wave_pipeline.ServiceStage`: a one-box
+        canary in production, all at once in alpha); a 10 % canary for
+        60 minutes, then all at once, otherwise.
     alarms:
         Alarm thresholds. Default: ``AlarmPolicy()`` (1 % faults, p99 5 s, ...).
     alias_name:
@@ -205,7 +209,7 @@ class SafeLambdaDeployment(Construct):
         # ---- validate everything before creating anything
         self.team = check_team(team)
         self.service = check_service(service)
-        self.traffic = traffic if traffic is not None else TrafficPolicy.canary()
+        self.traffic = traffic if traffic is not None else default_traffic(self)
         if not isinstance(self.traffic, TrafficPolicy):
             raise ValueError(f"traffic={traffic!r} must be a TrafficPolicy, e.g. TrafficPolicy.canary()")
         require_one_box(self.traffic)
@@ -435,9 +439,23 @@ def drop_redundant_role_dependency(function: lambda_.Function) -> None:
     cfn_function.add_override("DependsOn", Lazy.list(_DependsOnWithoutRole(function, cfn_role.node.path)))
 
 
+def default_traffic(scope: Construct) -> TrafficPolicy:
+    """The traffic policy a deployment in `scope` gets when it names none.
+
+    Inside a Seawall ``ServiceStage`` that is the policy of the step deploying
+    the stage, which is what the pipeline's shift uses; anywhere else a 10 %
+    canary for 60 minutes. The stage is recognised by its ``step.traffic``
+    attribute, so this module does not import the pipeline renderer.
+    """
+    stage = Stage.of(scope)
+    step = getattr(stage, "step", None)
+    traffic = getattr(step, "traffic", None)
+    return traffic if isinstance(traffic, TrafficPolicy) else TrafficPolicy.canary()
+
+
 def _construct_id(kind: AlarmKind) -> str:
     return "".join(part.capitalize() for part in kind.kind.split("-")) + "Alarm"
 
 
 __all__ = ["ERRORS_IN_LOGS_NAMESPACE", "ERRORS_IN_LOGS_PATTERN", "ReleaseOutputs", "SafeLambdaDeployment",
-           "drop_redundant_role_dependency", "function_key"]
+           "default_traffic", "drop_redundant_role_dependency", "function_key"]

@@ -14,4 +14,5 @@ __all__ = [
     "SmokeTestHook",
     "ERRORS_IN_LOGS_PATTERN", "ReleaseOutputs", "SafeLambdaDeployment",
     "MonitoringCanary", "TeamMonitoringStack",
+    "BakeStep", "FunctionOutputs", "GateStep", "ShiftStep", "ReleaseStateMachines",
 ]

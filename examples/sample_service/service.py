@@ -54,7 +54,6 @@ class StorefrontStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, team: str, service: str, alarms: AlarmPolicy,
                  step: str = "", traffic: TrafficPolicy | None = None, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        traffic = traffic or TrafficPolicy.canary()
         self.deployments: dict[str, SafeLambdaDeployment] = {}
         for name in ("items", "orders"):
             fn = lambda_.Function(
@@ -91,14 +90,10 @@ class StorefrontStack(cdk.Stack):
                             "abuse is limited by the stage's throttling")
         self.api_url_output = cdk.CfnOutput(self, "ApiUrl", value=self.stage.url,
                                             description="Base URL of the storefront API")
-        # The $default stage's URL, spelled out so it reads as an https URL before deployment.
-        base = f"https://{self.api.api_id}.execute-api.{self.region}.{cdk.Aws.URL_SUFFIX}"
-        self.canary = MonitoringCanary(self, "Canary", team=team, service=service, url=f"{base}/items")
+        # The stage's URL ends in "/"; the canary receives the deployed value in its environment.
+        self.canary = MonitoringCanary(self, "Canary", team=team, service=service, url=f"{self.stage.url}items")
         for fn_release in self.deployments.values():
             acknowledge_iam(fn_release.function.role,
                             managed="AWSLambdaBasicExecutionRole only lets the function write its own logs",
                             wildcards="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
                                       "resource-level permissions")
-        acknowledge_iam(self.canary.canary.role,
-                        wildcards="the Synthetics canary's role: its own generated cwsyn-* log groups and "
-                                  "artifact keys, and actions without resource-level permissions (CDK's Canary)")

@@ -19,7 +19,7 @@ class StorefrontPipeline(OrdersTeam):
 
     def create_service(self, stage: ServiceStage, target: Target) -> None:
         StorefrontStack(stage, "Service", team=self.team, service=self.service, alarms=self.alarms,
-                        step=stage.step.name, traffic=stage.step.traffic)
+                        step=stage.step.name)
 
     def pre_production_tests(self, stage: ServiceStage) -> Sequence[pipelines.Step]:
         stack = next(c for c in stage.node.children if isinstance(c, StorefrontStack))

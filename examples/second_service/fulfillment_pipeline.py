@@ -29,7 +29,7 @@ class FulfillmentStack(cdk.Stack):
     """A scheduled function; EventBridge invokes the alias, so the shift decides which version runs."""
 
     def __init__(self, scope: Construct, construct_id: str, *, team: str, service: str, alarms: AlarmPolicy,
-                 traffic: TrafficPolicy, **kwargs: object) -> None:
+                 traffic: TrafficPolicy | None = None, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         fn = lambda_.Function(self, "FulfilFunction", runtime=lambda_.Runtime.PYTHON_3_14,
                               handler="handler.handler",
@@ -48,5 +48,5 @@ class FulfillmentPipeline(OrdersTeam):
     service = "fulfillment"
 
     def create_service(self, stage: ServiceStage, target: Target) -> None:
-        FulfillmentStack(stage, "Service", team=self.team, service=self.service, alarms=self.alarms,
-                         traffic=stage.step.traffic)
+        # No traffic=: inside the pipeline's stage the function shifts with the step's policy.
+        FulfillmentStack(stage, "Service", team=self.team, service=self.service, alarms=self.alarms)

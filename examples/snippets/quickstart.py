@@ -39,9 +39,8 @@ class ApiStack(cdk.Stack):
             self, "Handler", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler",
             code=lambda_.Code.from_inline("def handler(event, context):\n    return {'statusCode': 200}\n"),
         )
-        # The step decides how traffic shifts: a one-box canary in production, all at once in alpha.
-        SafeLambdaDeployment(self, "Api", function=handler, team=team, service="api", alarms=alarms,
-                             traffic=scope.step.traffic)
+        # Traffic shifts as the pipeline step says: a one-box canary in production, all at once in alpha.
+        SafeLambdaDeployment(self, "Api", function=handler, team=team, service="api", alarms=alarms)
 
 
 class ApiPipeline(PaymentsTeam):

@@ -69,7 +69,12 @@ def synth_phase(ctx: DemoContext) -> int:
         return 2
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "1"}
     print(f"$ cd {ctx.sample.relative_to(ctx.root)} && cdk synth --quiet", flush=True)
-    code = subprocess.call([str(cdk), "synth", "--quiet"], cwd=ctx.sample, env=env)
+    proc = subprocess.run([str(cdk), "synth", "--quiet"], cwd=ctx.sample, env=env, stdout=subprocess.PIPE,
+                          text=True)
+    # With several stacks, `cdk synth` ends by asking which template to print; the demo wants none.
+    print("".join(line for line in proc.stdout.splitlines(keepends=True) if not line.startswith("Supply a stack id")),
+          end="")
+    code = proc.returncode
     if code == 0:
         print("cloud assembly in examples/sample_service/cdk.out (cdk-nag AwsSolutions: no unsuppressed finding)")
     return code

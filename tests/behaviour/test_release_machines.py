@@ -319,3 +319,42 @@ def test_rollback_shift_is_all_at_once(world: World) -> None:
     (dep,) = world.deployments()
     assert dep.deployment_config_name == "CodeDeployDefault.LambdaAllAtOnce"
     assert world.alias_version(FN) == "1"
+
+
+def hooked(target_version: str = "2") -> FunctionRelease:
+    return FunctionRelease(function_name=FN, alias="live", target_version=target_version,
+                           application=f"{FN}-app", deployment_group=f"{FN}-dg",
+                           pre_traffic_hook=f"{FN}-pre-traffic", post_traffic_hook=f"{FN}-post-traffic")
+
+
+def test_shift_puts_the_traffic_hooks_into_the_appspec(world: World) -> None:
+    world.service_function(FN)
+    payload = shift_input(target=TARGET, functions=[hooked()], pipeline_name=PIPELINE,
+                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
+    d = world.run("shift", substituted(payload))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    (dep,) = world.deployments()
+    spec = json.loads(dep.revision["appSpecContent"]["content"])
+    assert spec["Hooks"] == [{"BeforeAllowTraffic": f"{FN}-pre-traffic"},
+                             {"AfterAllowTraffic": f"{FN}-post-traffic"}]
+    assert spec["Resources"][0][FN]["Properties"]["TargetVersion"] == "2"
+
+
+def test_shift_without_hooks_writes_no_hooks_section(world: World) -> None:
+    world.service_function(FN)
+    assert shift(world)["status"] == "SUCCEEDED"
+    (dep,) = world.deployments()
+    assert "Hooks" not in json.loads(dep.revision["appSpecContent"]["content"])
+
+
+def test_rollback_shift_runs_no_traffic_hooks(world: World) -> None:
+    world.service_function(FN, live="2")
+    world.execution_types["exec-rb"] = "ROLLBACK"
+    payload = shift_input(target=TARGET, functions=[hooked("1")], pipeline_name=PIPELINE,
+                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
+    d = world.run("shift", substituted(payload, "exec-rb"))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    (dep,) = world.deployments()
+    assert dep.deployment_config_name == "CodeDeployDefault.LambdaAllAtOnce"
+    assert "Hooks" not in json.loads(dep.revision["appSpecContent"]["content"])
+    assert world.alias_version(FN) == "1"

@@ -75,6 +75,7 @@ SHIFT_KIND = "seawall.shift"
 BAKE_KIND = "seawall.bake"
 
 _PLACEHOLDER = re.compile(r"#\{[^}]*\}")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
 
 
@@ -115,6 +116,12 @@ class FunctionRelease:
 
     Every field may be a CodePipeline variable reference (``#{ns.Var}``) that
     the pipeline substitutes from the service stack's outputs.
+
+    ``pre_traffic_hook`` / ``post_traffic_hook`` name Lambda functions that
+    CodeDeploy runs as the deployment's ``BeforeAllowTraffic`` /
+    ``AfterAllowTraffic`` hooks (the shift writes them into the AppSpec's
+    ``Hooks``).  None: no hook.  They appear in the input only when set, and
+    only in the shift's (the bake does not need them).
     """
 
     function_name: str
@@ -122,12 +129,19 @@ class FunctionRelease:
     application: str
     deployment_group: str
     alias: str = "live"
+    pre_traffic_hook: str | None = None
+    post_traffic_hook: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("function_name", "target_version", "application", "deployment_group", "alias"):
             v = getattr(self, name)
             if not isinstance(v, str) or not v.strip():
                 raise ValueError(f"FunctionRelease.{name}={v!r} must be a non-empty string (or '#{{ns.Var}}')")
+        for name in ("pre_traffic_hook", "post_traffic_hook"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, str) or not v.strip()):
+                raise ValueError(f"FunctionRelease.{name}={v!r} must be None or a Lambda function name "
+                                 f"(or '#{{ns.Var}}')")
         if not _PLACEHOLDER.search(self.target_version) and not (
             self.target_version.isdigit() and int(self.target_version) >= 1
         ):
@@ -138,14 +152,29 @@ class FunctionRelease:
         if not _PLACEHOLDER.search(self.alias) and not _ALIAS.match(self.alias):
             raise ValueError(f"FunctionRelease.alias={self.alias!r} is not a Lambda alias name")
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    @property
+    def hooks(self) -> list[dict[str, str]]:
+        """The AppSpec ``Hooks`` section for this function: one single-key object per lifecycle event."""
+        out = []
+        if self.pre_traffic_hook:
+            out.append({"BeforeAllowTraffic": self.pre_traffic_hook})
+        if self.post_traffic_hook:
+            out.append({"AfterAllowTraffic": self.post_traffic_hook})
+        return out
+
+    def to_dict(self, *, hooks: bool = True) -> dict[str, str]:
+        out = {
             "functionName": self.function_name,
             "alias": self.alias,
             "targetVersion": self.target_version,
             "application": self.application,
             "deploymentGroup": self.deployment_group,
         }
+        if hooks and self.pre_traffic_hook:
+            out["preTrafficHook"] = self.pre_traffic_hook
+        if hooks and self.post_traffic_hook:
+            out["postTrafficHook"] = self.post_traffic_hook
+        return out
 
     @classmethod
     def from_dict(cls, data: object, *, where: str = "functions[]") -> FunctionRelease:
@@ -153,10 +182,12 @@ class FunctionRelease:
             raise ValueError(f"{where}={data!r} must be an object with functionName, alias, targetVersion, ...")
         fields = {"functionName": "function_name", "alias": "alias", "targetVersion": "target_version",
                   "application": "application", "deploymentGroup": "deployment_group"}
+        optional = {"preTrafficHook": "pre_traffic_hook", "postTrafficHook": "post_traffic_hook"}
         missing = [k for k in fields if k not in data]
         if missing:
             raise ValueError(f"{where} is missing {missing}; expected keys {sorted(fields)}")
-        fr = cls(**{attr: data[key] for key, attr in fields.items()})
+        fr = cls(**{attr: data[key] for key, attr in fields.items()},
+                 **{attr: data[key] for key, attr in optional.items() if data.get(key) not in (None, "")})
         if _PLACEHOLDER.search(" ".join(fr.to_dict().values())):
             raise ValueError(f"{where} still holds an unsubstituted pipeline variable: {fr.to_dict()}")
         return fr
@@ -174,6 +205,9 @@ def _pipeline(pipeline_name: str, execution_id: str, pipeline_region: str, pipel
         raise ValueError(f"pipeline_name={pipeline_name!r} must name the pipeline (GetPipelineExecution)")
     if not isinstance(execution_id, str) or not execution_id:
         raise ValueError(f"execution_id={execution_id!r} must be the pipeline execution ID or {EXECUTION_ID!r}")
+    if pipeline_role_arn and not (isinstance(pipeline_role_arn, str) and pipeline_role_arn.startswith("arn:")):
+        raise ValueError(f"pipeline_role_arn={pipeline_role_arn!r} must be an IAM role ARN in the pipeline's "
+                         f"account, or '' when the pipeline is in the target's account")
     return {"name": pipeline_name, "executionId": execution_id, "region": pipeline_region or "",
             "roleArn": pipeline_role_arn or ""}
 
@@ -195,14 +229,14 @@ def _alarms(alarm_names: Sequence[str]) -> list[str]:
     return names
 
 
-def _functions(functions: Sequence[FunctionRelease]) -> list[dict[str, str]]:
+def _functions(functions: Sequence[FunctionRelease], *, hooks: bool = True) -> list[dict[str, str]]:
     if isinstance(functions, (str, Mapping)) or not functions:
         raise ValueError("functions must be a non-empty list of FunctionRelease")
     out = []
     for f in functions:
         if not isinstance(f, FunctionRelease):
             raise ValueError(f"functions item {f!r} must be a FunctionRelease")
-        out.append(f.to_dict())
+        out.append(f.to_dict(hooks=hooks))
     names = [f["functionName"] for f in out]
     if len(set(names)) != len(names):
         raise ValueError(f"functions lists a function twice: {names}")
@@ -304,8 +338,9 @@ def shift_input(
 
     `traffic` is the step's policy (its predefined CodeDeploy config) or a
     deployment config name.  A rollback execution always uses
-    ``CodeDeployDefault.LambdaAllAtOnce``.  The override does not change the
-    shift: CodeDeploy's alarms still guard it.
+    ``CodeDeployDefault.LambdaAllAtOnce`` and runs no traffic hooks.  The
+    override does not change the shift: CodeDeploy's alarms and the
+    functions' hooks still guard it.
     """
     return {
         "kind": SHIFT_KIND,
@@ -370,7 +405,7 @@ def bake_input(
         "target": _target(target),
         "bake": bake.to_dict(),
         "alarmNames": _alarms(alarm_names),
-        "functions": _functions(functions),
+        "functions": _functions(functions, hooks=False),
         "shiftExecutionArn": shift_execution_arn,
         "pipeline": _pipeline(pipeline_name, execution_id, pipeline_region, pipeline_role_arn),
         "override": override,
@@ -471,12 +506,15 @@ def _common(event: object, kind: str) -> dict[str, Any]:
         v = pipe.get(k)
         if not isinstance(v, str) or not v or _PLACEHOLDER.search(v):
             raise ValueError(f"input pipeline.{k}={v!r} must be a substituted, non-empty string")
+    role_arn = str(pipe.get("roleArn") or "")
+    if role_arn and not _ROLE_ARN.match(role_arn):
+        raise ValueError(f"input pipeline.roleArn={role_arn!r} is not an IAM role ARN")
     reason = parse_override(event.get("override", ""))
     return {
         "kind": kind,
         "target": {k: str(target.get(k) or "") for k in ("region", "cell", "account", "name")},
         "pipeline": PipelineRef(name=pipe["name"], execution_id=pipe["executionId"],
-                                region=str(pipe.get("region") or ""), role_arn=str(pipe.get("roleArn") or "")),
+                                region=str(pipe.get("region") or ""), role_arn=role_arn),
         "override": reason,
     }
 

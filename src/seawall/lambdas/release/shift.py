@@ -7,6 +7,14 @@ AppSpec from that version to the new one, using the step's deployment config
 records every function's previous version; the shift's execution output
 carries it to the bake.
 
+A function's traffic hooks (``preTrafficHook`` / ``postTrafficHook`` in the
+input) go into the AppSpec's ``Hooks`` section as ``BeforeAllowTraffic`` /
+``AfterAllowTraffic``, so CodeDeploy runs them around the traffic shift and
+rolls back when one reports ``Failed``.  A rollback execution runs **no**
+hooks: it puts back the version that passed them when it shipped, all at once,
+and must not be held up by a validation that may fail for the very reason the
+stage is rolling back (a dependency down, a broken test fixture).
+
 ``status`` reads each deployment (``GetDeployment``): ``SUCCEEDED`` when all
 succeeded, ``IN_PROGRESS`` while any runs, ``FAILED`` as soon as one failed
 or was stopped -- then the others are stopped with CodeDeploy's automatic
@@ -33,13 +41,17 @@ RUNNING = frozenset({"Created", "Queued", "InProgress", "Baking", "Ready"})
 FAILED = frozenset({"Failed", "Stopped"})
 
 
-def app_spec(f: FunctionRelease, current: str) -> str:
-    return json.dumps({
+def app_spec(f: FunctionRelease, current: str, *, hooks: bool = True) -> str:
+    """The JSON AppSpec of one function's deployment; with its traffic hooks unless `hooks` is False."""
+    spec: dict[str, Any] = {
         "version": 0.0,
         "Resources": [{f.function_name: {"Type": "AWS::Lambda::Function", "Properties": {
             "Name": f.function_name, "Alias": f.alias, "CurrentVersion": current,
             "TargetVersion": f.target_version}}}],
-    })
+    }
+    if hooks and f.hooks:
+        spec["Hooks"] = f.hooks
+    return json.dumps(spec)
 
 
 def current_version(f: FunctionRelease, region: str) -> str:
@@ -63,7 +75,8 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
     ctx = event.get("context")
     if not isinstance(ctx, Mapping) or not isinstance(ctx.get("rollback"), bool):
         raise InvalidInputError("shift state has no context.rollback; the context task must run first")
-    config = ALL_AT_ONCE_CONFIG if ctx["rollback"] else shift.deployment_config
+    rollback = ctx["rollback"]
+    config = ALL_AT_ONCE_CONFIG if rollback else shift.deployment_config
     cd = common.client("codedeploy", shift.region)
     functions: list[dict[str, Any]] = []
     for f in shift.functions:
@@ -77,12 +90,17 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
                 deploymentConfigName=config,
                 description=f"seawall {shift.pipeline.name} {shift.pipeline.execution_id} "
                             f"{shift.target['name']}: {current} -> {f.target_version}"[:100],
-                revision={"revisionType": "AppSpecContent", "appSpecContent": {"content": app_spec(f, current)}},
+                revision={"revisionType": "AppSpecContent",
+                          "appSpecContent": {"content": app_spec(f, current, hooks=not rollback)}},
             )
             record["deploymentId"] = out["deploymentId"]
+            hooks = [] if rollback else [next(iter(h)) for h in f.hooks]
             logger.info("deployment started", extra={"function": f.function_name, "from": current,
                                                       "to": f.target_version, "config": config,
-                                                      "deployment": out["deploymentId"]})
+                                                      "deployment": out["deploymentId"], "hooks": hooks})
+            if rollback and f.hooks:
+                logger.info("rollback execution: traffic hooks not run",
+                            extra={"function": f.function_name, "skipped_hooks": f.hooks})
         else:
             logger.info("alias already on the target version; left alone",
                         extra={"function": f.function_name, "version": current})

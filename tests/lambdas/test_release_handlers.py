@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -116,3 +117,137 @@ def test_override_values() -> None:
     assert parse_override("true: incident 42") == "incident 42"
     with pytest.raises(ValueError, match="SeawallEmergencyOverride"):
         parse_override("ture")
+
+
+# ----------------------------------------------------------------------------- traffic hooks in the input
+
+
+def test_hooks_travel_in_the_shift_input_only_and_only_when_set() -> None:
+    from seawall.model import Target, TrafficPolicy
+    from seawall.model.release import FunctionRelease, parse_shift_input, shift_input
+
+    plain = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g")
+    hooked = FunctionRelease(function_name="fn2", target_version="2", application="a2", deployment_group="g2",
+                             pre_traffic_hook="fn2-pre", post_traffic_hook="fn2-post")
+    s = shift_input(target=Target(region="us-east-1"), functions=[plain, hooked], traffic=TrafficPolicy.all_at_once(),
+                    pipeline_name="p", execution_id="e", override="false")
+    assert "preTrafficHook" not in s["functions"][0] and "postTrafficHook" not in s["functions"][0]
+    assert s["functions"][1]["preTrafficHook"] == "fn2-pre" and s["functions"][1]["postTrafficHook"] == "fn2-post"
+    parsed = parse_shift_input(s).functions[1]
+    assert parsed.hooks == [{"BeforeAllowTraffic": "fn2-pre"}, {"AfterAllowTraffic": "fn2-post"}]
+    assert parse_shift_input(s).functions[0].hooks == []
+    with pytest.raises(ValueError, match="pre_traffic_hook=''"):
+        FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g",
+                        pre_traffic_hook="")
+
+
+def test_the_bake_input_leaves_hooks_out() -> None:
+    from datetime import timedelta
+
+    from seawall.model import BakePolicy, Target
+    from seawall.model.release import FunctionRelease, bake_input
+
+    f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g",
+                        pre_traffic_hook="fn-pre")
+    b = bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
+                   alarm_names=["a"], functions=[f], shift_execution_arn="#{ns.ExecutionArn}", pipeline_name="p")
+    assert "preTrafficHook" not in b["functions"][0]
+
+
+# ----------------------------------------------------------------------------- cross-account pipeline reads
+
+PIPELINE_ACCOUNT = "111111111111"
+READER = f"arn:aws:iam::{PIPELINE_ACCOUNT}:role/seawall-payments-pipeline-reader"
+
+
+@pytest.fixture
+def moto_pipeline(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto with GetPipelineExecution stubbed (moto lacks it); records the access key each call was signed with."""
+    from moto import mock_aws
+    from moto.codepipeline.responses import CodePipelineResponse
+
+    from seawall.lambdas.release import common
+
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    calls: list[str] = []
+
+    def get_pipeline_execution(self: Any) -> str:
+        import json
+
+        auth = self.headers.get("Authorization", "")
+        calls.append(auth.split("Credential=")[1].split("/")[0])
+        params = json.loads(self.body)
+        return json.dumps({"pipelineExecution": {"pipelineName": params["pipelineName"], "status": "InProgress",
+                                                 "pipelineExecutionId": params["pipelineExecutionId"],
+                                                 "executionType": "ROLLBACK"}})
+
+    monkeypatch.setattr(CodePipelineResponse, "get_pipeline_execution", get_pipeline_execution)
+    common.reset_clients()
+    with mock_aws():
+        yield calls
+    common.reset_clients()
+
+
+def _gate_event(role_arn: str) -> dict[str, Any]:
+    from seawall.model import Target
+    from seawall.model.release import gate_input
+    from seawall.model.window import TimeWindow
+
+    g = gate_input(target=Target(region="us-east-1", account="222222222222"), window=TimeWindow.always(),
+                   alarm_names=["a"], pipeline_name="payments-api", execution_id="e-1", override="false",
+                   pipeline_region="eu-west-1", pipeline_role_arn=role_arn)
+    return {"expect": "seawall.gate", "input": g}
+
+
+def test_the_context_task_assumes_the_pipeline_reader_role_for_a_pipeline_in_another_account(moto_pipeline) -> None:
+    import boto3
+
+    from seawall.lambdas.release import common
+    from seawall.lambdas.release.context import release_context
+
+    out = release_context(_gate_event(READER))
+    assert out["rollback"] is True and out["executionType"] == "ROLLBACK"
+    (key,) = moto_pipeline
+    # The call was signed with the reader role's session, not the Lambda's own credentials.
+    assert key != os.environ["AWS_ACCESS_KEY_ID"]
+    creds = common.client("codepipeline", "eu-west-1", READER)._request_signer._credentials
+    assert creds.access_key == key
+    who = boto3.client("sts", region_name="us-east-1", aws_access_key_id=creds.access_key,
+                       aws_secret_access_key=creds.secret_key, aws_session_token=creds.token).get_caller_identity()
+    assert who["Account"] == PIPELINE_ACCOUNT
+    assert who["Arn"].startswith(f"arn:aws:sts::{PIPELINE_ACCOUNT}:assumed-role/seawall-payments-pipeline-reader/")
+
+
+def test_the_context_task_reads_a_same_account_pipeline_directly(moto_pipeline) -> None:
+    from seawall.lambdas.release.context import release_context
+
+    release_context(_gate_event(""))
+    assert moto_pipeline == [os.environ["AWS_ACCESS_KEY_ID"]]  # the Lambda's own credentials
+
+
+def test_assumed_credentials_are_renewed_before_they_expire(moto_pipeline) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from seawall.lambdas.release import common
+    from seawall.lambdas.release.context import release_context
+
+    release_context(_gate_event(READER))
+    key = ("codepipeline", "eu-west-1", READER)
+    first, _ = common._assumed[key]
+    assert common.client(*key) is first  # kept while fresh
+    common._assumed[key] = (first, datetime.now(UTC) + timedelta(minutes=5))  # about to expire
+    release_context(_gate_event(READER))
+    assert common._assumed[key][0] is not first
+    assert len(moto_pipeline) == 2 and moto_pipeline[0] != moto_pipeline[1]
+
+
+def test_a_malformed_pipeline_role_fails_the_input() -> None:
+    from seawall.lambdas.release.common import InvalidInputError
+    from seawall.lambdas.release.context import release_context
+
+    event = _gate_event(READER)
+    event["input"]["pipeline"]["roleArn"] = "arn:aws:iam::nope"
+    with pytest.raises(InvalidInputError, match="not an IAM role ARN"):
+        release_context(event)

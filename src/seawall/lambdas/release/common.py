@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
@@ -104,26 +104,55 @@ def parse_time(value: object, field: str) -> datetime:
 
 
 @cache
-def _client(service: str, region: str, role_arn: str) -> Any:
+def _client(service: str, region: str) -> Any:
     import boto3
 
-    if not role_arn:
-        return boto3.client(service, region_name=region)
-    creds = boto3.client("sts", region_name=region).assume_role(
-        RoleArn=role_arn, RoleSessionName="seawall-release"
-    )["Credentials"]
-    return boto3.client(service, region_name=region, aws_access_key_id=creds["AccessKeyId"],
+    return boto3.client(service, region_name=region)
+
+
+#: Assumed-role clients, with the expiry of their credentials: (service, region, role) -> (client, expires).
+_assumed: dict[tuple[str, str, str], tuple[Any, datetime]] = {}
+#: Re-assume a role when its credentials have less than this left (a container outlives them).
+REFRESH_BEFORE = timedelta(minutes=10)
+
+
+def _assumed_client(service: str, region: str, role_arn: str) -> Any:
+    import boto3
+
+    key = (service, region, role_arn)
+    cached = _assumed.get(key)
+    if cached is not None and cached[1] - datetime.now(UTC) > REFRESH_BEFORE:  # real time: STS's clock
+        return cached[0]
+    sts = _client("sts", settings().region)
+    creds = call(f"STS AssumeRole {role_arn}", sts.assume_role, RoleArn=role_arn,
+                 RoleSessionName=f"seawall-{settings().team}-release"[:64])["Credentials"]
+    made = boto3.client(service, region_name=region, aws_access_key_id=creds["AccessKeyId"],
                         aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    expires = creds["Expiration"]
+    if isinstance(expires, str):
+        expires = datetime.fromisoformat(expires.replace("Z", "+00:00"))
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    _assumed[key] = (made, expires)
+    return made
 
 
 def client(service: str, region: str | None = None, role_arn: str = "") -> Any:
-    """A boto3 client, created on first use and kept for the life of the container."""
-    return _client(service, region or settings().region, role_arn)
+    """A boto3 client, created on first use and kept for the life of the container.
+
+    With `role_arn`, the client uses that role's credentials (``sts:AssumeRole``
+    from the Lambda's own region), assumed again before they expire.
+    """
+    region = region or settings().region
+    if role_arn:
+        return _assumed_client(service, region, role_arn)
+    return _client(service, region)
 
 
 def reset_clients() -> None:
     """Forget cached clients and settings (tests, after changing the environment)."""
     _client.cache_clear()
+    _assumed.clear()
     settings.cache_clear()
 
 

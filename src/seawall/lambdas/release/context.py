@@ -24,7 +24,7 @@ from seawall.model.release import (
 )
 
 from . import common
-from .common import InvalidInputError, logger, tracer
+from .common import AwsApiError, InvalidInputError, logger, tracer
 
 PARSERS = {GATE_KIND: parse_gate_input, SHIFT_KIND: parse_shift_input, BAKE_KIND: parse_bake_input}
 
@@ -32,8 +32,19 @@ common.settings()  # validate the environment at cold start
 
 
 def execution_type(release: ReleaseInput) -> str:
+    """The execution type (`GetPipelineExecution`), through `pipeline.roleArn` for a pipeline elsewhere."""
     p = release.pipeline
-    cp = common.client("codepipeline", p.region or None, p.role_arn)
+    try:
+        cp = common.client("codepipeline", p.region or None, p.role_arn)
+    except AwsApiError as e:
+        raise AwsApiError(
+            f"{e}; the pipeline is in another account, and its role {p.role_arn} must exist there and trust this "
+            f"account: deploy the team's foundation pipeline (it creates the pipeline reader role for every "
+            f"target account), then retry the stage"
+        ) from e
+    if p.role_arn:
+        logger.info("reading the pipeline execution through the pipeline account's role",
+                    extra={"role_arn": p.role_arn, "pipeline_region": p.region})
     out = common.call("CodePipeline GetPipelineExecution", cp.get_pipeline_execution,
                       pipelineName=p.name, pipelineExecutionId=p.execution_id)
     return str(out.get("pipelineExecution", {}).get("executionType") or "STANDARD")

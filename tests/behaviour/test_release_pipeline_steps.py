@@ -27,6 +27,9 @@ class Service(cdk.Stage):
                               code=lambda_.Code.from_inline("def handler(e, c): return e"))
         self.version = cdk.CfnOutput(stack, "Version", value=fn.current_version.version)
         self.name = cdk.CfnOutput(stack, "Name", value=fn.function_name)
+        hook = lambda_.Function(stack, "Hook", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
+                                code=lambda_.Code.from_inline("def handler(e, c): return e"))
+        self.hook = cdk.CfnOutput(stack, "HookName", value=hook.function_name)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,9 @@ def pipeline_template() -> dict[str, Any]:
     service = Service(app, "EuWest1", env=cdk.Environment(account="222222222222", region="eu-west-1"))
     fn = FunctionOutputs(function_name=pipelines.StackOutputReference.from_cfn_output(service.name),
                          target_version=pipelines.StackOutputReference.from_cfn_output(service.version),
-                         application="payments-api", deployment_group="payments-api-live")
+                         application="payments-api", deployment_group="payments-api-live",
+                         pre_traffic_hook=pipelines.StackOutputReference.from_cfn_output(service.hook),
+                         post_traffic_hook="payments-api-smoke")
     gate = GateStep("Gate", target=TARGET, team="payments", alarm_names=["payments-eu-west-1-aggregate"],
                     window=TimeWindow.always(time_zone="Europe/Berlin"), role_arn=ROLE)
     shift = ShiftStep("Shift", target=TARGET, team="payments", functions=[fn],
@@ -87,3 +92,42 @@ def test_shift_consumes_stack_outputs_and_bake_reads_its_execution_arn(pipeline_
     assert shift["override"] == "#{variables.SeawallEmergencyOverride}"
     assert shift["pipeline"]["name"] == "payments-api" and shift["pipeline"]["region"] == "us-east-1"
     assert shift["pipeline"]["executionId"] == "#{codepipeline.PipelineExecutionId}"
+
+
+def test_shift_carries_the_traffic_hooks_and_the_bake_does_not(pipeline_template: dict[str, Any]) -> None:
+    actions = _actions(pipeline_template)
+    shift, bake = _input(actions["Shift"])["functions"][0], _input(actions["Bake"])["functions"][0]
+    assert shift["preTrafficHook"].startswith("#{") and shift["preTrafficHook"].endswith(".HookName}")
+    assert shift["postTrafficHook"] == "payments-api-smoke"
+    assert "preTrafficHook" not in bake and "postTrafficHook" not in bake
+
+
+def test_a_target_in_another_account_reads_the_pipeline_through_the_reader_role(
+        pipeline_template: dict[str, Any]) -> None:
+    # The pipeline is in 111111111111, the target in 222222222222.
+    actions = _actions(pipeline_template)
+    for name in ("Gate", "Shift", "Bake"):
+        pipe = _input(actions[name])["pipeline"]
+        assert pipe["roleArn"] == "arn:aws:iam::111111111111:role/seawall-payments-pipeline-reader"
+        assert pipe["region"] == "us-east-1"
+
+
+def test_pipeline_role_only_across_accounts_and_overridable() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "P", env=cdk.Environment(account="111111111111", region="cn-north-1"))
+    window = TimeWindow.always(time_zone="Europe/Berlin")
+
+    def role(target: Target, **kw: Any) -> str:
+        step = GateStep("Gate", target=target, team="payments", alarm_names=["a"], window=window, **kw)
+        return step._pipeline_role_arn(stack)
+
+    assert role(Target(region="eu-west-1")) == ""  # no account: the pipeline's own
+    assert role(Target(region="eu-west-1", account="111111111111")) == ""
+    assert role(TARGET) == "arn:aws-cn:iam::111111111111:role/seawall-payments-pipeline-reader"
+    assert role(TARGET, pipeline_role_arn="") == ""
+    assert role(TARGET, pipeline_role_arn="arn:aws:iam::111111111111:role/mine") == \
+        "arn:aws:iam::111111111111:role/mine"
+    agnostic = cdk.Stack(app, "Agnostic")
+    step = GateStep("Gate", target=TARGET, team="payments", alarm_names=["a"], window=window)
+    with pytest.raises(ValueError, match="explicit env, or pass pipeline_role_arn="):
+        step._pipeline_role_arn(agnostic)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 import pytest
 
@@ -10,19 +12,38 @@ from seawall.constructs.wave_pipeline import EntryAlarm, WavePipeline
 from seawall.model import Target, Wave, WavePlan, expand_steps
 from seawall.model.policies import BakePolicy
 
-from .support import WINDOW, make_pipeline, synth_step, templates, toy_service
+from .support import WINDOW, classify, make_pipeline, synth_step, templates, toy_service
 
 SMALL = WavePlan.standard(["us-east-1", "eu-west-1"], cells=1)
 ORG_ALARMS = ("org-sev1", "org-network", "org-identity")
 
 
+def hooked_service(stage, target):
+    """One function with traffic hooks: a generated-name pre-traffic hook and a named post-traffic hook."""
+    from aws_cdk import aws_lambda as lambda_
+
+    from seawall.constructs import SafeLambdaDeployment
+
+    stack = cdk.Stack(stage, "Api")
+
+    def function(id, **kw):
+        return lambda_.Function(stack, id, runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
+                                code=lambda_.Code.from_inline("def handler(event, context):\n    return 'ok'\n"),
+                                **kw)
+
+    SafeLambdaDeployment(stack, "Release", function=function("Fn"), team="payments", service=stage.service,
+                         traffic=stage.step.traffic, pre_traffic_hook=function("PreHook"),
+                         post_traffic_hook=function("PostHook", function_name=f"orders-smoke-{target.name}"))
+
+
 @pytest.fixture(scope="module")
 def cross_account(tmp_path_factory):
-    """A plan whose pre-production and production live in their own accounts, with entry alarms."""
+    """A plan whose pre-production and production live in their own accounts, with entry alarms and hooks."""
     outdir = str(tmp_path_factory.mktemp("xacct"))
     plan = WavePlan.standard(["us-east-1", "eu-west-1"], account="333333333333",
                              pre_production_account="222222222222")
-    app, stack, wp = make_pipeline(plan, outdir=outdir, tests=True, entry_alarms=ORG_ALARMS)
+    app, stack, wp = make_pipeline(plan, outdir=outdir, tests=True, entry_alarms=ORG_ALARMS,
+                                   create_service=hooked_service)
     wp.build()
     app.synth()
     tpls = templates(outdir)
@@ -77,6 +98,39 @@ def test_pre_production_tests_run_after_the_shift(cross_account):
     for name in ("alpha", "beta"):
         actions = dict(shape.actions(name))
         assert actions["Tests"] > actions["Shift"] > actions["Api.Deploy"]
+
+
+def _release_inputs(tpls):
+    for stage in _pipeline_resource(tpls["PipelineStack.template.json"])["Stages"]:
+        for action in stage["Actions"]:
+            if action["ActionTypeId"]["Provider"] == "StepFunctions":
+                yield stage["Name"], action["Name"], json.loads(action["Configuration"]["Input"])
+
+
+def test_the_shift_carries_the_services_traffic_hooks(cross_account):
+    plan, wp, tpls = cross_account
+    inputs = list(_release_inputs(tpls))
+    shifts = [i for _stage, name, i in inputs if classify(name) == "shift"]
+    assert len(shifts) == len(wp.deployments)
+    for payload in shifts:
+        (fn,) = payload["functions"]
+        # The generated name comes from the deploy action's outputs; the literal name goes in as it is.
+        assert fn["preTrafficHook"].startswith("#{") and "PreTrafficHook" in fn["preTrafficHook"], fn
+        assert fn["postTrafficHook"] == f"orders-smoke-{payload['target']['name']}"
+    for _stage, name, payload in inputs:
+        if classify(name) != "shift":
+            assert all("preTrafficHook" not in f and "postTrafficHook" not in f
+                       for f in payload.get("functions", []))
+
+
+def test_targets_in_other_accounts_read_the_pipeline_through_its_reader_role(cross_account):
+    _plan, _wp, tpls = cross_account
+    seen = 0
+    for _stage, _name, payload in _release_inputs(tpls):
+        assert payload["pipeline"]["roleArn"] == "arn:aws:iam::111111111111:role/seawall-payments-pipeline-reader"
+        assert payload["pipeline"]["region"] == "us-east-1"
+        seen += 1
+    assert seen
 
 
 def _plan_with(targets_per_wave: int, cells: int = 1) -> WavePlan:

@@ -139,3 +139,12 @@ def test_every_gate_and_bake_reads_the_emergency_override_variable(built):
     production_targets = sum(len(s.targets) for s in expand_steps(PLAN) if s.production)
     assert kinds["Gate"] == production_targets
     assert kinds["Bake"] >= production_targets
+
+
+def test_same_account_targets_carry_no_pipeline_role_and_hookless_services_no_hooks(built):
+    for _name, action in _actions(built[2]):
+        if action["ActionTypeId"]["Provider"] == "StepFunctions":
+            payload = json.loads(action["Configuration"]["Input"])
+            assert payload["pipeline"]["roleArn"] == ""
+            assert all("preTrafficHook" not in f and "postTrafficHook" not in f for f in payload["functions"]) \
+                if "functions" in payload else True

@@ -3,21 +3,24 @@
 The functions to release are found in the target's stage: every
 :class:`~seawall.constructs.SafeLambdaDeployment` contributes its release
 outputs (function, alias, new version, CodeDeploy application and deployment
-group), which CodePipeline substitutes from the deploy action's variables.
-Every action assumes the team's shared invoker role of the target's account
+group, and its traffic hooks when it has any), which CodePipeline substitutes
+from the deploy action's variables.  Every action assumes the team's shared invoker role of the target's account
 and region (``seawall-{team}-invoker-{region}``, deployed by the team
-runtime), so the pipeline stack does not grow a role per action.
+runtime), so the pipeline stack does not grow a role per action.  A target in
+another account than the pipeline's reads the pipeline execution through the
+team's reader role in the pipeline account (see
+:class:`~seawall.constructs.pipeline_steps.ShiftStep`, ``pipeline_role_arn``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import pipelines
 
 from ..model.naming import aggregate_alarm_name
+from ..model.policies import TrafficPolicy
 from .lambda_deployment import SafeLambdaDeployment
 from .pipeline_steps import BakeStep, FunctionOutputs, GateStep, ShiftStep
 
@@ -47,8 +50,27 @@ def function_outputs(stage: cdk.Stage) -> list[FunctionOutputs]:
             application=application or ref(o.application_name),
             deployment_group=group or ref(o.deployment_group_name),
             alias=c.alias_name if not cdk.Token.is_unresolved(c.alias_name) else ref(o.alias_name),
+            # Hooks only when configured: no bytes for the services without them.
+            pre_traffic_hook=_hook(c.pre_traffic_hook, o.pre_traffic_hook),
+            post_traffic_hook=_hook(c.post_traffic_hook, o.post_traffic_hook),
         ))
     return found
+
+
+def _hook(hook: object, output: cdk.CfnOutput | None) -> str | pipelines.StackOutputReference | None:
+    """A traffic hook's function name: literal when known at synthesis, else the deploy action's output."""
+    if hook is None:
+        return None
+    name = getattr(hook, "function_name", None)
+    if isinstance(name, str) and name and not cdk.Token.is_unresolved(name):
+        return name  # an imported function, by name
+    node = getattr(hook, "node", None)
+    literal = _literal(node.default_child, "function_name") if node is not None else None
+    if literal:
+        return literal
+    if output is None:
+        raise ValueError(f"traffic hook {hook!r} has no release output to read its name from")
+    return pipelines.StackOutputReference.from_cfn_output(output)
 
 
 def _literal(cfn: object, attribute: str) -> str | None:
@@ -57,30 +79,7 @@ def _literal(cfn: object, attribute: str) -> str | None:
     return value if isinstance(value, str) and value and not cdk.Token.is_unresolved(value) else None
 
 
-@jsii.implements(pipelines.ICodePipelineActionFactory)
-class _CustomConfigShiftStep(ShiftStep):
-    """A shift whose CodeDeploy config is a custom one, named by the service stack's output.
-
-    A traffic policy without a predefined CodeDeploy config (say, a 10 % canary
-    for 60 minutes) is created by ``SafeLambdaDeployment`` as a custom config
-    with a generated name; the shift reads that name from the deploy action.
-    """
-
-    def __init__(self, id: str, *, config: pipelines.StackOutputReference, **kwargs: Any) -> None:
-        super().__init__(id, traffic="CodeDeployDefault.LambdaAllAtOnce", **kwargs)
-        self._config = config
-
-    @property
-    def consumed_stack_outputs(self) -> list[pipelines.StackOutputReference]:
-        return [*super().consumed_stack_outputs, self._config]
-
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline_name: str,
-               pipeline_region: str) -> dict[str, Any]:
-        self.traffic = options.stack_outputs_map.to_code_pipeline(self._config)
-        return super()._input(options, pipeline_name, pipeline_region)
-
-
-def _shift_traffic(d: TargetDeployment) -> str | pipelines.StackOutputReference | Any:
+def _shift_traffic(d: TargetDeployment) -> TrafficPolicy | pipelines.StackOutputReference:
     """The step's traffic policy, checked against every function's deployment group."""
     deployments = deployments_in(d.stage)
     for c in deployments:
@@ -126,14 +125,10 @@ def release_steps(pipeline: WavePipeline, d: TargetDeployment) -> None:
         assert pipeline.window is not None
         d.gate = GateStep("Gate", target=target, team=team, window=pipeline.window, alarm_names=alarms,
                           role_arn=role_arn)
-    traffic = _shift_traffic(d)
-    shift: ShiftStep
-    if isinstance(traffic, pipelines.StackOutputReference):
-        shift = _CustomConfigShiftStep("Shift", config=traffic, target=target, team=team, functions=functions,
-                                       role_arn=role_arn)
-    else:
-        shift = ShiftStep("Shift", target=target, team=team, functions=functions, traffic=traffic,
-                          role_arn=role_arn)
+    # A traffic policy without a predefined CodeDeploy config (say, a 10 % canary for 60 minutes) is a
+    # custom config with a generated name; the shift then reads that name from the deploy action.
+    shift = ShiftStep("Shift", target=target, team=team, functions=functions, traffic=_shift_traffic(d),
+                      role_arn=role_arn)
     d.shift = [shift]
     if d.step.baked:
         d.bake = [BakeStep("Bake", target=target, team=team, bake=d.step.bake, alarm_names=alarms,

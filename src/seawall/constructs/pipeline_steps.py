@@ -22,6 +22,7 @@ from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as cpactions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk.region_info import RegionInfo
 
 from ..model.naming import state_machine_name
 from ..model.policies import BakePolicy, TrafficPolicy
@@ -30,6 +31,7 @@ from ..model.release import (
     DEFAULT_GATE_WAIT,
     FunctionRelease,
     bake_input,
+    deployment_config_name,
     gate_input,
     shift_input,
 )
@@ -46,7 +48,9 @@ class FunctionOutputs:
     Each field is a string or a ``pipelines.StackOutputReference`` (e.g.
     ``StackOutputReference.from_cfn_output(deployment.new_version_output)``);
     references are substituted by CodePipeline from the deploy action's
-    variables.
+    variables.  ``pre_traffic_hook`` / ``post_traffic_hook`` (None: no hook)
+    name the functions CodeDeploy runs as ``BeforeAllowTraffic`` /
+    ``AfterAllowTraffic`` hooks; only the shift carries them.
     """
 
     function_name: Value
@@ -54,18 +58,26 @@ class FunctionOutputs:
     application: Value
     deployment_group: Value
     alias: Value = "live"
+    pre_traffic_hook: Value | None = None
+    post_traffic_hook: Value | None = None
 
-    def references(self) -> list[pipelines.StackOutputReference]:
-        return [v for v in (self.function_name, self.target_version, self.application, self.deployment_group,
-                            self.alias) if isinstance(v, pipelines.StackOutputReference)]
+    def references(self, *, hooks: bool = True) -> list[pipelines.StackOutputReference]:
+        values = [self.function_name, self.target_version, self.application, self.deployment_group, self.alias]
+        if hooks:
+            values += [self.pre_traffic_hook, self.post_traffic_hook]
+        return [v for v in values if isinstance(v, pipelines.StackOutputReference)]
 
-    def resolve(self, outputs: pipelines.StackOutputsMap) -> FunctionRelease:
+    def resolve(self, outputs: pipelines.StackOutputsMap, *, hooks: bool = True) -> FunctionRelease:
         def r(v: Value) -> str:
             return v if isinstance(v, str) else outputs.to_code_pipeline(v)
 
+        def h(v: Value | None) -> str | None:
+            return r(v) if hooks and v is not None else None
+
         return FunctionRelease(function_name=r(self.function_name), target_version=r(self.target_version),
                                application=r(self.application), deployment_group=r(self.deployment_group),
-                               alias=r(self.alias))
+                               alias=r(self.alias), pre_traffic_hook=h(self.pre_traffic_hook),
+                               post_traffic_hook=h(self.post_traffic_hook))
 
 
 _NS = re.compile(r"[^A-Za-z0-9@_-]")
@@ -76,19 +88,44 @@ class _ReleaseStep(pipelines.Step):
 
     part = ""
 
-    def __init__(self, id: str, *, target: Target, team: str, role_arn: str | None) -> None:
+    def __init__(self, id: str, *, target: Target, team: str, role_arn: str | None,
+                 pipeline_role_arn: str | None = None) -> None:
         super().__init__(id)
         if not isinstance(target, Target):
             raise ValueError(f"{id}: target={target!r} must be a seawall.model.Target")
         state_machine_name(team, self.part)  # validates team
+        if pipeline_role_arn is not None and not isinstance(pipeline_role_arn, str):
+            raise ValueError(f"{id}: pipeline_role_arn={pipeline_role_arn!r} must be a role ARN, '' or None")
         self.target = target
         self.team = team
         self.role_arn = role_arn
+        self.pipeline_role_arn = pipeline_role_arn
         self.namespace: str | None = None
 
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline_name: str,
-               pipeline_region: str) -> dict[str, Any]:
+    def _input(self, options: pipelines.ProduceActionOptions, pipeline: dict[str, str]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def _pipeline(self, options: pipelines.ProduceActionOptions) -> dict[str, str]:
+        """Where the state machines call ``GetPipelineExecution``: name, region and, across accounts, a role."""
+        stack = Stack.of(options.pipeline)
+        return {"pipeline_name": _pipeline_name(options), "pipeline_region": stack.region,
+                "pipeline_role_arn": self._pipeline_role_arn(stack)}
+
+    def _pipeline_role_arn(self, stack: Stack) -> str:
+        if self.pipeline_role_arn is not None:
+            return self.pipeline_role_arn
+        if not self.target.account or self.target.account == stack.account:
+            return ""  # the target's own account: the state machines read the execution directly
+        if Token.is_unresolved(stack.account) or Token.is_unresolved(stack.region):
+            raise ValueError(
+                f"{self.id}: target {self.target.name} is in account {self.target.account} but the pipeline "
+                f"stack's account or region is not literal; give the pipeline stack an explicit env, or pass "
+                f"pipeline_role_arn= (a role in the pipeline account the target may assume)"
+            )
+        from ..stacks.team_runtime import pipeline_reader_role_name
+
+        partition = RegionInfo.get(stack.region).partition or "aws"
+        return f"arn:{partition}:iam::{stack.account}:role/{pipeline_reader_role_name(self.team)}"
 
     def produce_action(self, stage: codepipeline.IStage, options: pipelines.ProduceActionOptions
                        ) -> pipelines.CodePipelineActionFactoryResult:
@@ -102,7 +139,7 @@ class _ReleaseStep(pipelines.Step):
         if self.role_arn:
             role = iam.Role.from_role_arn(scope, f"{options.action_name}Role", self.role_arn, mutable=False)
         self.namespace = _NS.sub("-", f"{stage.stage_name}-{options.action_name}")[:100]
-        payload = self._input(options, _pipeline_name(options), pipeline_stack.region)
+        payload = self._input(options, self._pipeline(options))
         stage.add_action(cpactions.StepFunctionInvokeAction(
             action_name=options.action_name, run_order=options.run_order, state_machine=machine,
             state_machine_input=cpactions.StateMachineInput.literal(payload), role=role,
@@ -126,23 +163,23 @@ class GateStep(_ReleaseStep):
         See :func:`seawall.model.release.gate_input`.  Default: 6 days 18 hours, 10 minutes.
     role_arn:
         The action role shared per account and region.  Default: CDK creates one for this action.
+    pipeline_role_arn:
+        See :class:`ShiftStep`.
     """
 
     part = "gate"
 
     def __init__(self, id: str, *, target: Target, team: str, window: TimeWindow, alarm_names: Sequence[str],
                  max_wait: timedelta = DEFAULT_GATE_WAIT, poll: timedelta = DEFAULT_GATE_POLL,
-                 role_arn: str | None = None) -> None:
-        super().__init__(id, target=target, team=team, role_arn=role_arn)
+                 role_arn: str | None = None, pipeline_role_arn: str | None = None) -> None:
+        super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
         self.window, self.alarm_names, self.max_wait, self.poll = window, list(alarm_names), max_wait, poll
         gate_input(target=target, window=window, alarm_names=self.alarm_names, pipeline_name="validate",
                    max_wait=max_wait, poll=poll)  # fail at construction, not at synth
 
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline_name: str,
-               pipeline_region: str) -> dict[str, Any]:
+    def _input(self, options: pipelines.ProduceActionOptions, pipeline: dict[str, str]) -> dict[str, Any]:
         return gate_input(target=self.target, window=self.window, alarm_names=self.alarm_names,
-                          pipeline_name=pipeline_name, pipeline_region=pipeline_region, max_wait=self.max_wait,
-                          poll=self.poll)
+                          max_wait=self.max_wait, poll=self.poll, **pipeline)
 
 
 @jsii.implements(pipelines.ICodePipelineActionFactory)
@@ -151,40 +188,69 @@ class ShiftStep(_ReleaseStep):
 
     Its action exposes ``#{<namespace>.ExecutionArn}``; a :class:`BakeStep`
     reads the previous versions from that execution.
+
+    Parameters
+    ----------
+    functions:
+        What to release; a function's ``pre_traffic_hook`` / ``post_traffic_hook``
+        go into its deployment's AppSpec ``Hooks``.
+    traffic:
+        The step's :class:`~seawall.model.TrafficPolicy` (its predefined
+        CodeDeploy config), a deployment config name, or a
+        ``pipelines.StackOutputReference`` to the service stack's output that
+        names a custom config (a policy with no predefined config, such as a
+        10 % canary for 60 minutes).
+    role_arn:
+        The action role shared per account and region.  Default: CDK creates one for this action.
+    pipeline_role_arn:
+        A role in the pipeline's account that the state machines assume to
+        call ``GetPipelineExecution`` (rollback executions, the override).
+        Default (None): none when the target is in the pipeline's account,
+        else the team's reader role ``seawall-{team}-pipeline-reader`` in the
+        pipeline's account, which the team's foundation creates.  ``""``: none.
     """
 
     part = "shift"
 
     def __init__(self, id: str, *, target: Target, team: str,
-                 functions: Sequence[FunctionOutputs | FunctionRelease], traffic: TrafficPolicy | str,
-                 role_arn: str | None = None) -> None:
-        super().__init__(id, target=target, team=team, role_arn=role_arn)
+                 functions: Sequence[FunctionOutputs | FunctionRelease],
+                 traffic: TrafficPolicy | str | pipelines.StackOutputReference,
+                 role_arn: str | None = None, pipeline_role_arn: str | None = None) -> None:
+        super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
         self.functions = _functions(id, functions)
         self.traffic = traffic
-        from ..model.release import deployment_config_name
-
-        deployment_config_name(traffic)
+        if not isinstance(traffic, pipelines.StackOutputReference):
+            deployment_config_name(traffic)  # fail at construction, not at synth
 
     @property
     def consumed_stack_outputs(self) -> list[pipelines.StackOutputReference]:
-        return [r for f in self.functions for r in f.references()]
+        refs = [r for f in self.functions for r in f.references()]
+        if isinstance(self.traffic, pipelines.StackOutputReference):
+            refs.append(self.traffic)
+        return refs
 
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline_name: str,
-               pipeline_region: str) -> dict[str, Any]:
-        return shift_input(target=self.target, functions=[f.resolve(options.stack_outputs_map) for f in self.functions],
-                           traffic=self.traffic, pipeline_name=pipeline_name, pipeline_region=pipeline_region)
+    def _input(self, options: pipelines.ProduceActionOptions, pipeline: dict[str, str]) -> dict[str, Any]:
+        outputs = options.stack_outputs_map
+        traffic = (outputs.to_code_pipeline(self.traffic) if isinstance(self.traffic, pipelines.StackOutputReference)
+                   else self.traffic)
+        return shift_input(target=self.target, functions=[f.resolve(outputs) for f in self.functions],
+                           traffic=traffic, **pipeline)
 
 
 @jsii.implements(pipelines.ICodePipelineActionFactory)
 class BakeStep(_ReleaseStep):
-    """Watch `target` for the bake time and data points; revert on ALARM.  Runs after `shift`."""
+    """Watch `target` for the bake time and data points; revert on ALARM.  Runs after `shift`.
+
+    ``pipeline_role_arn``: see :class:`ShiftStep`.
+    """
 
     part = "bake"
 
     def __init__(self, id: str, *, target: Target, team: str, bake: BakePolicy, alarm_names: Sequence[str],
                  functions: Sequence[FunctionOutputs | FunctionRelease], shift: ShiftStep,
-                 max_wait: timedelta | None = None, role_arn: str | None = None) -> None:
-        super().__init__(id, target=target, team=team, role_arn=role_arn)
+                 max_wait: timedelta | None = None, role_arn: str | None = None,
+                 pipeline_role_arn: str | None = None) -> None:
+        super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
         if not isinstance(shift, ShiftStep):
             raise ValueError(f"{id}: shift={shift!r} must be the ShiftStep of the same target")
         self.bake, self.alarm_names, self.shift, self.max_wait = bake, list(alarm_names), shift, max_wait
@@ -193,16 +259,15 @@ class BakeStep(_ReleaseStep):
 
     @property
     def consumed_stack_outputs(self) -> list[pipelines.StackOutputReference]:
-        return [r for f in self.functions for r in f.references()]
+        return [r for f in self.functions for r in f.references(hooks=False)]
 
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline_name: str,
-               pipeline_region: str) -> dict[str, Any]:
+    def _input(self, options: pipelines.ProduceActionOptions, pipeline: dict[str, str]) -> dict[str, Any]:
         if self.shift.namespace is None:
             raise ValueError(f"{self.id}: its ShiftStep {self.shift.id!r} is not in this pipeline before it")
         return bake_input(target=self.target, bake=self.bake, alarm_names=self.alarm_names,
-                          functions=[f.resolve(options.stack_outputs_map) for f in self.functions],
+                          functions=[f.resolve(options.stack_outputs_map, hooks=False) for f in self.functions],
                           shift_execution_arn=f"#{{{self.shift.namespace}.ExecutionArn}}",
-                          pipeline_name=pipeline_name, pipeline_region=pipeline_region, max_wait=self.max_wait)
+                          max_wait=self.max_wait, **pipeline)
 
 
 def _pipeline_name(options: pipelines.ProduceActionOptions) -> str:
@@ -225,7 +290,8 @@ def _functions(id: str, functions: Sequence[FunctionOutputs | FunctionRelease]) 
     for f in functions:
         if isinstance(f, FunctionRelease):
             f = FunctionOutputs(function_name=f.function_name, target_version=f.target_version,
-                                application=f.application, deployment_group=f.deployment_group, alias=f.alias)
+                                application=f.application, deployment_group=f.deployment_group, alias=f.alias,
+                                pre_traffic_hook=f.pre_traffic_hook, post_traffic_hook=f.post_traffic_hook)
         if not isinstance(f, FunctionOutputs):
             raise ValueError(f"{id}: functions item {f!r} must be FunctionOutputs or FunctionRelease")
         out.append(f)

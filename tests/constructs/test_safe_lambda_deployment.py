@@ -15,8 +15,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 from tests.support import cfn_lint_findings, nag_findings, suppressions, synth
 
-from seawall.constructs import ALARM_KINDS, ERRORS_IN_LOGS_PATTERN, SafeLambdaDeployment, SmokeTestHook
-from seawall.model import TrafficPolicy
+from seawall.constructs import (
+    ALARM_KINDS,
+    DEFAULT_BLOCKING,
+    ERRORS_IN_LOGS_PATTERN,
+    SafeLambdaDeployment,
+    SmokeTestHook,
+)
+from seawall.model import AlarmPolicy, TrafficPolicy
 
 ENV = Environment(account="111111111111", region="us-east-1")
 
@@ -86,6 +92,46 @@ def test_one_box_alarms_carry_exactly_function_alias_and_new_version_dimensions(
     assert len(metric_dims) == 2 and all(sorted(d, key=lambda x: x["Name"]) == dims for d in metric_dims)
 
 
+def _alarm(template_dict, name):
+    (alarm,) = [v["Properties"] for v in template_dict["Resources"].values()
+                if v["Type"] == "AWS::CloudWatch::Alarm" and v["Properties"].get("AlarmName") == name]
+    return alarm
+
+
+def test_one_box_error_count_alarm_watches_the_new_version_only_with_its_threshold(built):
+    """A quiet wave-1 region: a failing one-box alarms on its error count, not only on the ratio."""
+    (version_id,) = [k for k in built["canary"]["Resources"] if k.startswith("HandlerCurrentVersion")]
+    dims = [
+        {"Name": "ExecutedVersion", "Value": {"Fn::GetAtt": [version_id, "Version"]}},
+        {"Name": "FunctionName", "Value": {"Ref": "Handler886CB40B"}},
+        {"Name": "Resource", "Value": {"Fn::Join": ["", [{"Ref": "Handler886CB40B"}, ":live"]]}},
+    ]
+    alarm = _alarm(built["canary"], "payments-api-us-east-1-api-one-box-errors")
+    assert alarm["Threshold"] == AlarmPolicy().one_box_max_errors == 2
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    # one data point spanning the whole evaluation window (3 x 1 min by default)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
+    metrics = {m["Id"]: m for m in alarm["Metrics"]}
+    assert metrics["errors"]["MetricStat"]["Metric"]["MetricName"] == "Errors"
+    assert metrics["errors"]["MetricStat"]["Stat"] == "Sum"
+    for m in metrics.values():
+        if "MetricStat" in m:
+            assert sorted(m["MetricStat"]["Metric"]["Dimensions"], key=lambda x: x["Name"]) == dims
+            assert m["MetricStat"]["Period"] == 180
+    (expression,) = [m for m in metrics.values() if "Expression" in m]
+    assert expression["Expression"] == "IF(errors / invocations > 0.01, errors, 0)"
+    assert expression["ReturnData"] is True
+
+
+def test_one_box_fault_rate_is_judged_over_the_whole_evaluation_window(built):
+    alarm = _alarm(built["canary"], "payments-api-us-east-1-api-one-box-fault-rate")
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
+    assert {m["MetricStat"]["Period"] for m in alarm["Metrics"] if "MetricStat" in m} == {180}
+    service = _alarm(built["canary"], "payments-api-us-east-1-api-fault-rate")
+    assert (service["EvaluationPeriods"], service["DatapointsToAlarm"]) == (3, 3)
+    assert {m["MetricStat"]["Period"] for m in service["Metrics"] if "MetricStat" in m} == {60}
+
+
 def test_the_version_is_published_per_change_and_retained(built):
     versions = {k: v for k, v in built["canary"]["Resources"].items() if v["Type"] == "AWS::Lambda::Version"}
     assert versions and all(v["DeletionPolicy"] == "Retain" and v["UpdateReplacePolicy"] == "Retain"
@@ -119,8 +165,35 @@ def test_deployment_group_uses_the_predefined_config_and_at_most_ten_alarms(temp
     alarms = group["Properties"]["AlarmConfiguration"]["Alarms"]
     assert 1 <= len(alarms) <= 10
     assert len(built["deployment"].codedeploy_alarms) == len(alarms)
-    # the one-box alarms come first
-    assert built["deployment"].codedeploy_alarms[:2] == built["deployment"].one_box_alarms
+    # the one-box alarms come first, the error count among them
+    deployment = built["deployment"]
+    assert deployment.codedeploy_alarms[:3] == deployment.one_box_alarms
+    assert deployment.alarms_by_kind["one-box-errors"] in deployment.one_box_alarms
+    # nine blocking table rows and the one extra (business) alarm: exactly CodeDeploy's ten
+    assert len(alarms) == 10
+    names = {v["Properties"]["AlarmName"]: k for k, v in built["canary"]["Resources"].items()
+             if v["Type"] == "AWS::CloudWatch::Alarm"}
+    listed = {a["Name"]["Ref"] for a in alarms}
+    assert names["payments-api-us-east-1-api-one-box-errors"] in listed
+    assert names["payments-api-us-east-1-orders"] in listed
+
+
+def test_more_blocking_alarms_than_codedeploy_takes_drop_the_least_important():
+    app = App()
+    stack = Stack(app, "Busy", env=ENV)
+    extras = [cloudwatch.Alarm(stack, f"Biz{i}", alarm_name=f"payments-busy-us-east-1-biz-{i}",
+                               metric=cloudwatch.Metric(namespace="Shop", metric_name=f"M{i}"),
+                               threshold=1, evaluation_periods=1) for i in range(3)]
+    deployment = SafeLambdaDeployment(
+        stack, "Api", function=user_function(stack), team="payments", service="busy",
+        blocking=[*DEFAULT_BLOCKING, "traffic-drop", "latency-anomaly"], extra_alarms=extras)
+    assert len(deployment.codedeploy_alarms) == 10
+    kinds = [k for k, a in deployment.alarms_by_kind.items() if a in deployment.codedeploy_alarms]
+    assert {"one-box-fault-rate", "one-box-errors", "one-box-p99-latency", "fault-rate"} <= set(kinds)
+    # the table's order decides: the last blocking row and the extra alarms stay out of CodeDeploy
+    # (they are still in the high-severity composite the bake watches)
+    assert "latency-anomaly" not in kinds and not set(extras) & set(deployment.codedeploy_alarms)
+    assert set(extras) <= set(deployment.extra_alarms)
 
 
 def test_a_linear_policy_without_a_predefined_config_gets_a_custom_one(built):

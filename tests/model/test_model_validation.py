@@ -75,6 +75,10 @@ CASES = [
     ("odd alarm period", lambda: AlarmPolicy(period=timedelta(seconds=45)), r"period=0:00:45"),
     ("datapoints above periods", lambda: AlarmPolicy(evaluation_periods=2, datapoints_to_alarm=3),
      r"datapoints_to_alarm=3"),
+    ("negative one-box errors", lambda: AlarmPolicy(one_box_max_errors=-1),
+     r"one_box_max_errors=-1 must be a whole number"),
+    ("fractional one-box errors", lambda: AlarmPolicy(one_box_max_errors=2.5),
+     r"one_box_max_errors=2.5 must be a whole number"),
     ("unknown traffic tier", lambda: WavePlan.standard(["us-east-1"], traffic_overrides={"us-east-1": "huge"}),
      r"traffic_overrides\['us-east-1'\]='huge' is not a traffic tier"),
     ("standard with no regions", lambda: WavePlan.standard([]), r"regions is empty"),
@@ -99,3 +103,19 @@ def test_invalid_input_is_rejected_with_a_clear_message(build, pattern):
 
 def test_there_are_at_least_twenty_invalid_input_cases():
     assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("period,periods,window", [
+    (timedelta(minutes=1), 3, timedelta(minutes=3)),
+    (timedelta(seconds=10), 3, timedelta(seconds=30)),
+    (timedelta(seconds=10), 4, timedelta(minutes=1)),      # 40 s is no CloudWatch period: rounded up
+    (timedelta(seconds=30), 5, timedelta(minutes=3)),      # 150 s -> 180 s
+])
+def test_the_one_box_window_is_the_evaluation_window_as_a_cloudwatch_period(period, periods, window):
+    policy = AlarmPolicy(period=period, evaluation_periods=periods, datapoints_to_alarm=1)
+    assert policy.one_box_window == window
+
+
+def test_the_one_box_error_count_defaults_to_alarming_on_the_third_error():
+    assert AlarmPolicy().one_box_max_errors == 2
+    assert AlarmPolicy(one_box_max_errors=0).one_box_max_errors == 0

@@ -6,6 +6,13 @@ Every alarm Seawall creates for a Lambda function is one row of
 blocks a deployment (it goes into the service's high-severity composite and,
 within CodeDeploy's limit of ten, into the deployment group) or is
 informative only, and in which order CodeDeploy receives it.
+
+The one-box rows are judged over the whole evaluation window as one data
+point (:attr:`~seawall.model.AlarmPolicy.one_box_window`): wave 1 is a
+low-traffic region on purpose, and a 10 % one-box there may see a few calls a
+minute, too few for a per-minute fault rate. ``one-box-errors`` counts the new
+version's errors so that a one-box failing every call of a quiet region still
+rolls back.
 """
 
 from __future__ import annotations
@@ -51,7 +58,8 @@ class AlarmKind:
 
     kind: str
     scope: AlarmScope
-    #: ``fault-rate`` (metric math Errors / Invocations), a Lambda metric name, or ``ErrorsInLogs``.
+    #: ``fault-rate`` (metric math Errors / Invocations), ``one-box-errors`` (metric math: the Errors
+    #: count while the fault rate is above ``max_fault_rate``), a Lambda metric name, or ``ErrorsInLogs``.
     metric: str
     statistic: str
     #: The :class:`AlarmPolicy` field that holds the threshold.
@@ -62,29 +70,37 @@ class AlarmKind:
     #: Order in which CodeDeploy receives blocking alarms (lower first); it takes ten at most.
     codedeploy_priority: int
     description: str
+    #: Evaluated as one period spanning the whole evaluation window
+    #: (:attr:`AlarmPolicy.one_box_window`, one data point) rather than per period: a quiet
+    #: one-box collects enough calls to judge only over several minutes.
+    whole_window: bool = False
 
 
 ALARM_KINDS: tuple[AlarmKind, ...] = (
     AlarmKind("one-box-fault-rate", AlarmScope.ONE_BOX, "fault-rate", "Sum", "max_fault_rate",
-              Comparison.ABOVE_THRESHOLD, True, 0, "Errors / Invocations of the new version only"),
+              Comparison.ABOVE_THRESHOLD, True, 0, "Errors / Invocations of the new version only, over the "
+              "evaluation window", whole_window=True),
+    AlarmKind("one-box-errors", AlarmScope.ONE_BOX, "one-box-errors", "Sum", "one_box_max_errors",
+              Comparison.ABOVE_THRESHOLD, True, 1, "Errors of the new version only, over the evaluation window, "
+              "counted while its fault rate is above max_fault_rate", whole_window=True),
     AlarmKind("one-box-p99-latency", AlarmScope.ONE_BOX, "Duration", "p99", "p99_latency",
-              Comparison.ABOVE_THRESHOLD, True, 1, "p99 Duration of the new version only"),
+              Comparison.ABOVE_THRESHOLD, True, 2, "p99 Duration of the new version only"),
     AlarmKind("fault-rate", AlarmScope.SERVICE, "fault-rate", "Sum", "max_fault_rate",
-              Comparison.ABOVE_THRESHOLD, True, 2, "Errors / Invocations of the function"),
+              Comparison.ABOVE_THRESHOLD, True, 3, "Errors / Invocations of the function"),
     AlarmKind("p99-latency", AlarmScope.SERVICE, "Duration", "p99", "p99_latency",
-              Comparison.ABOVE_THRESHOLD, True, 3, "p99 Duration of the function"),
+              Comparison.ABOVE_THRESHOLD, True, 4, "p99 Duration of the function"),
     AlarmKind("errors-in-logs", AlarmScope.SERVICE, "ErrorsInLogs", "Sum", "max_errors_in_logs",
-              Comparison.ABOVE_THRESHOLD, True, 4, 'structured log lines with "level": "ERROR"'),
+              Comparison.ABOVE_THRESHOLD, True, 5, 'structured log lines with "level": "ERROR"'),
     AlarmKind("throttles", AlarmScope.SERVICE, "Throttles", "Sum", "max_throttles",
-              Comparison.ABOVE_THRESHOLD, True, 5, "throttled invocations"),
+              Comparison.ABOVE_THRESHOLD, True, 6, "throttled invocations"),
     AlarmKind("p90-latency", AlarmScope.SERVICE, "Duration", "p90", "p90_latency",
-              Comparison.ABOVE_THRESHOLD, True, 6, "p90 Duration of the function"),
+              Comparison.ABOVE_THRESHOLD, True, 7, "p90 Duration of the function"),
     AlarmKind("p50-latency", AlarmScope.SERVICE, "Duration", "p50", "p50_latency",
-              Comparison.ABOVE_THRESHOLD, True, 7, "p50 Duration of the function"),
+              Comparison.ABOVE_THRESHOLD, True, 8, "p50 Duration of the function"),
     AlarmKind("traffic-drop", AlarmScope.SERVICE, "Invocations", "Sum", "anomaly_std_devs",
-              Comparison.BELOW_BAND, False, 8, "Invocations below the anomaly-detection band"),
+              Comparison.BELOW_BAND, False, 9, "Invocations below the anomaly-detection band"),
     AlarmKind("latency-anomaly", AlarmScope.SERVICE, "Duration", "p99", "anomaly_std_devs",
-              Comparison.ABOVE_BAND, False, 9, "p99 Duration above the anomaly-detection band"),
+              Comparison.ABOVE_BAND, False, 10, "p99 Duration above the anomaly-detection band"),
 )
 ALARM_KINDS_BY_NAME: dict[str, AlarmKind] = {k.kind: k for k in ALARM_KINDS}
 DEFAULT_BLOCKING: tuple[str, ...] = tuple(k.kind for k in ALARM_KINDS if k.blocking)
@@ -112,12 +128,22 @@ def _period(policy: AlarmPolicy) -> Duration:
     return Duration.seconds(int(policy.period.total_seconds()))
 
 
+def alarm_period(kind: AlarmKind, policy: AlarmPolicy) -> Duration:
+    """The period `kind`'s metric is aggregated over: the policy's period, or the whole window."""
+    if kind.whole_window:
+        return Duration.seconds(int(policy.one_box_window.total_seconds()))
+    return _period(policy)
+
+
 def build_alarm(
     scope: Construct, construct_id: str, *, kind: AlarmKind, metric: cloudwatch.IMetric,
     policy: AlarmPolicy, name: str,
 ) -> cloudwatch.AlarmBase:
     """Render one row of the table as a CloudWatch alarm named `name`."""
     description = f"Seawall {kind.kind}: {kind.description}" + ("" if kind.blocking else " (informative)")
+    # A whole-window alarm judges one data point that already spans the evaluation window.
+    evaluation_periods = 1 if kind.whole_window else policy.evaluation_periods
+    datapoints_to_alarm = 1 if kind.whole_window else policy.datapoints_to_alarm
     if kind.comparison is Comparison.ABOVE_THRESHOLD:
         return cloudwatch.Alarm(
             scope, construct_id,
@@ -126,8 +152,8 @@ def build_alarm(
             metric=metric,
             threshold=threshold_of(kind, policy),
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=policy.evaluation_periods,
-            datapoints_to_alarm=policy.datapoints_to_alarm,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
             # A quiet region or a one-box without traffic yet has no data; that is not a breach.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
@@ -153,23 +179,54 @@ def build_alarm(
 
 
 def lambda_metric(metric_name: str, statistic: str, dimensions: dict[str, str],
-                  policy: AlarmPolicy) -> cloudwatch.Metric:
+                  policy: AlarmPolicy, period: Duration | None = None) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace="AWS/Lambda", metric_name=metric_name, dimensions_map=dimensions,
-        statistic=statistic, period=_period(policy),
+        statistic=statistic, period=period or _period(policy),
     )
 
 
-def fault_rate(dimensions: dict[str, str], policy: AlarmPolicy, label: str) -> cloudwatch.MathExpression:
-    """Errors / Invocations, zero while fewer than ``min_invocations_for_fault_rate`` calls arrive."""
+def fault_rate(dimensions: dict[str, str], policy: AlarmPolicy, label: str,
+               period: Duration | None = None) -> cloudwatch.MathExpression:
+    """Errors / Invocations, zero while fewer than ``min_invocations_for_fault_rate`` calls arrive.
+
+    `period` defaults to the policy's period.
+    """
+    period = period or _period(policy)
     return cloudwatch.MathExpression(
         expression=f"IF(invocations >= {policy.min_invocations_for_fault_rate}, errors / invocations, 0)",
         using_metrics={
-            "errors": lambda_metric("Errors", "Sum", dimensions, policy),
-            "invocations": lambda_metric("Invocations", "Sum", dimensions, policy),
+            "errors": lambda_metric("Errors", "Sum", dimensions, policy, period),
+            "invocations": lambda_metric("Invocations", "Sum", dimensions, policy, period),
         },
         label=label,
-        period=_period(policy),
+        period=period,
+    )
+
+
+def _decimal(value: float) -> str:
+    """`value` in plain decimal notation (metric math has no exponent syntax): 1e-05 -> '0.00001'."""
+    return f"{value:.12f}".rstrip("0").rstrip(".") or "0"
+
+
+def failing_errors(dimensions: dict[str, str], policy: AlarmPolicy, label: str,
+                   period: Duration | None = None) -> cloudwatch.MathExpression:
+    """The Errors count, zero while Errors / Invocations stays at or below ``max_fault_rate``.
+
+    The one-box error-count alarm compares it with ``one_box_max_errors``: a
+    one-box too quiet for the fault rate (fewer than
+    ``min_invocations_for_fault_rate`` calls) still alarms when it fails, and
+    a busy one-box does not alarm on its normal, tolerated errors.
+    """
+    period = period or _period(policy)
+    return cloudwatch.MathExpression(
+        expression=f"IF(errors / invocations > {_decimal(policy.max_fault_rate)}, errors, 0)",
+        using_metrics={
+            "errors": lambda_metric("Errors", "Sum", dimensions, policy, period),
+            "invocations": lambda_metric("Invocations", "Sum", dimensions, policy, period),
+        },
+        label=label,
+        period=period,
     )
 
 

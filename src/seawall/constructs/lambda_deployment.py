@@ -42,8 +42,10 @@ from .alarms import (
     AlarmKind,
     AlarmScope,
     alarm_kind,
+    alarm_period,
     alarm_rule_any,
     build_alarm,
+    failing_errors,
     fault_rate,
     lambda_metric,
 )
@@ -278,15 +280,19 @@ class SafeLambdaDeployment(Construct):
         self.alarms_by_kind: dict[str, cloudwatch.AlarmBase] = {}
         for kind in ALARM_KINDS:
             dims = one_box_dims if kind.scope is AlarmScope.ONE_BOX else service_dims
+            period = alarm_period(kind, policy)
+            label = f"{kind.kind} ({self.key})"
             if kind.metric == "fault-rate":
-                metric: cloudwatch.IMetric = fault_rate(dims, policy, f"{kind.kind} ({self.key})")
+                metric: cloudwatch.IMetric = fault_rate(dims, policy, label, period)
+            elif kind.metric == "one-box-errors":
+                metric = failing_errors(dims, policy, label, period)
             elif kind.metric == "ErrorsInLogs":
                 metric = cloudwatch.Metric(
                     namespace=ERRORS_IN_LOGS_NAMESPACE, metric_name=errors_metric_name, statistic="Sum",
-                    period=Duration.seconds(int(policy.period.total_seconds())),
+                    period=period,
                 )
             else:
-                metric = lambda_metric(kind.metric, kind.statistic, dims, policy)
+                metric = lambda_metric(kind.metric, kind.statistic, dims, policy, period)
             self.alarms_by_kind[kind.kind] = build_alarm(
                 self, _construct_id(kind), kind=kind, metric=metric, policy=policy,
                 name=alarm_name(self.team, self.service, self.region, f"{self.key}-{kind.kind}"),

@@ -205,7 +205,10 @@ class AlarmPolicy:
 
     Defaults suit a request/response API: 1 % faults, p50 1 s, p90 2 s,
     p99 5 s, any throttle, 5 errors in logs per minute; three of three
-    one-minute periods breaching before ALARM.
+    one-minute periods breaching before ALARM. The one-box fault rate and
+    error count are judged over the same three minutes as one data point
+    (:attr:`one_box_window`), and the one-box alarms from its third error
+    in that window (while above the fault rate).
     """
 
     max_fault_rate: float = 0.01
@@ -222,6 +225,12 @@ class AlarmPolicy:
     #: Width of the anomaly-detection band (standard deviations) of the informative traffic-drop
     #: and latency-anomaly alarms.
     anomaly_std_devs: float = 2.0
+    #: Errors of the new version the one-box tolerates in one evaluation window
+    #: (:attr:`one_box_window`) before its error-count alarm fires, counted only while the
+    #: one-box's fault rate is above `max_fault_rate`. It catches a failing one-box in a region
+    #: too quiet for the fault rate (fewer than `min_invocations_for_fault_rate` calls).
+    #: Default 2: the third error in the window alarms.
+    one_box_max_errors: int = 2
 
     def __post_init__(self) -> None:
         if not 0 < self.max_fault_rate < 1:
@@ -238,7 +247,8 @@ class AlarmPolicy:
                 f"latency thresholds must not decrease: p50_latency={self.p50_latency}, "
                 f"p90_latency={self.p90_latency}, p99_latency={self.p99_latency}"
             )
-        for name in ("max_throttles", "max_errors_in_logs", "min_invocations_for_fault_rate"):
+        for name in ("max_throttles", "max_errors_in_logs", "min_invocations_for_fault_rate",
+                     "one_box_max_errors"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"{name}={v!r} must be a whole number of zero or more")
@@ -270,3 +280,15 @@ class AlarmPolicy:
     def detection_time(self) -> timedelta:
         """Evaluation periods x period: how long a breach must last before ALARM."""
         return self.period * self.evaluation_periods
+
+    @property
+    def one_box_window(self) -> timedelta:
+        """The one period the one-box fault rate and error count are summed over.
+
+        The evaluation window (:attr:`detection_time`), rounded up to a period
+        CloudWatch accepts (10, 20 or 30 seconds, or whole minutes).
+        """
+        seconds = int(self.detection_time.total_seconds())
+        if seconds not in (10, 20, 30) and seconds % 60:
+            seconds += 60 - seconds % 60
+        return timedelta(seconds=seconds)

@@ -11,12 +11,15 @@ import pytest
 from conftest import AGGREGATE, PIPELINE, REGION, World
 
 from seawall.model import BakePolicy, Target, TrafficPolicy
+from seawall.model.naming import high_severity_alarm_name
 from seawall.model.release import FunctionRelease, bake_input, gate_input, shift_input
 from seawall.model.window import MON_THU, TimeWindow
 
 TARGET = Target(region=REGION)
 FN = "payments-api"
 BERLIN = ZoneInfo("Europe/Berlin")
+#: The service's own high-severity composite, as SafeLambdaDeployment names it.
+SERVICE_ALARM = high_severity_alarm_name("payments", "api", REGION)
 
 
 def release(target_version: str = "2") -> FunctionRelease:
@@ -45,7 +48,8 @@ def shift(world: World, override: str = "false", execution_id: str = "exec-1",
 def bake(world: World, shift_arn: str, policy: BakePolicy, override: str = "false",
          execution_id: str = "exec-1", max_wait: timedelta | None = None) -> dict[str, Any]:
     payload = bake_input(target=TARGET, bake=policy, alarm_names=[AGGREGATE], functions=[release()],
-                         shift_execution_arn=shift_arn, pipeline_name=PIPELINE, max_wait=max_wait)
+                         service_alarm_names=[SERVICE_ALARM], shift_execution_arn=shift_arn,
+                         pipeline_name=PIPELINE, max_wait=max_wait)
     return world.run("bake", substituted(payload, execution_id, override))
 
 
@@ -57,6 +61,7 @@ HOUR = timedelta(hours=1)
 def shifted(world: World) -> str:
     """A service whose alias moved from 1 to 2 through a successful shift; returns the shift's execution ARN."""
     world.composite_alarm(AGGREGATE, "OK")
+    world.composite_alarm(SERVICE_ALARM, "OK")  # the deploy created it
     world.service_function(FN)
     d = shift(world)
     assert d["status"] == "SUCCEEDED", d.get("cause")
@@ -129,6 +134,46 @@ def test_alarm_during_bake_reverts_alias_and_fails_naming_the_alarm(world: World
     names = world.entered(d)
     i = names.index("Revert to previous versions")
     assert names[i - 2:i] == ["Check bake", "Bake verdict"]  # nothing waits between detection and revert
+
+
+def test_service_alarm_not_yet_in_the_aggregate_reverts_during_the_bake(world: World, shifted: str) -> None:
+    # A first deploy: the aggregate does not list the service yet and stays OK; its own composite alarms.
+    world.invocations_metric(FN, 500)
+    from seawall.lambdas.release import bake as bake_lambda
+
+    real = bake_lambda.common.alarm_states
+    calls = {"n": 0}
+
+    def alarm_states(names: Any, region: str) -> dict[str, str]:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            world.set_alarm(SERVICE_ALARM, "ALARM")
+        return real(names, region)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(bake_lambda.common, "alarm_states", alarm_states)
+    try:
+        d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
+    finally:
+        mp.undo()
+    assert d["status"] == "FAILED"
+    assert SERVICE_ALARM in d["cause"] and "ALARM" in d["cause"] and "reverted" in d["cause"]
+    assert world.alias_version(FN) == "1"
+    assert world.lam.get_alias(FunctionName=FN, Name="live")["FunctionVersion"] == "1"
+    (check,) = [c["check"] for c in world.task_outputs(d, "Check bake") if c["check"]["verdict"] == "ALARM"]
+    assert check["alarm"] == SERVICE_ALARM
+
+
+def test_missing_service_alarm_fails_the_bake_closed(world: World, shifted: str) -> None:
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    del cloudwatch_backends["123456789012"][REGION].alarms[SERVICE_ALARM]
+    world.invocations_metric(FN, 500)
+    d = bake(world, shifted, BakePolicy(duration=timedelta(0), min_data_points=0))
+    assert d["status"] == "FAILED"
+    assert SERVICE_ALARM in d["cause"] and "high-severity" in d["cause"] and "SafeLambdaDeployment" in d["cause"]
+    assert "aggregate" not in d["cause"]  # the aggregate exists; only the service's own alarm is missing
+    assert "Bake passed" not in world.entered(d)
 
 
 def test_too_few_data_points_waits_then_fails_at_its_limit(world: World, shifted: str) -> None:

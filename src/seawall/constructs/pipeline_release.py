@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from aws_cdk import pipelines
 
-from ..model.naming import aggregate_alarm_name
+from ..model.naming import aggregate_alarm_name, high_severity_alarm_name
 from ..model.policies import TrafficPolicy
 from .lambda_deployment import SafeLambdaDeployment
 from .pipeline_steps import BakeStep, FunctionOutputs, GateStep, ShiftStep
@@ -103,6 +103,22 @@ def _shift_traffic(d: TargetDeployment) -> TrafficPolicy | pipelines.StackOutput
 _CONFIG_OUTPUT = "SeawallShiftDeploymentConfig"
 
 
+def service_alarm_names(d: TargetDeployment) -> list[str]:
+    """The high-severity composite of each service in the target's stage, as SafeLambdaDeployment names it."""
+    names: list[str] = []
+    for c in deployments_in(d.stage):
+        name = high_severity_alarm_name(c.team, c.service, d.target.region)
+        created = _literal(c.high_severity_alarm.node.default_child, "alarm_name")
+        if created is not None and created != name:
+            raise ValueError(
+                f"{c.node.path!r} creates its high-severity alarm as {created!r}, but its bake in "
+                f"{d.target.name} would watch {name!r}; deploy the stage's stacks to the target's region"
+            )
+        if name not in names:
+            names.append(name)
+    return names
+
+
 def invoker_role_arn(pipeline: WavePipeline, account: str, region: str) -> str:
     from ..stacks.team_runtime import invoker_role_name
 
@@ -132,4 +148,5 @@ def release_steps(pipeline: WavePipeline, d: TargetDeployment) -> None:
     d.shift = [shift]
     if d.step.baked:
         d.bake = [BakeStep("Bake", target=target, team=team, bake=d.step.bake, alarm_names=alarms,
-                           functions=functions, shift=shift, role_arn=role_arn)]
+                           functions=functions, shift=shift, service_alarm_names=service_alarm_names(d),
+                           role_arn=role_arn)]

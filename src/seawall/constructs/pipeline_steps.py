@@ -241,6 +241,17 @@ class ShiftStep(_ReleaseStep):
 class BakeStep(_ReleaseStep):
     """Watch `target` for the bake time and data points; revert on ALARM.  Runs after `shift`.
 
+    Parameters
+    ----------
+    alarm_names:
+        The team's aggregate alarm for the target's region first, then
+        organisation-wide alarms.
+    service_alarm_names:
+        The high-severity composite of each service the step deploys, in the
+        target's region (``high_severity_alarm_name(team, service, region)``):
+        a service that has not joined the team aggregate yet is watched
+        through it.  It must exist when the bake runs (the deploy creates it);
+        a missing one fails the bake.
     ``pipeline_role_arn``: see :class:`ShiftStep`.
     """
 
@@ -248,12 +259,15 @@ class BakeStep(_ReleaseStep):
 
     def __init__(self, id: str, *, target: Target, team: str, bake: BakePolicy, alarm_names: Sequence[str],
                  functions: Sequence[FunctionOutputs | FunctionRelease], shift: ShiftStep,
-                 max_wait: timedelta | None = None, role_arn: str | None = None,
-                 pipeline_role_arn: str | None = None) -> None:
+                 service_alarm_names: Sequence[str] = (), max_wait: timedelta | None = None,
+                 role_arn: str | None = None, pipeline_role_arn: str | None = None) -> None:
         super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
         if not isinstance(shift, ShiftStep):
             raise ValueError(f"{id}: shift={shift!r} must be the ShiftStep of the same target")
         self.bake, self.alarm_names, self.shift, self.max_wait = bake, list(alarm_names), shift, max_wait
+        if isinstance(service_alarm_names, str):
+            raise ValueError(f"{id}: service_alarm_names must be a list of alarm names, not one string")
+        self.service_alarm_names = list(service_alarm_names)
         self.functions = _functions(id, functions)
         self.add_step_dependency(shift)
 
@@ -265,7 +279,7 @@ class BakeStep(_ReleaseStep):
         if self.shift.namespace is None:
             raise ValueError(f"{self.id}: its ShiftStep {self.shift.id!r} is not in this pipeline before it")
         return bake_input(target=self.target, bake=self.bake, alarm_names=self.alarm_names,
-                          functions=[f.resolve(options.stack_outputs_map, hooks=False) for f in self.functions],
+                          service_alarm_names=self.service_alarm_names, functions=[f.resolve(options.stack_outputs_map, hooks=False) for f in self.functions],
                           shift_execution_arn=f"#{{{self.shift.namespace}.ExecutionArn}}",
                           max_wait=self.max_wait, **pipeline)
 

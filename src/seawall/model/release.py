@@ -229,6 +229,21 @@ def _alarms(alarm_names: Sequence[str]) -> list[str]:
     return names
 
 
+def _service_alarms(service_alarm_names: Sequence[str], alarm_names: Sequence[str]) -> list[str]:
+    if isinstance(service_alarm_names, str):
+        raise ValueError(f"service_alarm_names={service_alarm_names!r} must be a list of alarm names, not one string")
+    names = list(service_alarm_names)
+    for n in names:
+        if not isinstance(n, str) or not n or len(n) > 255:
+            raise ValueError(f"service alarm name {n!r} must be a CloudWatch alarm name of 1-255 characters")
+    both = [*alarm_names, *names]
+    if len(set(both)) != len(both):
+        raise ValueError(f"service_alarm_names={names!r} repeats an alarm of alarm_names={list(alarm_names)!r}")
+    if len(both) > 100:
+        raise ValueError(f"the bake watches {len(both)} alarms; DescribeAlarms takes at most 100")
+    return names
+
+
 def _functions(functions: Sequence[FunctionRelease], *, hooks: bool = True) -> list[dict[str, str]]:
     if isinstance(functions, (str, Mapping)) or not functions:
         raise ValueError("functions must be a non-empty list of FunctionRelease")
@@ -361,16 +376,26 @@ def bake_input(
     functions: Sequence[FunctionRelease],
     shift_execution_arn: str,
     pipeline_name: str,
+    service_alarm_names: Sequence[str] = (),
     execution_id: str = EXECUTION_ID,
     override: str = OVERRIDE,
     max_wait: timedelta | None = None,
     pipeline_region: str = "",
     pipeline_role_arn: str = "",
 ) -> dict[str, Any]:
-    """Input of the bake: watch the aggregate alarm, revert on ALARM.
+    """Input of the bake: watch the aggregate, org-wide and service alarms, revert on ALARM.
 
     Parameters
     ----------
+    alarm_names:
+        The team's aggregate alarm for the target's region first, then
+        organisation-wide alarms (what the gate watches).
+    service_alarm_names:
+        The high-severity composite of each service the step deploys, in the
+        target's region (:func:`seawall.model.naming.high_severity_alarm_name`).
+        A service that has not joined the team aggregate yet is watched
+        through it.  The deploy creates it before the bake runs, so a missing
+        one fails the bake.
     bake:
         Time and minimum data points (invocations of the alias in the
         region since the bake began); the override cuts the time to
@@ -399,12 +424,15 @@ def bake_input(
         )
     if not isinstance(shift_execution_arn, str) or not shift_execution_arn:
         raise ValueError("shift_execution_arn must be the shift's execution ARN or '#{ns.ExecutionArn}'")
+    watched = _alarms(alarm_names)
+    service = _service_alarms(service_alarm_names, watched)
     return {
         "kind": BAKE_KIND,
         "schema": SCHEMA_VERSION,
         "target": _target(target),
         "bake": bake.to_dict(),
-        "alarmNames": _alarms(alarm_names),
+        "alarmNames": watched,
+        "serviceAlarmNames": service,
         "functions": _functions(functions, hooks=False),
         "shiftExecutionArn": shift_execution_arn,
         "pipeline": _pipeline(pipeline_name, execution_id, pipeline_region, pipeline_role_arn),
@@ -459,9 +487,15 @@ class BakeInput(ReleaseInput):
     min_data_points: int
     metric: str
     alarm_names: tuple[str, ...]
+    service_alarm_names: tuple[str, ...]
     functions: tuple[FunctionRelease, ...]
     shift_execution_arn: str
     max_wait_seconds: int
+
+    @property
+    def watched_alarm_names(self) -> tuple[str, ...]:
+        """Every alarm the bake watches: aggregate, org-wide, then the services' own."""
+        return (*self.alarm_names, *self.service_alarm_names)
 
     @property
     def effective_seconds(self) -> int:
@@ -561,10 +595,14 @@ def parse_bake_input(event: object) -> BakeInput:
     arn = _require(event, "shiftExecutionArn", str, "the shift's execution ARN")
     if not arn.startswith("arn:") or ":execution:" not in arn:
         raise ValueError(f"input shiftExecutionArn={arn!r} is not a Step Functions execution ARN")
+    alarm_names = _alarm_list(event)
+    service = (_require(event, "serviceAlarmNames", list, "a list of the services' high-severity alarm names")
+               if "serviceAlarmNames" in event else [])
     return BakeInput(
         **common, seconds=seconds, override_seconds=min(override_seconds, seconds),
         min_data_points=_int(bake, "minDataPoints", "a whole number of data points"),
         metric=_require(bake, "metric", str, "a metric name"),
-        alarm_names=_alarm_list(event), functions=_function_list(event), shift_execution_arn=arn,
+        alarm_names=alarm_names, service_alarm_names=tuple(_service_alarms(service, alarm_names)),
+        functions=_function_list(event), shift_execution_arn=arn,
         max_wait_seconds=_int(event, "maxWaitSeconds", "a whole number of seconds", minimum=1),
     )

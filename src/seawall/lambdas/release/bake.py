@@ -112,21 +112,33 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
     if seconds < 0:
         raise InvalidInputError("baking.seconds is missing")
     where = f"bake for {bake.target['name']}"
-    states = common.alarm_states(bake.alarm_names, bake.region)
+    watched = bake.watched_alarm_names
+    states = common.alarm_states(watched, bake.region)
     t = common.now()
     elapsed = (t - started).total_seconds()
-    missing = [n for n in bake.alarm_names if n not in states]
+    missing = [n for n in watched if n not in states]
     if missing:
-        message = f"{where}: " + common.missing_alarm_message(missing, bake.alarm_names, bake.region)
+        parts = []
+        if any(n in missing for n in bake.alarm_names):
+            parts.append(common.missing_alarm_message([n for n in missing if n in bake.alarm_names],
+                                                      bake.alarm_names, bake.region))
+        own = [n for n in missing if n in bake.service_alarm_names]
+        if own:
+            parts.append(
+                f"the service's high-severity alarm(s) {own} do not exist in {bake.region}: the deploy before "
+                f"this bake creates them (SafeLambdaDeployment); check that the service stack deployed to this "
+                f"region and account and that its team and service names match the pipeline's, then retry "
+                f"the stage")
+        message = f"{where}: " + "; ".join(parts)
         logger.error(message)
         return {"verdict": "MISSING", "message": message, "elapsedSeconds": int(elapsed)}
-    alarming = [n for n in bake.alarm_names if states[n] == "ALARM"]
+    alarming = [n for n in watched if states[n] == "ALARM"]
     if alarming:
         message = (f"{where}: alarm {alarming[0]!r} went into ALARM {duration_text(elapsed)} into the bake"
                    + (f" (also in ALARM: {alarming[1:]})" if alarming[1:] else ""))
         logger.error(message)
         return {"verdict": "ALARM", "alarm": alarming[0], "message": message, "elapsedSeconds": int(elapsed)}
-    insufficient = [n for n in bake.alarm_names if states[n] != "OK"]
+    insufficient = [n for n in watched if states[n] != "OK"]
     points = data_points(bake, started, t) if bake.min_data_points else 0
     timed = elapsed >= seconds
     enough = points >= bake.min_data_points

@@ -12,7 +12,10 @@ How a check recognises Seawall's actions in an ``AWS::CodePipeline::Pipeline``
   stage's name: ``svc-us-east-1.Gate``), starts with ``Gate``, ``Shift`` or ``Bake``;
 * the target an action serves is its input's ``target.name``;
 * a *deploy* is a ``CloudFormation`` deploy action;
-* a plan step's stage is the stage named ``step.name``.
+* a plan step's stage is the stage named ``step.name``;
+* a pipeline whose stages are named ``runtime-*`` is the team's foundation
+  pipeline (:mod:`seawall.stacks.team_runtime`): it deploys the release state
+  machines and the aggregate alarm, not the plan.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ ROLES = ("gate", "shift", "bake")
 _SM_NAME = re.compile(r"seawall-[a-z0-9][a-z0-9-]*?-(gate|shift|bake)(?![a-z0-9-])")
 _NAME_PREFIX = re.compile(r"(?:^|\.)(gate|shift|bake)", re.IGNORECASE)
 _DEPLOY_MODES = frozenset({"CHANGE_SET_EXECUTE", "CREATE_UPDATE", "REPLACE_ON_FAILURE"})
+#: Stage-name prefix of the team's foundation pipeline (``seawall.stacks.team_runtime.FOUNDATION`` + "-";
+#: not imported: the checks do not import aws_cdk).
+FOUNDATION_STAGE_PREFIX = "runtime-"
 
 
 def _literal_json(value: Any) -> Mapping[str, Any] | None:
@@ -282,3 +288,44 @@ def check_bake_matches_plan(plan: WavePlan, t: StackTemplate) -> Iterator[Findin
 
 
 PLAN_PIPELINE_RULES = (check_steps_rendered, check_bake_matches_plan)
+
+
+def check_plan_rendered(plan: WavePlan, templates: Sequence[StackTemplate]) -> Iterator[Finding]:
+    """SW007 (plan vs the whole assembly): some pipeline renders the plan.
+
+    The per-template rules compare the plan only with pipelines that have a
+    stage named after one of its steps; a pipeline they do not recognise
+    would otherwise pass in silence. When no pipeline of `templates` has such
+    a stage, each pipeline other than the team's foundation pipeline (stages
+    ``runtime-*``) is non-compliant; with no such pipeline at all the rule is
+    not applicable (say, a service stack checked on its own).
+    """
+    steps = plan.steps()
+    production = [s for s in steps if s.production]
+    if not production:
+        return
+    step_names = {s.name for s in steps}
+    unrecognised: list[tuple[StackTemplate, str, list[str]]] = []
+    for t in templates:
+        for lid, sts in stages(t):
+            names = [st.name for st in sts]
+            if step_names & set(names):
+                return  # rendered: check_steps_rendered and check_bake_matches_plan judge it
+            if any(n.startswith(FOUNDATION_STAGE_PREFIX) for n in names):
+                continue
+            unrecognised.append((t, lid, names))
+    first = production[0].name
+    if not unrecognised:
+        yield Finding(
+            check_id="SW007", status=Compliance.NOT_APPLICABLE, resource="plan",
+            message=f"no pipeline among the templates to compare with the plan (a foundation pipeline, stages "
+                    f"{FOUNDATION_STAGE_PREFIX}*, deploys no plan step); check the service pipeline's stack too")
+        return
+    wanted = ", ".join(repr(s.name) for s in production[:3]) + (", ..." if len(production) > 3 else "")
+    for t, lid, names in unrecognised:
+        yield _finding(
+            "SW007", Compliance.NON_COMPLIANT, t, lid,
+            f"no pipeline renders plan step {first!r} or any other production step of the plan: pipeline {lid} "
+            f"has stages {', '.join(names) or '(none)'} and none named {wanted}, so nothing shows that its "
+            f"production targets are gated, shifted and baked; render it with WavePipeline (if {lid} deploys "
+            f"something else, suppress SW007 on it with the reason)", "Properties/Stages")

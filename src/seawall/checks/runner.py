@@ -12,7 +12,7 @@ from typing import Any
 from ..model.waves import WavePlan
 from . import suppressions as _sup
 from .core import CHECKS, Compliance, Finding, StackTemplate
-from .pipeline import PIPELINE_RULES, PLAN_PIPELINE_RULES
+from .pipeline import PIPELINE_RULES, PLAN_PIPELINE_RULES, check_plan_rendered
 from .plan import PLAN_RULES
 from .templates import TEMPLATE_RULES
 
@@ -49,12 +49,22 @@ def check_plan(plan: WavePlan, *, suppressions: Mapping[str, str] | None = None)
 
 def run_checks(templates: Iterable[StackTemplate | Mapping[str, Any]] = (), *, plan: WavePlan | None = None,
                plan_suppressions: Mapping[str, str] | None = None) -> list[Finding]:
-    """All checks: each template (with plan-vs-pipeline rules when `plan` is given) and the plan itself."""
+    """All checks: each template (with plan-vs-pipeline rules when `plan` is given) and the plan itself.
+
+    With `plan`, the templates are also checked as one assembly: some
+    pipeline among them must render the plan (SW007).
+    """
     findings: list[Finding] = []
-    for i, t in enumerate(templates):
-        findings += check_template(t, plan=plan, name=f"template-{i}")
+    read = [t if isinstance(t, StackTemplate) else StackTemplate(f"template-{i}", t)
+            for i, t in enumerate(templates)]
+    for t in read:
+        findings += check_template(t, plan=plan)
     if plan is not None:
         findings += check_plan(plan, suppressions=plan_suppressions)
+        by_template = {t.name: t for t in read}
+        for f in check_plan_rendered(plan, read):
+            t = by_template.get(f.template or "")
+            findings += _sup.apply([f], _sup.template_suppressions(t)[0]) if t is not None else [f]
     return sort_findings(findings)
 
 

@@ -14,7 +14,12 @@ Every moto internal the suite touches is patched here, and only here:
   ``GetPipelineExecution`` answers with the execution type a test chose;
   ``GetDeployment`` moves a deployment Created -> InProgress -> the outcome a
   test chose, and on success points the alias at the target version as
-  CodeDeploy would.
+  CodeDeploy would; ``StopDeployment`` (missing in moto) marks a deployment
+  Stopped and records the call in ``World.stopped``.
+* Observation and faults at the backends: every ``UpdateAlias`` made by the
+  code under test (not the harness's own CodeDeploy stand-in) is recorded in
+  ``World.alias_updates``; ``World.inject`` makes the Nth call of a backend
+  method raise a service error (AccessDenied, ResourceNotFound, ...).
 """
 
 from __future__ import annotations
@@ -127,10 +132,16 @@ class FakeContext:
 class World:
     """moto, the synthesized machines, and the knobs a scenario turns."""
 
-    def __init__(self, template: dict[str, Any], clock: FakeClock) -> None:
+    def __init__(self, template: dict[str, Any], clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
         import boto3
 
         self.clock = clock
+        self.monkeypatch = monkeypatch
+        #: (deployment ID, autoRollbackEnabled) of every StopDeployment.
+        self.stopped: list[tuple[str, bool]] = []
+        #: (function, alias, version) of every UpdateAlias the code under test made.
+        self.alias_updates: list[tuple[str, str, str]] = []
+        self.harness_moving = False
         self.template = template
         self.handlers = handlers(template)
         self.execution_types: dict[str, str] = {}
@@ -182,6 +193,20 @@ class World:
         self.cd.create_application(applicationName=f"{name}-app", computePlatform="Lambda")
         self.cd.create_deployment_group(applicationName=f"{name}-app", deploymentGroupName=f"{name}-dg",
                                         serviceRoleArn=self.role)
+
+    def inject(self, cls: type, method: str, error: Exception, *, on_call: int = 1) -> dict[str, int]:
+        """Make the `on_call`-th call of ``cls.method`` (a moto backend) raise `error`; returns the call count."""
+        original = getattr(cls, method)
+        calls = {"n": 0}
+
+        def faulty(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == on_call:
+                raise error
+            return original(backend, *args, **kwargs)
+
+        self.monkeypatch.setattr(cls, method, faulty)
+        return calls
 
     def alias_version(self, name: str) -> str:
         return self.lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"]
@@ -258,9 +283,11 @@ def world(release_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # faults reach the synthesized Retry, not botocore's
 
+    from moto.awslambda.models import LambdaBackend
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.cloudwatch.responses import CloudWatchResponse
     from moto.codedeploy.models import CodeDeployBackend
+    from moto.codedeploy.responses import CodeDeployResponse
     from moto.codepipeline.responses import CodePipelineResponse
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
@@ -314,15 +341,39 @@ def world(release_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> 
             d.status = w.deploy_outcome
             if d.status == "Succeeded":
                 content = json.loads(d.revision["appSpecContent"]["content"])
-                for res in content["Resources"]:
-                    props = next(iter(res.values()))["Properties"]
-                    w.lam.update_alias(FunctionName=props["Name"], Name=props["Alias"],
-                                       FunctionVersion=props["TargetVersion"])
+                w.harness_moving = True
+                try:
+                    for res in content["Resources"]:
+                        props = next(iter(res.values()))["Properties"]
+                        w.lam.update_alias(FunctionName=props["Name"], Name=props["Alias"],
+                                           FunctionVersion=props["TargetVersion"])
+                finally:
+                    w.harness_moving = False
         return d
 
     monkeypatch.setattr(CodeDeployBackend, "get_deployment", get_deployment)
 
+    def stop_deployment(self: Any) -> str:  # moto 5.2.5 has no StopDeployment
+        params = json.loads(self.body)
+        d = self.codedeploy_backend.get_deployment(params["deploymentId"])
+        d.status = "Stopped"
+        ref["world"].stopped.append((params["deploymentId"], bool(params.get("autoRollbackEnabled"))))
+        return json.dumps({"status": "Succeeded", "statusMessage": "stopped (moto stub)"})
+
+    monkeypatch.setattr(CodeDeployResponse, "stop_deployment", stop_deployment, raising=False)
+
+    original_update_alias = LambdaBackend.update_alias
+
+    def update_alias(self: Any, name: str, function_name: str, *args: Any, **kwargs: Any) -> Any:
+        alias = original_update_alias(self, name, function_name, *args, **kwargs)
+        w = ref["world"]
+        if not w.harness_moving:
+            w.alias_updates.append((function_name, name, alias.function_version))
+        return alias
+
+    monkeypatch.setattr(LambdaBackend, "update_alias", update_alias)
+
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
-        ref["world"] = World(release_template, clock)
+        ref["world"] = World(release_template, clock, monkeypatch)
         yield ref["world"]
     common.reset_clients()

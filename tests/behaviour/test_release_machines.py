@@ -17,14 +17,15 @@ from seawall.model.window import MON_THU, TimeWindow
 
 TARGET = Target(region=REGION)
 FN = "payments-api"
+FN2 = "payments-worker"
 BERLIN = ZoneInfo("Europe/Berlin")
 #: The service's own high-severity composite, as SafeLambdaDeployment names it.
 SERVICE_ALARM = high_severity_alarm_name("payments", "api", REGION)
 
 
-def release(target_version: str = "2") -> FunctionRelease:
-    return FunctionRelease(function_name=FN, alias="live", target_version=target_version,
-                           application=f"{FN}-app", deployment_group=f"{FN}-dg")
+def release(target_version: str = "2", function_name: str = FN) -> FunctionRelease:
+    return FunctionRelease(function_name=function_name, alias="live", target_version=target_version,
+                           application=f"{function_name}-app", deployment_group=f"{function_name}-dg")
 
 
 def substituted(payload: dict[str, Any], execution_id: str = "exec-1", override: str = "false") -> dict[str, Any]:
@@ -351,19 +352,84 @@ def test_shift_stopped_by_codedeploy_fails_alias_unchanged(world: World) -> None
     d = shift(world)
     assert d["status"] == "FAILED"
     assert "Stopped" in d["cause"] and FN in d["cause"]
+    # The harness moves the alias only when a deployment succeeds; this one reached Stopped instead,
+    # and nothing else (no revert, no retry) touched the alias.
+    (dep,) = world.deployments()
+    assert dep.status == "Stopped"
+    assert world.alias_updates == []
     assert world.alias_version(FN) == "1"
 
 
-def test_rollback_shift_is_all_at_once(world: World) -> None:
+def test_rollback_shift_moves_the_alias_without_codedeploy(world: World) -> None:
+    # After a bake revert the alarms usually still are in ALARM; a CodeDeploy deployment watched by the
+    # group's alarms would be stopped by them.  The rollback moves the alias itself.
+    world.composite_alarm(AGGREGATE, "ALARM")
     world.service_function(FN, live="2")
     world.execution_types["exec-rb"] = "ROLLBACK"
     payload = shift_input(target=TARGET, functions=[release("1")], pipeline_name=PIPELINE,
                           traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
     d = world.run("shift", substituted(payload, "exec-rb"))
     assert d["status"] == "SUCCEEDED", d.get("cause")
-    (dep,) = world.deployments()
-    assert dep.deployment_config_name == "CodeDeployDefault.LambdaAllAtOnce"
+    assert world.deployments() == []
+    assert world.alias_updates == [(FN, "live", "1")]
     assert world.alias_version(FN) == "1"
+    alias = world.lam.get_alias(FunctionName=FN, Name="live")
+    assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+    out = json.loads(d["output"])
+    assert out["rollback"] is True and out["deploymentConfig"] == "UpdateAlias"
+    assert out["functions"][0]["previousVersion"] == "2" and out["functions"][0]["changed"] is True
+
+
+def test_shift_start_failing_half_way_stops_what_it_started(world: World) -> None:
+    from moto.codedeploy.exceptions import CodeDeployException
+    from moto.codedeploy.models import CodeDeployBackend
+
+    world.service_function(FN)
+    world.service_function(FN2)
+    world.inject(CodeDeployBackend, "create_deployment",
+                 CodeDeployException("AccessDeniedException", "not authorized to perform codedeploy:CreateDeployment"),
+                 on_call=2)
+    payload = shift_input(target=TARGET, functions=[release(), release(function_name=FN2)], pipeline_name=PIPELINE,
+                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
+    d = world.run("shift", substituted(payload))
+    assert d["status"] == "FAILED"
+    assert "AccessDeniedException" in d["cause"] and FN2 in d["cause"] and "ShiftStartFailedError" in d["cause"]
+    (first,) = world.deployments()  # the second was denied
+    assert world.stopped == [(first.deployment_id, True)]  # with CodeDeploy's automatic rollback
+    assert first.status == "Stopped" and FN in d["cause"]
+    assert world.alias_version(FN) == "1" and world.alias_version(FN2) == "1"
+    starts = [n for n, _ in world.invocations if n.startswith("ReleaseShiftStart")]
+    assert len(starts) == 1  # not retried: a retry would start the first function again
+    assert "Shift failed closed" in world.entered(d)
+
+
+def test_shift_create_deployment_denied_fails_alias_unchanged(world: World) -> None:
+    from moto.codedeploy.exceptions import CodeDeployException
+    from moto.codedeploy.models import CodeDeployBackend
+
+    world.service_function(FN)
+    world.inject(CodeDeployBackend, "create_deployment",
+                 CodeDeployException("AccessDeniedException", "not authorized to perform codedeploy:CreateDeployment"))
+    d = shift(world)
+    assert d["status"] == "FAILED"
+    assert "AccessDeniedException" in d["cause"] and "CreateDeployment" in d["cause"]
+    assert world.deployments() == [] and world.stopped == [] and world.alias_updates == []
+    assert world.alias_version(FN) == "1"
+    assert "Deployments done?" not in world.entered(d)
+
+
+def test_shift_missing_alias_fails_with_a_clear_cause(world: World) -> None:
+    from moto.awslambda.exceptions import UnknownAliasException
+    from moto.awslambda.models import LambdaBackend
+
+    world.service_function(FN)
+    world.inject(LambdaBackend, "get_alias",
+                 UnknownAliasException(f"arn:aws:lambda:{REGION}:123456789012:function:{FN}:live"))
+    d = shift(world)
+    assert d["status"] == "FAILED"
+    assert "ResourceNotFoundException" in d["cause"] and f"GetAlias {FN}:live" in d["cause"]
+    assert "does not exist" in d["cause"] and "service stack deployed" in d["cause"]
+    assert world.deployments() == []
 
 
 def hooked(target_version: str = "2") -> FunctionRelease:
@@ -399,7 +465,7 @@ def test_rollback_shift_runs_no_traffic_hooks(world: World) -> None:
                           traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
     d = world.run("shift", substituted(payload, "exec-rb"))
     assert d["status"] == "SUCCEEDED", d.get("cause")
-    (dep,) = world.deployments()
-    assert dep.deployment_config_name == "CodeDeployDefault.LambdaAllAtOnce"
-    assert "Hooks" not in json.loads(dep.revision["appSpecContent"]["content"])
-    assert world.alias_version(FN) == "1"
+    assert world.deployments() == []  # no CodeDeploy deployment, so no lifecycle hooks run
+    invoked = {n for n, _ in world.invocations}
+    assert not any("pre-traffic" in n or "post-traffic" in n for n in invoked)
+    assert world.alias_updates == [(FN, "live", "1")]

@@ -154,14 +154,18 @@ class ReleaseStateMachines(Construct):
         shift_start = fn("ShiftStart", [
             iam.PolicyStatement(actions=["lambda:GetAlias"], resources=[arn("lambda", "function:*:*"),
                                                                          arn("lambda", "function:*")]),
-            iam.PolicyStatement(actions=["codedeploy:CreateDeployment"],
+            # A rollback execution moves the alias itself (no CodeDeploy: the group's alarms would stop it).
+            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*")]),
+            # StopDeployment: a start that fails half-way stops the deployments it already started.
+            iam.PolicyStatement(actions=["codedeploy:CreateDeployment", "codedeploy:StopDeployment"],
                                 resources=[arn("codedeploy", "deploymentgroup:*")]),
             iam.PolicyStatement(actions=["codedeploy:GetDeploymentConfig"],
                                 resources=[arn("codedeploy", "deploymentconfig:*")]),
             iam.PolicyStatement(actions=["codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"],
                                 resources=[arn("codedeploy", "application:*")]),
-        ], "the shift releases every function of the team's services; function, application and deployment "
-           "group names come from the pipeline input at run time")
+        ], "the shift releases every function of the team's services (and on a rollback execution moves their "
+           "aliases back); function, alias, application and deployment group names come from the pipeline input "
+           "at run time")
         shift_status = fn("ShiftStatus", [
             iam.PolicyStatement(actions=["codedeploy:GetDeployment", "codedeploy:StopDeployment"],
                                 resources=[arn("codedeploy", "deploymentgroup:*")]),

@@ -2,18 +2,33 @@
 
 ``start`` reads each alias's *actual* version (``GetAlias``), leaves functions
 already on their target version alone, and starts ``CreateDeployment`` with an
-AppSpec from that version to the new one, using the step's deployment config
-(``CodeDeployDefault.LambdaAllAtOnce`` on a rollback execution).  Its result
-records every function's previous version; the shift's execution output
-carries it to the bake.
+AppSpec from that version to the new one, using the step's deployment config.
+Its result records every function's previous version; the shift's execution
+output carries it to the bake.
+
+A **rollback execution** does not use CodeDeploy: it moves each alias with
+``UpdateAlias`` straight to the target (last good) version, all at once, as the
+bake's revert does.  A CodeDeploy deployment would be watched by the
+deployment group's alarms, which after a failed shift or a bake revert are
+usually still in ALARM -- CodeDeploy would stop the very rollback that fixes
+them.  (``overrideAlarmConfiguration`` could switch them off per deployment,
+but needs ``codedeploy:UpdateDeploymentGroup`` on every deployment group of
+the team.)
+
+If starting fails after some deployments started (say ``CreateDeployment`` is
+denied for the second function), ``start`` stops the ones it started with
+CodeDeploy's automatic rollback and fails with ``ShiftStartFailedError``,
+which the state machine does not retry; before anything started, a throttled
+call is retried and the retry starts from scratch.
 
 A function's traffic hooks (``preTrafficHook`` / ``postTrafficHook`` in the
 input) go into the AppSpec's ``Hooks`` section as ``BeforeAllowTraffic`` /
 ``AfterAllowTraffic``, so CodeDeploy runs them around the traffic shift and
 rolls back when one reports ``Failed``.  A rollback execution runs **no**
-hooks: it puts back the version that passed them when it shipped, all at once,
-and must not be held up by a validation that may fail for the very reason the
-stage is rolling back (a dependency down, a broken test fixture).
+hooks (no CodeDeploy at all): it puts back the version that passed them when
+it shipped, and must not be held up by a validation that may fail for the
+very reason the stage is rolling back (a dependency down, a broken test
+fixture).
 
 ``status`` reads each deployment (``GetDeployment``): ``SUCCEEDED`` when all
 succeeded, ``IN_PROGRESS`` while any runs, ``FAILED`` as soon as one failed
@@ -56,8 +71,15 @@ def app_spec(f: FunctionRelease, current: str, *, hooks: bool = True) -> str:
 
 def current_version(f: FunctionRelease, region: str) -> str:
     lam = common.client("lambda", region)
-    alias = common.call(f"Lambda GetAlias {f.function_name}:{f.alias}", lam.get_alias,
-                        FunctionName=f.function_name, Name=f.alias)
+    try:
+        alias = common.call(f"Lambda GetAlias {f.function_name}:{f.alias}", lam.get_alias,
+                            FunctionName=f.function_name, Name=f.alias)
+    except AwsApiError as e:
+        if "ResourceNotFound" not in str(e):
+            raise
+        raise AwsApiError(f"{e}; the function or its alias {f.alias!r} does not exist in {region}: "
+                          f"SafeLambdaDeployment creates both in the deploy before the shift, so check that "
+                          f"the service stack deployed to this region and account") from e
     weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
     if weights:
         raise AwsApiError(
@@ -70,6 +92,35 @@ def current_version(f: FunctionRelease, region: str) -> str:
     return version
 
 
+class ShiftStartFailedError(Exception):
+    """Starting the shift failed after some deployments had started; they were stopped.  Not retried."""
+
+
+def _stop_started(cd: Any, started: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Stop (with CodeDeploy's automatic rollback) every deployment this start task created."""
+    stopped, failed = [], []
+    for r in started:
+        try:
+            common.call(f"CodeDeploy StopDeployment {r['deploymentId']}", cd.stop_deployment,
+                        deploymentId=r["deploymentId"], autoRollbackEnabled=True)
+            stopped.append(f"{r['functionName']} ({r['deploymentId']})")
+        except (AwsApiError, common.ThrottledError) as e:
+            failed.append(f"{r['functionName']} ({r['deploymentId']}): {e}")
+    return stopped, failed
+
+
+def _rollback_alias(f: FunctionRelease, current: str, region: str) -> None:
+    """A rollback execution: put the alias on the target version at once, without CodeDeploy."""
+    lam = common.client("lambda", region)
+    common.call(f"Lambda UpdateAlias {f.function_name}:{f.alias}", lam.update_alias,
+                FunctionName=f.function_name, Name=f.alias, FunctionVersion=f.target_version,
+                RoutingConfig={"AdditionalVersionWeights": {}})
+    logger.warning("rollback execution: alias moved with UpdateAlias (no CodeDeploy deployment, no hooks, "
+                   "no deployment group alarms)",
+                   extra={"function": f.function_name, "from": current, "to": f.target_version,
+                          "skipped_hooks": f.hooks})
+
+
 def start(event: Mapping[str, Any]) -> dict[str, Any]:
     shift = common.parse(parse_shift_input, event)
     ctx = event.get("context")
@@ -79,34 +130,47 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
     config = ALL_AT_ONCE_CONFIG if rollback else shift.deployment_config
     cd = common.client("codedeploy", shift.region)
     functions: list[dict[str, Any]] = []
+    started: list[dict[str, Any]] = []
     for f in shift.functions:
-        current = current_version(f, shift.region)
-        record: dict[str, Any] = {**f.to_dict(), "previousVersion": current, "changed": current != f.target_version,
-                                  "deploymentId": ""}
-        if record["changed"]:
-            out = common.call(
-                f"CodeDeploy CreateDeployment {f.application}/{f.deployment_group}", cd.create_deployment,
-                applicationName=f.application, deploymentGroupName=f.deployment_group,
-                deploymentConfigName=config,
-                description=f"seawall {shift.pipeline.name} {shift.pipeline.execution_id} "
-                            f"{shift.target['name']}: {current} -> {f.target_version}"[:100],
-                revision={"revisionType": "AppSpecContent",
-                          "appSpecContent": {"content": app_spec(f, current, hooks=not rollback)}},
-            )
-            record["deploymentId"] = out["deploymentId"]
-            hooks = [] if rollback else [next(iter(h)) for h in f.hooks]
-            logger.info("deployment started", extra={"function": f.function_name, "from": current,
-                                                      "to": f.target_version, "config": config,
-                                                      "deployment": out["deploymentId"], "hooks": hooks})
-            if rollback and f.hooks:
-                logger.info("rollback execution: traffic hooks not run",
-                            extra={"function": f.function_name, "skipped_hooks": f.hooks})
-        else:
-            logger.info("alias already on the target version; left alone",
-                        extra={"function": f.function_name, "version": current})
+        try:
+            current = current_version(f, shift.region)
+            record: dict[str, Any] = {**f.to_dict(), "previousVersion": current,
+                                      "changed": current != f.target_version, "deploymentId": ""}
+            if record["changed"] and rollback:
+                _rollback_alias(f, current, shift.region)
+            elif record["changed"]:
+                out = common.call(
+                    f"CodeDeploy CreateDeployment {f.application}/{f.deployment_group}", cd.create_deployment,
+                    applicationName=f.application, deploymentGroupName=f.deployment_group,
+                    deploymentConfigName=config,
+                    description=f"seawall {shift.pipeline.name} {shift.pipeline.execution_id} "
+                                f"{shift.target['name']}: {current} -> {f.target_version}"[:100],
+                    revision={"revisionType": "AppSpecContent",
+                              "appSpecContent": {"content": app_spec(f, current)}},
+                )
+                record["deploymentId"] = out["deploymentId"]
+                started.append(record)
+                logger.info("deployment started", extra={"function": f.function_name, "from": current,
+                                                          "to": f.target_version, "config": config,
+                                                          "deployment": out["deploymentId"],
+                                                          "hooks": [next(iter(h)) for h in f.hooks]})
+            else:
+                logger.info("alias already on the target version; left alone",
+                            extra={"function": f.function_name, "version": current})
+        except Exception as e:
+            if not started:
+                raise  # nothing started: a retry (throttling) starts from scratch, anything else fails
+            stopped, unstoppable = _stop_started(cd, started)
+            message = (f"shift for {shift.target['name']} failed while starting {f.function_name}: {e}; "
+                       f"stopped the deployments already started, with CodeDeploy's automatic rollback: "
+                       f"{', '.join(stopped) or 'none'}")
+            if unstoppable:
+                message += f"; could NOT stop {unstoppable}: stop them by hand"
+            logger.error(message)
+            raise ShiftStartFailedError(message) from e
         functions.append(record)
-    return {"deploymentConfig": config, "functions": functions,
-            "pending": any(r["changed"] for r in functions)}
+    return {"deploymentConfig": "UpdateAlias" if rollback else config, "functions": functions,
+            "pending": bool(started)}
 
 
 def status(event: Mapping[str, Any]) -> dict[str, Any]:

@@ -279,7 +279,8 @@ class BakeStep(_ReleaseStep):
         if self.shift.namespace is None:
             raise ValueError(f"{self.id}: its ShiftStep {self.shift.id!r} is not in this pipeline before it")
         return bake_input(target=self.target, bake=self.bake, alarm_names=self.alarm_names,
-                          service_alarm_names=self.service_alarm_names, functions=[f.resolve(options.stack_outputs_map, hooks=False) for f in self.functions],
+                          service_alarm_names=self.service_alarm_names,
+                          functions=[f.resolve(options.stack_outputs_map, hooks=False) for f in self.functions],
                           shift_execution_arn=f"#{{{self.shift.namespace}.ExecutionArn}}",
                           max_wait=self.max_wait, **pipeline)
 

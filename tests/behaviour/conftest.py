@@ -142,6 +142,7 @@ class World:
         #: (function, alias, version) of every UpdateAlias the code under test made.
         self.alias_updates: list[tuple[str, str, str]] = []
         self.harness_moving = False
+        self.executions = 0
         self.template = template
         self.handlers = handlers(template)
         self.execution_types: dict[str, str] = {}
@@ -225,7 +226,9 @@ class World:
 
     # --- executions
     def run(self, part: str, payload: dict[str, Any], *, timeout: float = 30) -> dict[str, Any]:
-        arn = self.sfn.start_execution(stateMachineArn=self.machines[part], input=json.dumps(payload))["executionArn"]
+        self.executions += 1
+        arn = self.sfn.start_execution(stateMachineArn=self.machines[part], name=f"{part}-{self.executions}",
+                                       input=json.dumps(payload))["executionArn"]
         deadline = time.monotonic() + timeout
         while True:
             d = self.sfn.describe_execution(executionArn=arn)

@@ -469,3 +469,27 @@ def test_rollback_shift_runs_no_traffic_hooks(world: World) -> None:
     invoked = {n for n, _ in world.invocations}
     assert not any("pre-traffic" in n or "post-traffic" in n for n in invoked)
     assert world.alias_updates == [(FN, "live", "1")]
+
+
+# ----------------------------------------------------------------------------- history budget
+
+
+def _events_per_turn(d: dict[str, Any], state: str) -> set[int]:
+    starts = [i for i, e in enumerate(d["history"])
+              if e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == state]
+    return {b - a for a, b in zip(starts, starts[1:], strict=False)}
+
+
+def test_one_poll_turn_costs_the_history_events_the_limits_assume(world: World, shifted: str) -> None:
+    from seawall.model.policies import SHIFT_EVENTS_PER_TURN
+    from seawall.model.release import BAKE_EVENTS_PER_TURN
+
+    d = bake(world, shifted, BakePolicy(duration=timedelta(minutes=10), min_data_points=0))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    assert _events_per_turn(d, "Check bake") == {BAKE_EVENTS_PER_TURN}
+    world.service_function(FN2)
+    payload = shift_input(target=TARGET, functions=[release(function_name=FN2)], pipeline_name=PIPELINE,
+                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
+    d = world.run("shift", substituted(payload))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    assert _events_per_turn(d, "Check deployments") == {SHIFT_EVENTS_PER_TURN}

@@ -52,3 +52,29 @@ def test_gate_waits_are_durable_wait_states(release_template: dict[str, Any]) ->
     states = definitions(release_template)["gate"]["States"]
     waits = [s for s in states.values() if s["Type"] == "Wait"]
     assert len(waits) == 2 and all("SecondsPath" in s for s in waits)
+
+
+def test_polls_that_would_overflow_the_execution_history_are_rejected_at_synth() -> None:
+    import aws_cdk as cdk
+    import pytest
+
+    from seawall.constructs.release import ReleaseStateMachines
+
+    for kw, text in (({"bake_poll": cdk.Duration.seconds(10)}, r"bake_poll=10(\.0)? s must be 54 to 60 seconds"),
+                     ({"bake_poll": cdk.Duration.seconds(90)}, r"bake_poll=90(\.0)? s must be 54 to 60"),
+                     ({"shift_poll": cdk.Duration.seconds(5)}, r"shift_poll=5(\.0)? s must be 30 to 300")):
+        stack = cdk.Stack(cdk.App(), "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
+        with pytest.raises(ValueError, match=text) as e:
+            ReleaseStateMachines(stack, "R", team="payments", **kw)
+        assert "25,000-event execution history" in str(e.value)
+
+
+def test_shift_machine_outlives_the_longest_shift(release_template: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from seawall.model.release import MAX_SHIFT_DURATION, SHIFT_HOOK_ALLOWANCE
+
+    shift = definitions(release_template)["shift"]
+    assert shift["TimeoutSeconds"] >= (MAX_SHIFT_DURATION + SHIFT_HOOK_ALLOWANCE + timedelta(hours=1)).total_seconds()
+    (wait,) = [s for s in shift["States"].values() if s["Type"] == "Wait"]
+    assert wait["Seconds"] == 30

@@ -130,3 +130,23 @@ def test_every_commercial_region_is_a_target_and_has_a_real_time_zone():
     assert len(commercial_regions()) == len(CATALOGUE)
     assert "us-east-1" in commercial_regions(include_opt_in=False)
     assert "af-south-1" not in commercial_regions(include_opt_in=False)
+
+
+def test_a_shift_longer_than_its_state_machine_can_follow_is_rejected() -> None:
+    import re
+
+    import pytest
+
+    from seawall.model.policies import MAX_SHIFT_DURATION, SHIFT_EVENTS_PER_TURN, SHIFT_POLL
+
+    # The limit comes from the shift's poll and the 25,000-event history, with margin.
+    assert MAX_SHIFT_DURATION == timedelta(hours=20)
+    assert (MAX_SHIFT_DURATION / SHIFT_POLL) * SHIFT_EVENTS_PER_TURN < 25_000
+    with pytest.raises(ValueError, match=re.escape("percent=1 every interval=1:00:00")) as e:
+        TrafficPolicy.linear(percent=1, interval=timedelta(minutes=60))  # 99 hours
+    assert "MAX_SHIFT_DURATION=20:00:00" in str(e.value) and "raise percent or shorten interval" in str(e.value)
+    with pytest.raises(ValueError, match="MAX_SHIFT_DURATION"):
+        TrafficPolicy.canary(percent=10, interval=timedelta(hours=21))
+    # At the limit is fine: 10 % every 2 h 13 min is 9 moves, just under 20 h.
+    assert TrafficPolicy.linear(percent=10, interval=timedelta(minutes=133)).duration() <= MAX_SHIFT_DURATION
+    assert TrafficPolicy.canary(percent=10, interval=timedelta(hours=20)).duration() == MAX_SHIFT_DURATION

@@ -26,7 +26,20 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..model.naming import check_team, state_machine_name
-from ..model.release import BAKE_KIND, GATE_KIND, MAX_BAKE_WAIT, MAX_GATE_WAIT, SHIFT_KIND
+from ..model.release import (
+    BAKE_KIND,
+    BAKE_POLL,
+    GATE_KIND,
+    MAX_BAKE_WAIT,
+    MAX_GATE_WAIT,
+    MAX_SHIFT_DURATION,
+    MAX_SHIFT_POLL,
+    MIN_BAKE_POLL,
+    MIN_SHIFT_POLL,
+    SHIFT_KIND,
+    SHIFT_POLL,
+    SHIFT_TIMEOUT,
+)
 
 #: The public Powertools for AWS Lambda (Python) v3 layer, published in every commercial region.
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
@@ -89,10 +102,13 @@ class ReleaseStateMachines(Construct):
         The team; names the machines ``seawall-{team}-{gate|shift|bake}``.
     shift_poll:
         How often the shift asks CodeDeploy how its deployments are going.
-        Default: 30 seconds.
+        Default and minimum: 30 seconds (a shorter poll would overflow the
+        execution history of a shift of ``MAX_SHIFT_DURATION``); at most 5 minutes.
     bake_poll:
-        How often the bake checks the aggregate alarm.  Default and maximum:
-        60 seconds (the bake's reaction time adds at most this to the alarm's).
+        How often the bake checks its alarms.  Default and maximum: 60 seconds
+        (the bake's reaction time adds at most this to the alarm's); at least
+        54 seconds, so that a bake of ``MAX_BAKE_WAIT`` (40 h) fits the
+        25,000-event execution history.
     pipeline_role_arns:
         Roles in pipeline accounts the context task may assume to call
         ``GetPipelineExecution`` when the pipeline lives in another account.
@@ -118,13 +134,21 @@ class ReleaseStateMachines(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.team = check_team(team)
-        shift_poll = shift_poll or Duration.seconds(30)
-        bake_poll = bake_poll or Duration.seconds(60)
-        if not bake_poll.is_unresolved() and not 1 <= bake_poll.to_seconds() <= 60:
-            raise ValueError(f"bake_poll={bake_poll.to_seconds()} s must be 1 to 60 seconds; the bake polls at least "
-                             f"once a minute")
-        if not shift_poll.is_unresolved() and not 5 <= shift_poll.to_seconds() <= 300:
-            raise ValueError(f"shift_poll={shift_poll.to_seconds()} s must be 5 to 300 seconds")
+        shift_poll = shift_poll or Duration.seconds(SHIFT_POLL.total_seconds())
+        bake_poll = bake_poll or Duration.seconds(BAKE_POLL.total_seconds())
+        low, high = int(MIN_BAKE_POLL.total_seconds()), int(BAKE_POLL.total_seconds())
+        if bake_poll.is_unresolved() or not low <= bake_poll.to_seconds() <= high:
+            raise ValueError(
+                f"bake_poll={bake_poll.to_seconds() if not bake_poll.is_unresolved() else bake_poll} s must be "
+                f"{low} to {high} seconds: the bake checks at least once a minute, and a bake may watch up to "
+                f"MAX_BAKE_WAIT={MAX_BAKE_WAIT}, which at a shorter poll would overflow Step Functions' "
+                f"25,000-event execution history and fail the bake before its limit")
+        low, high = int(MIN_SHIFT_POLL.total_seconds()), int(MAX_SHIFT_POLL.total_seconds())
+        if shift_poll.is_unresolved() or not low <= shift_poll.to_seconds() <= high:
+            raise ValueError(
+                f"shift_poll={shift_poll.to_seconds() if not shift_poll.is_unresolved() else shift_poll} s must be "
+                f"{low} to {high} seconds: a shift may take up to MAX_SHIFT_DURATION={MAX_SHIFT_DURATION} plus "
+                f"its traffic hooks, which at a shorter poll would overflow the 25,000-event execution history")
         if isinstance(pipeline_role_arns, str):
             raise ValueError("pipeline_role_arns must be a list of role ARNs, not one string")
         stack = Stack.of(self)
@@ -186,7 +210,7 @@ class ReleaseStateMachines(Construct):
                                   MAX_GATE_WAIT.total_seconds() + 4 * _HOUR)
         self.shift = self._machine("Shift", "shift",
                                    self._shift_definition(context, shift_start, shift_status, shift_poll),
-                                   _DAY)
+                                   SHIFT_TIMEOUT.total_seconds())
         self.bake = self._machine("Bake", "bake",
                                   self._bake_definition(context, bake_start, bake_check, bake_revert, bake_poll),
                                   MAX_BAKE_WAIT.total_seconds() + 2 * _HOUR)
@@ -371,4 +395,3 @@ def _nag_text(value: object) -> str:
 
 
 _HOUR = 3600
-_DAY = 86400

@@ -41,6 +41,22 @@ ALL_AT_ONCE_CONFIG = "CodeDeployDefault.LambdaAllAtOnce"
 #: The most traffic a one-box may take: "the one box serves at most ten percent".
 ONE_BOX_MAX_PERCENT = 10
 
+# --- How long a shift may take.  The shift state machine polls CodeDeploy every SHIFT_POLL, and
+# a Step Functions Standard execution keeps at most 25,000 history events: a longer shift would
+# overflow its history (and the machine's 24 h timeout) while CodeDeploy still moves traffic.
+#: How often the shift asks CodeDeploy how the deployment is going.
+SHIFT_POLL = timedelta(seconds=30)
+#: History events the release machines may use, of Step Functions' 25,000 (margin for retries).
+HISTORY_BUDGET = 24_000
+#: Events one poll turn of the shift costs: Wait (2) + Lambda task (5) + Choice (2).
+SHIFT_EVENTS_PER_TURN = 9
+#: CodeDeploy waits up to an hour for each of the two traffic hooks, outside the traffic intervals.
+SHIFT_HOOK_ALLOWANCE = timedelta(hours=2)
+#: The longest `TrafficPolicy.duration()` a shift can follow: the poll turns the history holds
+#: (24,000 / 9 turns x 30 s = 22 h 13 min) less the hooks, rounded down to whole hours: 20 h.
+MAX_SHIFT_DURATION = timedelta(hours=int(
+    (HISTORY_BUDGET // SHIFT_EVENTS_PER_TURN * SHIFT_POLL - SHIFT_HOOK_ALLOWANCE).total_seconds() // 3600))
+
 
 @dataclass(frozen=True, kw_only=True)
 class TrafficPolicy:
@@ -65,6 +81,13 @@ class TrafficPolicy:
                 f"percentage from 1 to 99 (use TrafficPolicy.all_at_once() for 100)"
             )
         _whole_minutes(self.interval, "interval")
+        if self.duration() > MAX_SHIFT_DURATION:
+            raise ValueError(
+                f"{self.kind.value} traffic of percent={self.percent} every interval={self.interval} takes "
+                f"{self.duration()} to reach 100 %, longer than MAX_SHIFT_DURATION={MAX_SHIFT_DURATION}, the "
+                f"longest shift one state machine execution can follow (a {SHIFT_POLL.seconds} s poll within "
+                f"Step Functions' 25,000-event history); raise percent or shorten interval"
+            )
 
     @classmethod
     def canary(cls, *, percent: int = 10, interval: timedelta = timedelta(minutes=60)) -> TrafficPolicy:

@@ -31,7 +31,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .policies import BakePolicy, TrafficPolicy
+from .policies import (
+    HISTORY_BUDGET,
+    MAX_SHIFT_DURATION,
+    SHIFT_EVENTS_PER_TURN,
+    SHIFT_HOOK_ALLOWANCE,
+    BakePolicy,
+    TrafficPolicy,
+)
+from .policies import (
+    SHIFT_POLL as SHIFT_POLL,  # re-exported: the shift machine's default poll
+)
 from .waves import Target
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,15 +67,22 @@ DEFAULT_GATE_POLL = timedelta(minutes=10)
 MIN_POLL = timedelta(minutes=1)
 #: How often the bake checks the aggregate alarm: at most 60 seconds per turn.
 BAKE_POLL = timedelta(seconds=60)
-#: How often the shift asks CodeDeploy how the deployment is going.
-SHIFT_POLL = timedelta(seconds=30)
 #: A Standard workflow execution keeps at most 25,000 history events.  Budget
-#: (with margin) and the events one loop turn costs, per machine.
-HISTORY_BUDGET = 24_000
+#: (with margin: HISTORY_BUDGET, from policies) and the events one loop turn costs, per machine.
 GATE_EVENTS_PER_TURN = 16
 BAKE_EVENTS_PER_TURN = 9
-#: The longest a bake may watch at a 60 s poll within the history budget.
+#: The shortest shift poll whose history still holds MAX_SHIFT_DURATION plus the hooks: 30 s.
+MIN_SHIFT_POLL = timedelta(seconds=math.ceil(
+    (MAX_SHIFT_DURATION + SHIFT_HOOK_ALLOWANCE).total_seconds() * SHIFT_EVENTS_PER_TURN / HISTORY_BUDGET))
+MAX_SHIFT_POLL = timedelta(minutes=5)
+#: The shift machine's timeout: the longest shift, its hooks, and 2 hours for queueing and the last polls.
+SHIFT_TIMEOUT = MAX_SHIFT_DURATION + SHIFT_HOOK_ALLOWANCE + timedelta(hours=2)
+#: The longest a bake may watch: a 60 s poll fills the history budget in 24,000 / 9 turns = 44 h 26 min;
+#: 40 hours leave margin for retries.
 MAX_BAKE_WAIT = timedelta(hours=40)
+#: The shortest bake poll whose history still holds MAX_BAKE_WAIT: 54 s.  A faster poll
+#: would overflow the history of a long bake (and fail it) before its limit.
+MIN_BAKE_POLL = timedelta(seconds=math.ceil(MAX_BAKE_WAIT.total_seconds() * BAKE_EVENTS_PER_TURN / HISTORY_BUDGET))
 #: After the bake time, how long the bake keeps waiting for its minimum data points.
 DEFAULT_DATA_POINT_GRACE = timedelta(hours=24)
 
@@ -352,10 +369,12 @@ def shift_input(
     """Input of the shift: move each function's alias to its new version with CodeDeploy.
 
     `traffic` is the step's policy (its predefined CodeDeploy config) or a
-    deployment config name.  A rollback execution always uses
-    ``CodeDeployDefault.LambdaAllAtOnce`` and runs no traffic hooks.  The
-    override does not change the shift: CodeDeploy's alarms and the
-    functions' hooks still guard it.
+    deployment config name.  A rollback execution moves each alias with
+    ``UpdateAlias`` all at once (no CodeDeploy deployment, so no alarms that
+    could stop it and no traffic hooks).  The override does not change the
+    shift: CodeDeploy's alarms and the functions' hooks still guard it.  A
+    policy longer than :data:`MAX_SHIFT_DURATION` is rejected by
+    :class:`~seawall.model.TrafficPolicy` itself.
     """
     return {
         "kind": SHIFT_KIND,

@@ -23,7 +23,9 @@ def built():
     big = TeamMonitoringStack(app, "Big", team="payments", services=SERVICES, env=ENV)
     small = TeamMonitoringStack(app, "Small", team="payments", services=["api"], env=ENV,
                                 canaries={"api": "https://api.example.com/health"})
-    return {"app": app, "big": synth(big), "small": synth(small), "big_stack": big}
+    # A brand-new team: the foundation deploys before any service exists.
+    new_team = TeamMonitoringStack(app, "NewTeam", team="payments", services=(), env=ENV)
+    return {"app": app, "big": synth(big), "small": synth(small), "big_stack": big, "new": synth(new_team)}
 
 
 def _composites(template: dict) -> dict[str, dict]:
@@ -75,7 +77,19 @@ def test_the_team_monitoring_stack_watches_its_canary(built):
         'ALARM("payments-api-ap-southeast-2-high-severity") OR ALARM("payments-api-ap-southeast-2-canary")')
 
 
+def test_a_brand_new_team_gets_an_aggregate_that_names_no_alarm(built):
+    """CloudWatch rejects a composite naming an alarm that does not exist: before any service has
+    deployed, the foundation's aggregate names none, and its rule is FALSE (always OK)."""
+    composites = _composites(built["new"])
+    assert list(composites) == [aggregate_alarm_name("payments", "ap-southeast-2")]
+    (top,) = composites.values()
+    assert top["Properties"]["AlarmRule"] == "FALSE"
+    assert "DependsOn" not in top
+    assert [v["Type"] for v in built["new"]["Resources"].values()] == ["AWS::CloudWatch::CompositeAlarm"]
+
+
 def test_templates_pass_cfn_lint_and_cdk_nag(built):
+    assert cfn_lint_findings(built["new"], regions=["ap-southeast-2"]) == []
     assert cfn_lint_findings(built["big"], regions=["ap-southeast-2"]) == []
     assert cfn_lint_findings(built["small"], regions=["ap-southeast-2"]) == []
     assert nag_findings(built["app"]) == []

@@ -74,9 +74,6 @@ def shifted(world: World) -> str:
 
 
 def test_quiet_bake_passes_only_after_time_and_data_points(world: World, shifted: str) -> None:
-    def feed(state: str, before: Any) -> None:
-        pass
-
     start = world.clock.now()
     # Invocations trickle in: 30 per 10 minutes, so 100 are reached after ~40 minutes; the bake is 1 h.
     for minute in range(0, 180, 10):
@@ -103,12 +100,6 @@ def test_quiet_bake_waits_for_data_points_after_the_time(world: World, shifted: 
 
 
 def test_alarm_during_bake_reverts_alias_and_fails_naming_the_alarm(world: World, shifted: str) -> None:
-    original = world.set_alarm
-
-    def checks_then_alarm(n: int = 5) -> None:
-        # the aggregate goes into ALARM after a few turns of the bake
-        from moto.cloudwatch.models import cloudwatch_backends  # noqa: F401
-
     world.invocations_metric(FN, 500)
     calls = {"n": 0}
     from seawall.lambdas.release import bake as bake_lambda
@@ -117,13 +108,11 @@ def test_alarm_during_bake_reverts_alias_and_fails_naming_the_alarm(world: World
 
     def alarm_states(names: Any, region: str) -> dict[str, str]:
         calls["n"] += 1
-        if calls["n"] == 4:
-            original(AGGREGATE, "ALARM")
+        if calls["n"] == 4:  # the aggregate goes into ALARM after a few turns of the bake
+            world.set_alarm(AGGREGATE, "ALARM")
         return real(names, region)
 
-    import pytest as _pytest
-
-    mp = _pytest.MonkeyPatch()
+    mp = pytest.MonkeyPatch()
     mp.setattr(bake_lambda.common, "alarm_states", alarm_states)
     try:
         d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
@@ -132,6 +121,7 @@ def test_alarm_during_bake_reverts_alias_and_fails_naming_the_alarm(world: World
     assert d["status"] == "FAILED"
     assert AGGREGATE in d["cause"] and "ALARM" in d["cause"]
     assert world.alias_version(FN) == "1"
+    assert world.alias_updates == [(FN, "live", "1")]  # the bake's revert, nothing else
     names = world.entered(d)
     i = names.index("Revert to previous versions")
     assert names[i - 2:i] == ["Check bake", "Bake verdict"]  # nothing waits between detection and revert

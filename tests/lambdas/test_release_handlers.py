@@ -110,6 +110,46 @@ def test_bake_rejects_a_bad_shift_arn_and_unsubstituted_versions() -> None:
         parse_bake_input(b)
 
 
+def _bake_event(**extra: Any) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from seawall.model import BakePolicy, Target
+    from seawall.model.release import FunctionRelease, bake_input
+
+    f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g")
+    b = bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
+                   alarm_names=["agg"], service_alarm_names=["payments-api-us-east-1-high-severity"],
+                   functions=[f], shift_execution_arn="arn:aws:states:us-east-1:123456789012:execution:s:x",
+                   pipeline_name="p", execution_id="e", override="false")
+    return {**b, **extra}
+
+
+@pytest.mark.parametrize("seconds, match", [
+    ("soon", r"baking.seconds='soon' must be a whole number of seconds"),
+    (None, r"baking.seconds=None must be a whole number"),
+    (-5, r"baking.seconds=-5 must not be negative"),
+])
+def test_bake_check_names_a_bad_baking_seconds(seconds: Any, match: str) -> None:
+    from seawall.lambdas.release import bake
+    from seawall.lambdas.release.common import InvalidInputError
+
+    event = _bake_event(baking={"startedAt": "2025-06-02T10:00:00+00:00", "seconds": seconds})
+    with pytest.raises(InvalidInputError, match=match):
+        bake.check(event)
+
+
+def test_bake_input_carries_the_service_alarms_apart_from_the_gate_alarms() -> None:
+    from seawall.model.release import parse_bake_input
+
+    b = _bake_event()
+    assert b["alarmNames"] == ["agg"] and b["serviceAlarmNames"] == ["payments-api-us-east-1-high-severity"]
+    parsed = parse_bake_input(b)
+    assert parsed.watched_alarm_names == ("agg", "payments-api-us-east-1-high-severity")
+    with pytest.raises(ValueError, match="repeats an alarm"):
+        parse_bake_input({**b, "serviceAlarmNames": ["agg"]})
+    assert parse_bake_input({k: v for k, v in b.items() if k != "serviceAlarmNames"}).service_alarm_names == ()
+
+
 def test_override_values() -> None:
     from seawall.model.release import parse_override
 

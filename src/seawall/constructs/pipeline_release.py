@@ -86,8 +86,8 @@ def _shift_traffic(d: TargetDeployment) -> TrafficPolicy | pipelines.StackOutput
         if c.traffic != d.step.traffic:
             raise ValueError(
                 f"{c.node.path!r} shifts with {c.traffic.describe()!r} but step {d.step.name!r} shifts with "
-                f"{d.step.traffic.describe()!r}; pass traffic=stage.step.traffic to SafeLambdaDeployment so the "
-                f"pipeline and `seawall plan` agree"
+                f"{d.step.traffic.describe()!r}; leave SafeLambdaDeployment's traffic unset (it defaults to the "
+                f"step's) or pass the step's policy, so the pipeline and `seawall plan` agree"
             )
     if d.step.traffic.predefined_config_name:
         return d.step.traffic

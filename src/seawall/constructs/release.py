@@ -40,6 +40,7 @@ from ..model.release import (
     SHIFT_POLL,
     SHIFT_TIMEOUT,
 )
+from .pipeline_nag import nag_text
 
 #: The public Powertools for AWS Lambda (Python) v3 layer, published in every commercial region.
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
@@ -232,7 +233,7 @@ class ReleaseStateMachines(Construct):
                 for key, kind in (("Resource", "Resource"), ("Action", "Action")):
                     values = st.get(key, [])
                     for v in values if isinstance(values, list) else [values]:
-                        text = _nag_text(v)
+                        text = nag_text(v)
                         if "*" in text:
                             _ack(node, f"AwsSolutions-IAM5[{kind}::{text}]", reason)
 
@@ -377,21 +378,6 @@ class ReleaseStateMachines(Construct):
                             .when(sfn.Condition.boolean_equals("$.context.rollback", True),
                                   sfn.Succeed(self, "Rollback skips the bake"))
                             .otherwise(start))
-
-
-def _nag_text(value: object) -> str:
-    """A resolved IAM value as cdk-nag renders it in a finding ID."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        if "Fn::Join" in value:
-            sep, parts = value["Fn::Join"]
-            return sep.join(_nag_text(p) for p in parts)
-        if "Ref" in value:
-            return f"<{value['Ref']}>"
-        if "Fn::GetAtt" in value:
-            return f"<{'.'.join(value['Fn::GetAtt'])}>"
-    return str(value)
 
 
 _HOUR = 3600

@@ -108,9 +108,15 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
     bake = common.parse(parse_bake_input, event)
     baking = _state(event, "baking", "the bake start task")
     started = common.parse_time(baking.get("startedAt"), "baking.startedAt")
-    seconds = int(baking.get("seconds", -1))
+    raw = baking.get("seconds")
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+        raise InvalidInputError(f"baking.seconds={raw!r} must be a whole number of seconds from the bake start task")
+    try:
+        seconds = int(raw)
+    except ValueError:
+        raise InvalidInputError(f"baking.seconds={raw!r} must be a whole number of seconds") from None
     if seconds < 0:
-        raise InvalidInputError("baking.seconds is missing")
+        raise InvalidInputError(f"baking.seconds={raw!r} must not be negative")
     where = f"bake for {bake.target['name']}"
     watched = bake.watched_alarm_names
     states = common.alarm_states(watched, bake.region)

@@ -13,6 +13,6 @@ Use ``Template.from_json(synth(stack))`` rather than ``Template.from_stack``:
 ``from_stack`` forces a second synthesis, which costs seconds and re-runs cdk-nag.
 """
 
-from .lint import cfn_lint_findings, nag_findings, suppressions, synth
+from .lint import assembly_stacks, cfn_lint_findings, nag_findings, suppressions, synth
 
-__all__ = ["cfn_lint_findings", "nag_findings", "suppressions", "synth"]
+__all__ = ["assembly_stacks", "cfn_lint_findings", "nag_findings", "suppressions", "synth"]

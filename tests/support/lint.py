@@ -10,6 +10,9 @@
   returns errors and warnings (informational findings are ignored).
 * :func:`suppressions` lists every cdk-nag acknowledgment written into the
   template's resource metadata, so a test can print them all with their reasons.
+* :func:`assembly_stacks` lists every stack of a synthesized cloud assembly,
+  nested stage assemblies included, with the region it deploys to, for
+  :func:`cfn_lint_findings`.
 
 cdk-nag acknowledgments (``Validations.of(cfn_resource).acknowledge(...)``)
 are written to the template metadata only when they sit on the CloudFormation
@@ -109,6 +112,26 @@ def cfn_lint_findings(template: dict[str, Any], regions: Iterable[str] = ("us-ea
         path = "/".join(str(p) for p in (getattr(m, "path", None) or []))
         findings.append(f"{rule_id} {path or m.linenumber}: {m.message}")
     return findings
+
+
+def assembly_stacks(outdir: str, root: str | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(template path, region, template)`` of every stack in the cloud assembly at `outdir`.
+
+    Nested stage assemblies are included; the path is relative to the top assembly and the region is
+    the one the stack's manifest environment names (``aws://account/region``).
+    """
+    root = root or outdir
+    with open(os.path.join(outdir, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    found = []
+    for artifact in manifest["artifacts"].values():
+        if artifact["type"] == "aws:cloudformation:stack":
+            path = os.path.join(outdir, artifact["properties"]["templateFile"])
+            with open(path, encoding="utf-8") as f:
+                found.append((os.path.relpath(path, root), artifact["environment"].split("/")[-1], json.load(f)))
+        elif artifact["type"] == "cdk:cloud-assembly":
+            found += assembly_stacks(os.path.join(outdir, artifact["properties"]["directoryName"]), root)
+    return found
 
 
 def suppressions(template: dict[str, Any]) -> list[tuple[str, str, str]]:

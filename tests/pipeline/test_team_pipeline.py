@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import aws_cdk as cdk
 import pytest
+from tests.support.lint import assembly_stacks, cfn_lint_findings, nag_findings, suppressions, synth
 
 from seawall.model import BakePolicy, Target, Wave, WavePlan
 from seawall.stacks import Source, TeamPipelineStack, foundation_plan
@@ -22,6 +23,37 @@ class Team(TeamPipelineStack):
     plan = PLAN
     window = WINDOW
     source = Source(repository="example-org/payments", connection_arn=CONNECTION)
+
+
+class Orders(Team):
+    service = "orders"
+
+    def create_service(self, stage, target):
+        toy_service(stage, target)
+
+
+@pytest.fixture(scope="module")
+def team_app(tmp_path_factory):
+    """A service pipeline of the team (cross-account, three regions, two cells): one synthesis, cdk-nag attached."""
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("team")))
+    stack = Orders(app, "OrdersPipeline", env=PIPELINE_ENV)
+    synth(stack)
+    return app
+
+
+def test_every_template_of_the_team_pipeline_passes_cfn_lint(team_app):
+    """Pipeline stack, cross-region support stacks and every target's stacks, each in its own region."""
+    stacks = assembly_stacks(team_app.outdir)
+    assert {r for _p, r, _t in stacks} == {"us-east-1", "eu-west-1", "ap-northeast-1"}
+    findings = {path: cfn_lint_findings(tpl, regions=[region]) for path, region, tpl in stacks}
+    assert {p: f for p, f in findings.items() if f} == {}
+
+
+def test_the_team_pipeline_has_no_unacknowledged_cdk_nag_findings(team_app):
+    assert nag_findings(team_app) == []
+    for path, _region, tpl in assembly_stacks(team_app.outdir):
+        assert "cdk_nag" not in tpl.get("Metadata", {}), f"{path}: stack-wide cdk-nag suppression"
+        assert all(len(reason.strip()) >= 20 for _id, _rule, reason in suppressions(tpl)), path
 
 
 def test_a_service_class_without_create_service_is_refused():

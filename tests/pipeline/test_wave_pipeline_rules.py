@@ -6,13 +6,14 @@ import json
 
 import aws_cdk as cdk
 import pytest
+from tests.support.lint import assembly_stacks, cfn_lint_findings, nag_findings, suppressions, synth
 
 from seawall.constructs.pipeline_limits import pipelines_in
 from seawall.constructs.wave_pipeline import EntryAlarm, WavePipeline
 from seawall.model import Target, Wave, WavePlan, expand_steps
 from seawall.model.policies import BakePolicy
 
-from .support import WINDOW, classify, make_pipeline, synth_step, templates, toy_service
+from .support import WINDOW, classify, make_pipeline, synth_step, templates, toy_function, toy_service
 
 SMALL = WavePlan.standard(["us-east-1", "eu-west-1"], cells=1)
 ORG_ALARMS = ("org-sev1", "org-network", "org-identity")
@@ -20,16 +21,12 @@ ORG_ALARMS = ("org-sev1", "org-network", "org-identity")
 
 def hooked_service(stage, target):
     """One function with traffic hooks: a generated-name pre-traffic hook and a named post-traffic hook."""
-    from aws_cdk import aws_lambda as lambda_
-
     from seawall.constructs import SafeLambdaDeployment
 
     stack = cdk.Stack(stage, "Api")
 
     def function(id, **kw):
-        return lambda_.Function(stack, id, runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
-                                code=lambda_.Code.from_inline("def handler(event, context):\n    return 'ok'\n"),
-                                **kw)
+        return toy_function(stack, id, **kw)
 
     SafeLambdaDeployment(stack, "Release", function=function("Fn"), team="payments", service=stage.service,
                          traffic=stage.step.traffic, pre_traffic_hook=function("PreHook"),
@@ -45,9 +42,9 @@ def cross_account(tmp_path_factory):
     app, stack, wp = make_pipeline(plan, outdir=outdir, tests=True, entry_alarms=ORG_ALARMS,
                                    create_service=hooked_service)
     wp.build()
-    app.synth()
+    synth(stack)  # the one synthesis, cdk-nag attached
     tpls = templates(outdir)
-    return plan, wp, tpls
+    return plan, wp, tpls, app, outdir
 
 
 def _pipeline_resource(template):
@@ -56,7 +53,7 @@ def _pipeline_resource(template):
 
 
 def test_cross_account_targets_get_kms_artifact_keys_and_deploy_with_target_bootstrap_roles(cross_account):
-    plan, wp, tpls = cross_account
+    plan, wp, tpls, *_ = cross_account
     tpl = tpls["PipelineStack.template.json"]
     assert wp.cross_account
     types = {r["Type"] for r in tpl["Resources"].values()}
@@ -72,14 +69,14 @@ def test_cross_account_targets_get_kms_artifact_keys_and_deploy_with_target_boot
 
 
 def test_cross_account_stages_deploy_into_the_targets_account(cross_account):
-    _plan, wp, _tpls = cross_account
+    _plan, wp, *_ = cross_account
     accounts = {d.step.name: d.stage.account for d in wp.deployments}
     assert accounts["alpha"] == "222222222222"
     assert accounts["wave-2"] == "333333333333"
 
 
 def test_entry_alarms_fail_production_stages_only(cross_account):
-    plan, _wp, tpls = cross_account
+    plan, _wp, tpls, *_ = cross_account
     stages = {s["Name"]: s for s in _pipeline_resource(tpls["PipelineStack.template.json"])["Stages"]}
     for step in expand_steps(plan):
         stage = stages[step.name]
@@ -93,7 +90,7 @@ def test_entry_alarms_fail_production_stages_only(cross_account):
 
 
 def test_pre_production_tests_run_after_the_shift(cross_account):
-    plan, _wp, tpls = cross_account
+    plan, _wp, tpls, *_ = cross_account
     (shape,) = pipelines_in(tpls["PipelineStack.template.json"])
     for name in ("alpha", "beta"):
         actions = dict(shape.actions(name))
@@ -108,7 +105,7 @@ def _release_inputs(tpls):
 
 
 def test_the_shift_carries_the_services_traffic_hooks(cross_account):
-    plan, wp, tpls = cross_account
+    plan, wp, tpls, *_ = cross_account
     inputs = list(_release_inputs(tpls))
     shifts = [i for _stage, name, i in inputs if classify(name) == "shift"]
     assert len(shifts) == len(wp.deployments)
@@ -124,13 +121,30 @@ def test_the_shift_carries_the_services_traffic_hooks(cross_account):
 
 
 def test_targets_in_other_accounts_read_the_pipeline_through_its_reader_role(cross_account):
-    _plan, _wp, tpls = cross_account
+    _plan, _wp, tpls, *_ = cross_account
     seen = 0
     for _stage, _name, payload in _release_inputs(tpls):
         assert payload["pipeline"]["roleArn"] == "arn:aws:iam::111111111111:role/seawall-payments-pipeline-reader"
         assert payload["pipeline"]["region"] == "us-east-1"
         seen += 1
     assert seen
+
+
+def test_every_cross_account_template_passes_cfn_lint(cross_account):
+    """Pipeline stack, cross-region support stacks and every target's stacks, each in its region."""
+    *_, outdir = cross_account
+    stacks = assembly_stacks(outdir)
+    assert len(stacks) > len(expand_steps(cross_account[0]))
+    findings = {path: cfn_lint_findings(tpl, regions=[region]) for path, region, tpl in stacks}
+    assert {p: f for p, f in findings.items() if f} == {}
+
+
+def test_the_cross_account_app_has_no_unacknowledged_cdk_nag_findings(cross_account):
+    _plan, _wp, tpls, app, _outdir = cross_account
+    assert nag_findings(app) == []
+    for path, tpl in tpls.items():
+        assert "cdk_nag" not in tpl.get("Metadata", {}), f"{path}: stack-wide cdk-nag suppression"
+        assert all(len(reason.strip()) >= 20 for _id, _rule, reason in suppressions(tpl)), path
 
 
 def _plan_with(targets_per_wave: int, cells: int = 1) -> WavePlan:

@@ -10,7 +10,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import pipelines
+from tests.support.lint import assembly_stacks, cfn_lint_findings, nag_findings, suppressions, synth
 
+from seawall.constructs.lambda_deployment import drop_redundant_role_dependency
+from seawall.constructs.pipeline_hygiene import tidy_pipeline
+from seawall.constructs.pipeline_nag import acknowledge_generated, acknowledge_iam
 from seawall.constructs.pipeline_steps import BakeStep, FunctionOutputs, GateStep, ShiftStep
 from seawall.model import BakePolicy, Target, TrafficPolicy
 from seawall.model.window import TimeWindow
@@ -23,21 +27,30 @@ class Service(cdk.Stage):
     def __init__(self, scope: Any, id: str, **kw: Any) -> None:
         super().__init__(scope, id, **kw)
         stack = cdk.Stack(self, "Api")
-        fn = lambda_.Function(stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
-                              code=lambda_.Code.from_inline("def handler(e, c): return e"))
+
+        def function(id: str) -> lambda_.Function:
+            fn = lambda_.Function(stack, id, runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+                                  code=lambda_.Code.from_inline("def handler(e, c): return e"))
+            assert fn.role is not None
+            acknowledge_iam(fn.role, managed="AWSLambdaBasicExecutionRole only lets the function write its own logs")
+            drop_redundant_role_dependency(fn)
+            return fn
+
+        fn = function("Fn")
         self.version = cdk.CfnOutput(stack, "Version", value=fn.current_version.version)
         self.name = cdk.CfnOutput(stack, "Name", value=fn.function_name)
-        hook = lambda_.Function(stack, "Hook", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler",
-                                code=lambda_.Code.from_inline("def handler(e, c): return e"))
+        hook = function("Hook")
         self.hook = cdk.CfnOutput(stack, "HookName", value=hook.function_name)
 
 
 @pytest.fixture(scope="module")
-def pipeline_template() -> dict[str, Any]:
+def built() -> dict[str, Any]:
+    """The pipeline app, synthesized once with cdk-nag attached, and its pipeline stack's template."""
     app = cdk.App()
     stack = cdk.Stack(app, "Pipeline", env=cdk.Environment(account="111111111111", region="us-east-1"))
     pipe = pipelines.CodePipeline(
-        stack, "Pipe", cross_account_keys=True, pipeline_name="payments-api", synth=pipelines.ShellStep(
+        stack, "Pipe", cross_account_keys=True, enable_key_rotation=True, pipeline_name="payments-api",
+        synth=pipelines.ShellStep(
         "Synth", input=pipelines.CodePipelineSource.git_hub("acme/payments", "main"), commands=["cdk synth"]))
     service = Service(app, "EuWest1", env=cdk.Environment(account="222222222222", region="eu-west-1"))
     fn = FunctionOutputs(function_name=pipelines.StackOutputReference.from_cfn_output(service.name),
@@ -52,7 +65,17 @@ def pipeline_template() -> dict[str, Any]:
     bake = BakeStep("Bake", target=TARGET, team="payments", bake=BakePolicy(duration=timedelta(hours=1)),
                     alarm_names=["payments-eu-west-1-aggregate"], functions=[fn], shift=shift, role_arn=ROLE)
     pipe.add_stage(service, pre=[gate], post=[shift, bake])
-    return app.synth().get_stack_by_name("Pipeline").template
+    # As WavePipeline does after building: template hygiene and per-resource acknowledgments of what
+    # CDK Pipelines generates, so the templates pass cfn-lint and cdk-nag.
+    pipe.build_pipeline()
+    tidy_pipeline(pipe.pipeline)
+    acknowledge_generated(pipe)
+    return {"app": app, "template": synth(stack)}
+
+
+@pytest.fixture(scope="module")
+def pipeline_template(built: dict[str, Any]) -> dict[str, Any]:
+    return built["template"]
 
 
 def _actions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -72,10 +95,31 @@ def test_steps_render_step_functions_actions_in_target_region(pipeline_template:
         assert a["ActionTypeId"]["Provider"] == "StepFunctions"
         assert a["Region"] == "eu-west-1"
         arn = a["Configuration"]["StateMachineArn"]
-        assert arn["Fn::Join"][1][-1] == f":states:eu-west-1:222222222222:stateMachine:seawall-payments-{part}"
+        # tidy_pipeline writes CDK's empty-delimiter Fn::Join as the equivalent Fn::Sub.
+        assert arn == {"Fn::Sub": "arn:${AWS::Partition}"
+                       f":states:eu-west-1:222222222222:stateMachine:seawall-payments-{part}"}
         assert a["RoleArn"] == ROLE
-    assert actions["Gate"]["RunOrder"] < actions["EuWest1-Api.Deploy"]["RunOrder"] \
-        if "EuWest1-Api.Deploy" in actions else True
+    # The gate runs before the stage's stack is deployed (CDK Pipelines names that action "<stack>.Deploy",
+    # after "<stack>.Prepare" creates the change set), and the shift only after it.
+    deploy = actions["Api.Deploy"]
+    assert deploy["ActionTypeId"]["Provider"] == "CloudFormation" and deploy["Region"] == "eu-west-1"
+    assert actions["Gate"]["RunOrder"] < actions["Api.Prepare"]["RunOrder"] < deploy["RunOrder"] \
+        < actions["Shift"]["RunOrder"]
+
+
+def test_every_template_passes_cfn_lint(built: dict[str, Any]) -> None:
+    """The pipeline stack, its cross-region support stack and the service stage's stack, each in its region."""
+    stacks = assembly_stacks(built["app"].outdir)
+    assert {region for _path, region, _tpl in stacks} == {"us-east-1", "eu-west-1"} and len(stacks) == 3
+    findings = {path: cfn_lint_findings(tpl, regions=[region]) for path, region, tpl in stacks}
+    assert {p: f for p, f in findings.items() if f} == {}
+
+
+def test_the_app_has_no_unacknowledged_cdk_nag_findings(built: dict[str, Any]) -> None:
+    assert nag_findings(built["app"]) == []
+    for path, _region, tpl in assembly_stacks(built["app"].outdir):
+        assert "cdk_nag" not in tpl.get("Metadata", {}), f"{path}: stack-wide cdk-nag suppression"
+        assert all(len(reason.strip()) >= 20 for _id, _rule, reason in suppressions(tpl)), path
 
 
 def test_shift_consumes_stack_outputs_and_bake_reads_its_execution_arn(pipeline_template: dict[str, Any]) -> None:

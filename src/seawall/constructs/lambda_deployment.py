@@ -354,6 +354,8 @@ class SafeLambdaDeployment(Construct):
                     actions=["codedeploy:GetDeployment"],
                     resources=[self.deployment_group.deployment_group_arn],
                 ))
+                if isinstance(hook, lambda_.Function):
+                    drop_redundant_role_dependency(hook)  # cfn-lint W3005 on the user's plain hook function
         role = self.deployment_group.role
         for hook in (pre_traffic_hook, post_traffic_hook):
             rule = arn_wildcard_rule(hook) if hook is not None else None

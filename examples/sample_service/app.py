@@ -13,9 +13,11 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import aws_cdk as cdk  # noqa: E402
-from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect  # noqa: E402
+from policy import PLAN  # noqa: E402
 from storefront_pipeline import StorefrontPipeline  # noqa: E402
 from team import PIPELINE_ACCOUNT, PIPELINE_REGION, OrdersTeam  # noqa: E402
+
+from seawall.stacks import add_validations  # noqa: E402
 
 
 def build(app: cdk.App) -> cdk.App:
@@ -26,11 +28,7 @@ def build(app: cdk.App) -> cdk.App:
 
 
 if __name__ == "__main__":
-    app = cdk.App()
-    # cdk-nag 3 runs as a policy-validation plugin: `cdk synth` fails on an unsuppressed finding.
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
-    build(app)
-    for stage in app.node.find_all():  # aspects stop at stage boundaries: record suppressions in every stage
-        if isinstance(stage, cdk.Stage) and stage is not app:
-            cdk.Aspects.of(stage).add(WriteNagSuppressionsToCloudFormationAspect())
+    app = build(cdk.App())
+    # `cdk synth` fails on an unsuppressed cdk-nag finding or a Seawall safety check, plan checks included.
+    add_validations(app, plan=PLAN)
     app.synth()

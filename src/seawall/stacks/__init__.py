@@ -2,6 +2,7 @@
 
 from .team_pipeline import Source, TeamPipelineStack
 from .team_runtime import TeamFoundationStack, TeamRuntimeStack, foundation_plan, invoker_role_name
+from .validation import add_validations
 
-__all__ = ["Source", "TeamFoundationStack", "TeamPipelineStack", "TeamRuntimeStack", "foundation_plan",
-           "invoker_role_name"]
+__all__ = ["Source", "TeamFoundationStack", "TeamPipelineStack", "TeamRuntimeStack", "add_validations",
+           "foundation_plan", "invoker_role_name"]

@@ -63,7 +63,8 @@ def built() -> dict[str, Any]:
     shift = ShiftStep("Shift", target=TARGET, team="payments", functions=[fn],
                       traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)), role_arn=ROLE)
     bake = BakeStep("Bake", target=TARGET, team="payments", bake=BakePolicy(duration=timedelta(hours=1)),
-                    alarm_names=["payments-eu-west-1-aggregate"], functions=[fn], shift=shift, role_arn=ROLE)
+                    alarm_names=["payments-eu-west-1-aggregate"], functions=[fn], shift=shift, role_arn=ROLE,
+                    service_alarm_names=["payments-api-eu-west-1-high-severity"])
     pipe.add_stage(service, pre=[gate], post=[shift, bake])
     # As WavePipeline does after building: template hygiene and per-resource acknowledgments of what
     # CDK Pipelines generates, so the templates pass cfn-lint and cdk-nag.
@@ -175,3 +176,14 @@ def test_pipeline_role_only_across_accounts_and_overridable() -> None:
     step = GateStep("Gate", target=TARGET, team="payments", alarm_names=["a"], window=window)
     with pytest.raises(ValueError, match="explicit env, or pass pipeline_role_arn="):
         step._pipeline_role_arn(agnostic)
+
+
+def test_bake_step_requires_a_service_alarm() -> None:
+    fn = FunctionOutputs(function_name="fn", target_version="2", application="a", deployment_group="g")
+    shift = ShiftStep("Shift", target=TARGET, team="payments", functions=[fn], traffic=TrafficPolicy.all_at_once())
+    with pytest.raises(ValueError, match=r"Bake: service_alarm_names=\[\] must name the high-severity alarm"):
+        BakeStep("Bake", target=TARGET, team="payments", bake=BakePolicy(duration=timedelta(hours=1)),
+                 alarm_names=["payments-eu-west-1-aggregate"], functions=[fn], shift=shift, service_alarm_names=[])
+    with pytest.raises(TypeError, match="service_alarm_names"):
+        BakeStep("Bake", target=TARGET, team="payments",  # type: ignore[call-arg]
+                 bake=BakePolicy(duration=timedelta(hours=1)), alarm_names=["agg"], functions=[fn], shift=shift)

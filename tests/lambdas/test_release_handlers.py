@@ -101,8 +101,8 @@ def test_bake_rejects_a_bad_shift_arn_and_unsubstituted_versions() -> None:
 
     f = FunctionRelease(function_name="fn", target_version="#{svc.Version}", application="a", deployment_group="g")
     b = bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
-                   alarm_names=["a"], functions=[f], shift_execution_arn="#{ns.ExecutionArn}",
-                   pipeline_name="p", execution_id="e", override="false")
+                   alarm_names=["a"], service_alarm_names=["s"], functions=[f],
+                   shift_execution_arn="#{ns.ExecutionArn}", pipeline_name="p", execution_id="e", override="false")
     with pytest.raises(ValueError, match="not a Step Functions execution ARN"):
         parse_bake_input(b)
     b["shiftExecutionArn"] = "arn:aws:states:us-east-1:123456789012:execution:seawall-payments-shift:x"
@@ -147,7 +147,33 @@ def test_bake_input_carries_the_service_alarms_apart_from_the_gate_alarms() -> N
     assert parsed.watched_alarm_names == ("agg", "payments-api-us-east-1-high-severity")
     with pytest.raises(ValueError, match="repeats an alarm"):
         parse_bake_input({**b, "serviceAlarmNames": ["agg"]})
-    assert parse_bake_input({k: v for k, v in b.items() if k != "serviceAlarmNames"}).service_alarm_names == ()
+
+
+def test_bake_input_requires_a_service_alarm_and_old_inputs_ask_for_a_rebuild() -> None:
+    from seawall.model.release import SCHEMA_VERSION, parse_bake_input
+
+    b = _bake_event()
+    assert b["schema"] == SCHEMA_VERSION == 2
+    with pytest.raises(ValueError, match="missing 'serviceAlarmNames'"):
+        parse_bake_input({k: v for k, v in b.items() if k != "serviceAlarmNames"})
+    with pytest.raises(ValueError, match=r"serviceAlarmNames=\[\] must name the high-severity alarm"):
+        parse_bake_input({**b, "serviceAlarmNames": []})
+    # A pipeline built before serviceAlarmNames was required carries schema 1: it fails with the fix.
+    with pytest.raises(ValueError, match="schema=1 is not 2; rebuild the pipeline"):
+        parse_bake_input({**{k: v for k, v in b.items() if k != "serviceAlarmNames"}, "schema": 1})
+
+
+def test_bake_input_builder_requires_service_alarm_names() -> None:
+    from datetime import timedelta
+
+    from seawall.model import BakePolicy, Target
+    from seawall.model.release import FunctionRelease, bake_input
+
+    f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g")
+    with pytest.raises(ValueError, match="service_alarm_names must name"):
+        bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
+                   alarm_names=["agg"], service_alarm_names=[], functions=[f],
+                   shift_execution_arn="arn:aws:states:us-east-1:123456789012:execution:s:x", pipeline_name="p")
 
 
 def test_override_values() -> None:
@@ -190,7 +216,8 @@ def test_the_bake_input_leaves_hooks_out() -> None:
     f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g",
                         pre_traffic_hook="fn-pre")
     b = bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
-                   alarm_names=["a"], functions=[f], shift_execution_arn="#{ns.ExecutionArn}", pipeline_name="p")
+                   alarm_names=["a"], service_alarm_names=["s"], functions=[f],
+                   shift_execution_arn="#{ns.ExecutionArn}", pipeline_name="p")
     assert "preTrafficHook" not in b["functions"][0]
 
 

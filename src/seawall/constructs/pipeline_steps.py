@@ -250,8 +250,8 @@ class BakeStep(_ReleaseStep):
         The high-severity composite of each service the step deploys, in the
         target's region (``high_severity_alarm_name(team, service, region)``):
         a service that has not joined the team aggregate yet is watched
-        through it.  It must exist when the bake runs (the deploy creates it);
-        a missing one fails the bake.
+        through it.  Required, at least one.  It must exist when the bake runs
+        (the deploy creates it); a missing one fails the bake.
     ``pipeline_role_arn``: see :class:`ShiftStep`.
     """
 
@@ -259,7 +259,7 @@ class BakeStep(_ReleaseStep):
 
     def __init__(self, id: str, *, target: Target, team: str, bake: BakePolicy, alarm_names: Sequence[str],
                  functions: Sequence[FunctionOutputs | FunctionRelease], shift: ShiftStep,
-                 service_alarm_names: Sequence[str] = (), max_wait: timedelta | None = None,
+                 service_alarm_names: Sequence[str], max_wait: timedelta | None = None,
                  role_arn: str | None = None, pipeline_role_arn: str | None = None) -> None:
         super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
         if not isinstance(shift, ShiftStep):
@@ -268,6 +268,11 @@ class BakeStep(_ReleaseStep):
         if isinstance(service_alarm_names, str):
             raise ValueError(f"{id}: service_alarm_names must be a list of alarm names, not one string")
         self.service_alarm_names = list(service_alarm_names)
+        if not self.service_alarm_names:
+            raise ValueError(
+                f"{id}: service_alarm_names=[] must name the high-severity alarm of each service the step deploys "
+                f"(high_severity_alarm_name(team, service, region)): the team aggregate alone watches nothing "
+                f"while no service has joined it")
         self.functions = _functions(id, functions)
         self.add_step_dependency(shift)
 

@@ -86,7 +86,9 @@ MIN_BAKE_POLL = timedelta(seconds=math.ceil(MAX_BAKE_WAIT.total_seconds() * BAKE
 #: After the bake time, how long the bake keeps waiting for its minimum data points.
 DEFAULT_DATA_POINT_GRACE = timedelta(hours=24)
 
-SCHEMA_VERSION = 1
+#: 2: a bake input must list at least one service alarm (``serviceAlarmNames``); an input of schema 1
+#: (without it) would watch only the team aggregate, which is ``FALSE`` while no service has joined it.
+SCHEMA_VERSION = 2
 GATE_KIND = "seawall.gate"
 SHIFT_KIND = "seawall.shift"
 BAKE_KIND = "seawall.bake"
@@ -250,6 +252,12 @@ def _service_alarms(service_alarm_names: Sequence[str], alarm_names: Sequence[st
     if isinstance(service_alarm_names, str):
         raise ValueError(f"service_alarm_names={service_alarm_names!r} must be a list of alarm names, not one string")
     names = list(service_alarm_names)
+    if not names:
+        raise ValueError(
+            "service_alarm_names must name the high-severity alarm of each service the step deploys "
+            "(seawall.model.naming.high_severity_alarm_name(team, service, region)): the team aggregate alone "
+            "watches nothing while no service has joined it (it is FALSE when empty)"
+        )
     for n in names:
         if not isinstance(n, str) or not n or len(n) > 255:
             raise ValueError(f"service alarm name {n!r} must be a CloudWatch alarm name of 1-255 characters")
@@ -395,7 +403,7 @@ def bake_input(
     functions: Sequence[FunctionRelease],
     shift_execution_arn: str,
     pipeline_name: str,
-    service_alarm_names: Sequence[str] = (),
+    service_alarm_names: Sequence[str],
     execution_id: str = EXECUTION_ID,
     override: str = OVERRIDE,
     max_wait: timedelta | None = None,
@@ -411,8 +419,8 @@ def bake_input(
         organisation-wide alarms (what the gate watches).
     service_alarm_names:
         The high-severity composite of each service the step deploys, in the
-        target's region (:func:`seawall.model.naming.high_severity_alarm_name`).
-        A service that has not joined the team aggregate yet is watched
+        target's region (:func:`seawall.model.naming.high_severity_alarm_name`);
+        required, at least one.  A service that has not joined the team aggregate yet is watched
         through it.  The deploy creates it before the bake runs, so a missing
         one fails the bake.
     bake:
@@ -615,8 +623,12 @@ def parse_bake_input(event: object) -> BakeInput:
     if not arn.startswith("arn:") or ":execution:" not in arn:
         raise ValueError(f"input shiftExecutionArn={arn!r} is not a Step Functions execution ARN")
     alarm_names = _alarm_list(event)
-    service = (_require(event, "serviceAlarmNames", list, "a list of the services' high-severity alarm names")
-               if "serviceAlarmNames" in event else [])
+    service = _require(event, "serviceAlarmNames", list,
+                       "a non-empty list of the services' high-severity alarm names")
+    if not service:
+        raise ValueError("input serviceAlarmNames=[] must name the high-severity alarm of each service the step "
+                         "deploys: the team aggregate alone watches nothing while no service has joined it; "
+                         "rebuild the pipeline")
     return BakeInput(
         **common, seconds=seconds, override_seconds=min(override_seconds, seconds),
         min_data_points=_int(bake, "minDataPoints", "a whole number of data points"),

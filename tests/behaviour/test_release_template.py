@@ -78,3 +78,33 @@ def test_shift_machine_outlives_the_longest_shift(release_template: dict[str, An
     assert shift["TimeoutSeconds"] >= (MAX_SHIFT_DURATION + SHIFT_HOOK_ALLOWANCE + timedelta(hours=1)).total_seconds()
     (wait,) = [s for s in shift["States"].values() if s["Type"] == "Wait"]
     assert wait["Seconds"] == 30
+
+
+def _grants(template: dict[str, Any], function_prefix: str) -> dict[str, set[str]]:
+    """Action -> resources (tokens resolved) that the role of the task function `function_prefix...` allows."""
+    from conftest import _resolve
+
+    resources = template["Resources"]
+    (fn,) = [r for k, r in resources.items()
+             if r["Type"] == "AWS::Lambda::Function" and k.startswith(f"Release{function_prefix}")]
+    role = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+    out: dict[str, set[str]] = {}
+    for r in resources.values():
+        if r["Type"] != "AWS::IAM::Policy" or {"Ref": role} not in r["Properties"]["Roles"]:
+            continue
+        for st in r["Properties"]["PolicyDocument"]["Statement"]:
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            for a in actions:
+                out.setdefault(a, set()).update(_resolve(x) for x in res)
+    return out
+
+
+def test_update_alias_is_granted_on_the_function_arn_and_the_alias_arn(release_template: dict[str, Any]) -> None:
+    # Lambda authorizes UpdateAlias against the function ARN (function:NAME), not only function:NAME:ALIAS.
+    both = {"arn:aws:lambda:us-east-1:123456789012:function:*", "arn:aws:lambda:us-east-1:123456789012:function:*:*"}
+    for task in ("ShiftStart", "BakeRevert"):
+        grants = _grants(release_template, task)
+        assert both <= grants["lambda:UpdateAlias"], (task, grants.get("lambda:UpdateAlias"))
+        if task == "ShiftStart":
+            assert both <= grants["lambda:GetAlias"]

@@ -180,7 +180,9 @@ class ReleaseStateMachines(Construct):
             iam.PolicyStatement(actions=["lambda:GetAlias"], resources=[arn("lambda", "function:*:*"),
                                                                          arn("lambda", "function:*")]),
             # A rollback execution moves the alias itself (no CodeDeploy: the group's alarms would stop it).
-            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*")]),
+            # Lambda authorizes alias operations against the function's ARN, not the alias's: grant both forms.
+            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*"),
+                                                                            arn("lambda", "function:*")]),
             # StopDeployment: a start that fails half-way stops the deployments it already started.
             iam.PolicyStatement(actions=["codedeploy:CreateDeployment", "codedeploy:StopDeployment"],
                                 resources=[arn("codedeploy", "deploymentgroup:*")]),
@@ -204,7 +206,8 @@ class ReleaseStateMachines(Construct):
             iam.PolicyStatement(actions=["cloudwatch:GetMetricStatistics"], resources=["*"]),
         ], "GetMetricStatistics supports no resource-level permissions; alarm names come from the pipeline input")
         bake_revert = fn("BakeRevert", [
-            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*")]),
+            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*"),
+                                                                            arn("lambda", "function:*")]),
         ], "reverts the alias of any function of the team's services; names come from the shift at run time")
 
         self.gate = self._machine("Gate", "gate", self._gate_definition(context, window, gate_alarms),

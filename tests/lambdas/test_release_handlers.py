@@ -179,10 +179,21 @@ def test_bake_input_builder_requires_service_alarm_names() -> None:
 def test_override_values() -> None:
     from seawall.model.release import parse_override
 
-    assert parse_override("false") is None and parse_override("") is None
+    assert parse_override("false") is None and parse_override(" FALSE ") is None
     assert parse_override("true: incident 42") == "incident 42"
+    assert parse_override("True") == parse_override("TRUE:") == "emergency override (no reason given)"
+    assert parse_override("TRUE: sev1") == "sev1"
     with pytest.raises(ValueError, match="SeawallEmergencyOverride"):
         parse_override("ture")
+
+
+@pytest.mark.parametrize("value", ["", "yes", "on", "1", "no", "off", "0", "none", "yes: incident", "1: x",
+                                   "truee", "true incident", "#{variables.SeawallEmergencyOverride}"])
+def test_only_true_and_false_are_override_values(value: str) -> None:
+    from seawall.model.release import parse_override
+
+    with pytest.raises(ValueError, match=r"must be one of 'false' \(off\) or 'true' / 'true: <reason>' \(on\)"):
+        parse_override(value)
 
 
 # ----------------------------------------------------------------------------- traffic hooks in the input

@@ -53,8 +53,9 @@ OVERRIDE_VARIABLE = "SeawallEmergencyOverride"
 EXECUTION_ID = "#{codepipeline.PipelineExecutionId}"
 OVERRIDE = f"#{{variables.{OVERRIDE_VARIABLE}}}"
 #: Override values.  Anything else (including an unsubstituted placeholder) is malformed and fails the step.
-OVERRIDE_OFF = frozenset({"", "false", "no", "off", "0", "none"})
-OVERRIDE_ON = frozenset({"true", "yes", "on", "1"})
+#: Only these two words (any case), as the docs say: ``false``, or ``true`` / ``true: <reason>``.
+OVERRIDE_OFF = frozenset({"false"})
+OVERRIDE_ON = frozenset({"true"})
 
 #: A CodePipeline Step Functions invoke action may run at most 7 days.
 MAX_ACTION_DURATION = timedelta(days=7)
@@ -107,10 +108,10 @@ def _seconds(value: timedelta, parameter: str) -> int:
 def parse_override(value: object) -> str | None:
     """Read the emergency override variable: the reason when it is on, None when off.
 
-    Off: ``""``, ``false``, ``no``, ``off``, ``0``, ``none``.  On: ``true``,
-    ``yes``, ``on``, ``1``, or ``true: <reason>``.  Anything else raises
-    ValueError, so a typo or an unset variable fails the step instead of
-    silently skipping the blockers.
+    Off: ``false``.  On: ``true`` or ``true: <reason>`` (case-insensitive,
+    surrounding blanks ignored).  Anything else -- ``yes``, ``1``, ``on``, an
+    empty value, a typo, an unsubstituted variable -- raises ValueError, so
+    the step fails instead of guessing whether to skip the blockers.
     """
     if not isinstance(value, str):
         raise ValueError(f"override={value!r} must be a string such as 'false' or 'true: incident 1234'")
@@ -125,7 +126,7 @@ def parse_override(value: object) -> str | None:
         return reason.strip() or "emergency override (no reason given)"
     raise ValueError(
         f"override={value!r} is not understood; the pipeline variable {OVERRIDE_VARIABLE} must be one of "
-        f"{sorted(OVERRIDE_OFF - {''})} (off) or 'true' / 'true: <reason>' (on)"
+        f"'false' (off) or 'true' / 'true: <reason>' (on)"
     )
 
 

@@ -13,7 +13,7 @@ Every moto internal the suite touches is patched here, and only here:
   backend's own ``rule`` field since moto has no ``PutCompositeAlarm``);
   ``GetPipelineExecution`` answers with the execution type a test chose;
   ``GetDeployment`` moves a deployment Created -> InProgress -> the outcome a
-  test chose, and on success points the alias at the target version as
+  test chose (per function with ``World.deploy_outcomes``), and on success points the alias at the target version as
   CodeDeploy would; ``StopDeployment`` (missing in moto) marks a deployment
   Stopped and records the call in ``World.stopped``.
 * Observation and faults at the backends: every ``UpdateAlias`` made by the
@@ -147,6 +147,8 @@ class World:
         self.handlers = handlers(template)
         self.execution_types: dict[str, str] = {}
         self.deploy_outcome = "Succeeded"
+        #: Per function (the AppSpec's Name): the outcome of its deployment, instead of deploy_outcome.
+        self.deploy_outcomes: dict[str, str] = {}
         self.deploy_error: dict[str, str] = {}
         self.waits: list[int] = []
         self.invocations: list[tuple[str, datetime]] = []
@@ -341,9 +343,10 @@ def world(release_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> 
         if d.status == "Created":
             d.status = "InProgress"
         elif d.status == "InProgress":
-            d.status = w.deploy_outcome
+            content = json.loads(d.revision["appSpecContent"]["content"])
+            names = [next(iter(res.values()))["Properties"]["Name"] for res in content["Resources"]]
+            d.status = next((w.deploy_outcomes[n] for n in names if n in w.deploy_outcomes), w.deploy_outcome)
             if d.status == "Succeeded":
-                content = json.loads(d.revision["appSpecContent"]["content"])
                 w.harness_moving = True
                 try:
                     for res in content["Resources"]:

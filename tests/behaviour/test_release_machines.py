@@ -350,6 +350,43 @@ def test_shift_stopped_by_codedeploy_fails_alias_unchanged(world: World) -> None
     assert world.alias_version(FN) == "1"
 
 
+def test_failed_shift_puts_a_sibling_that_already_succeeded_back(world: World) -> None:
+    # Two functions: FN's deployment succeeds (alias on 2), FN2's fails (CodeDeploy rolls it back).
+    # The step fails and neither function stays on the new version.
+    world.service_function(FN)
+    world.service_function(FN2)
+    world.deploy_outcomes = {FN: "Succeeded", FN2: "Failed"}
+    payload = shift_input(target=TARGET, functions=[release(), release(function_name=FN2)], pipeline_name=PIPELINE,
+                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
+    d = world.run("shift", substituted(payload))
+    assert d["status"] == "FAILED"
+    assert world.alias_version(FN) == "1" and world.alias_version(FN2) == "1"
+    assert world.alias_updates == [(FN, "live", "1")]  # the revert of the succeeded sibling, by the status task
+    alias = world.lam.get_alias(FunctionName=FN, Name="live")
+    assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+    assert f"{FN2}: deployment" in d["cause"] and "Failed" in d["cause"]
+    assert f"back on their previous version with UpdateAlias: {FN} (2 -> 1)" in d["cause"]
+    assert "CodeDeploy rolled the alias back" not in d["cause"]
+
+
+def test_failed_shift_keeps_going_when_stopping_a_sibling_fails(world: World) -> None:
+    from seawall.lambdas.release import common
+    from seawall.lambdas.release import shift as shift_module
+
+    calls: list[str] = []
+
+    class Deny:
+        def stop_deployment(self, **kw: Any) -> Any:
+            calls.append(kw["deploymentId"])
+            raise common.AwsApiError("CodeDeploy StopDeployment failed (AccessDeniedException): denied")
+
+    states = {"a": {"status": "InProgress", "deploymentId": "d-a"}, "b": {"status": "Failed", "deploymentId": "d-b"},
+              "c": {"status": "Created", "deploymentId": "d-c"}}
+    message = shift_module._fail_siblings("t", REGION, Deny(), states, {"b": states["b"]}, {})
+    assert calls == ["d-a", "d-c"]
+    assert "could NOT stop a" in message and "could NOT stop c" in message and "by hand" in message
+
+
 def test_rollback_shift_moves_the_alias_without_codedeploy(world: World) -> None:
     # After a bake revert the alarms usually still are in ALARM; a CodeDeploy deployment watched by the
     # group's alarms would be stopped by them.  The rollback moves the alias itself.

@@ -103,7 +103,7 @@ def _grants(template: dict[str, Any], function_prefix: str) -> dict[str, set[str
 def test_update_alias_is_granted_on_the_function_arn_and_the_alias_arn(release_template: dict[str, Any]) -> None:
     # Lambda authorizes UpdateAlias against the function ARN (function:NAME), not only function:NAME:ALIAS.
     both = {"arn:aws:lambda:us-east-1:123456789012:function:*", "arn:aws:lambda:us-east-1:123456789012:function:*:*"}
-    for task in ("ShiftStart", "BakeRevert"):
+    for task in ("ShiftStart", "ShiftStatus", "BakeRevert"):
         grants = _grants(release_template, task)
         assert both <= grants["lambda:UpdateAlias"], (task, grants.get("lambda:UpdateAlias"))
         if task == "ShiftStart":

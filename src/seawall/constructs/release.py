@@ -196,7 +196,11 @@ class ReleaseStateMachines(Construct):
         shift_status = fn("ShiftStatus", [
             iam.PolicyStatement(actions=["codedeploy:GetDeployment", "codedeploy:StopDeployment"],
                                 resources=[arn("codedeploy", "deploymentgroup:*")]),
-        ], "deployment IDs are created at run time by the shift")
+            # When one deployment fails, siblings that already succeeded are put back on their previous version.
+            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*"),
+                                                                            arn("lambda", "function:*")]),
+        ], "deployment IDs are created at run time by the shift; on a failed shift it moves back the aliases "
+           "of any function of the team's services whose deployment already succeeded")
         bake_start = fn("BakeStart", [
             iam.PolicyStatement(actions=["states:DescribeExecution"],
                                 resources=[arn("states", f"execution:{state_machine_name(team, 'shift')}:*")]),

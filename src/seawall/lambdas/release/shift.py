@@ -32,8 +32,11 @@ fixture).
 
 ``status`` reads each deployment (``GetDeployment``): ``SUCCEEDED`` when all
 succeeded, ``IN_PROGRESS`` while any runs, ``FAILED`` as soon as one failed
-or was stopped -- then the others are stopped with CodeDeploy's automatic
-rollback, so no function is left half shifted.
+or was stopped -- then the running ones are stopped with CodeDeploy's
+automatic rollback and the ones that already succeeded are put back on their
+previous version with ``UpdateAlias``, so no function is left on the new
+version; an error stopping or reverting one is reported and does not keep the
+others from being handled.
 """
 
 from __future__ import annotations
@@ -188,23 +191,66 @@ def status(event: Mapping[str, Any]) -> dict[str, Any]:
         states[r["functionName"]] = info
     failed = {fn: i for fn, i in states.items() if i.get("status") in FAILED}
     if failed:
-        for fn, i in states.items():
-            if i.get("status") in RUNNING:
-                logger.warning("stopping sibling deployment", extra={"function": fn, "deployment": i["deploymentId"]})
-                common.call(f"CodeDeploy StopDeployment {i['deploymentId']}", cd.stop_deployment,
-                            deploymentId=i["deploymentId"], autoRollbackEnabled=True)
-        reasons = []
-        for fn, i in failed.items():
-            err = i.get("errorInformation") or {}
-            reasons.append(f"{fn}: deployment {i['deploymentId']} {i['status']}"
-                           + (f" ({err.get('code', '')}: {err.get('message', '')})" if err else ""))
-        message = (f"shift for {shift.target['name']} failed; CodeDeploy rolled the alias back: "
-                   + "; ".join(reasons))
+        records = {r["functionName"]: r for r in started["functions"]}
+        message = _fail_siblings(shift.target["name"], shift.region, cd, states, failed, records)
         logger.error(message)
         return {"state": "FAILED", "message": message}
     if any(i.get("status") != "Succeeded" for i in states.values()):
         return {"state": "IN_PROGRESS", "message": ", ".join(f"{fn}: {i.get('status')}" for fn, i in states.items())}
     return {"state": "SUCCEEDED", "message": f"shift for {shift.target['name']} succeeded"}
+
+
+def _revert_alias(record: Mapping[str, Any], region: str) -> None:
+    """Put a function whose deployment succeeded back on its previous version (routing cleared)."""
+    lam = common.client("lambda", region)
+    common.call(f"Lambda UpdateAlias {record['functionName']}:{record['alias']}", lam.update_alias,
+                FunctionName=record["functionName"], Name=record["alias"],
+                FunctionVersion=str(record["previousVersion"]), RoutingConfig={"AdditionalVersionWeights": {}})
+
+
+def _fail_siblings(target: str, region: str, cd: Any, states: Mapping[str, Mapping[str, Any]],
+                   failed: Mapping[str, Mapping[str, Any]], records: Mapping[str, Mapping[str, Any]]) -> str:
+    """One deployment failed: stop the running siblings, put the succeeded ones back; the failure's cause.
+
+    CodeDeploy rolls back a failed or stopped deployment itself (the deployment group's automatic
+    rollback); a sibling that already *succeeded* is done as far as CodeDeploy is concerned, so its alias
+    is moved back to its previous version here.  Every error is collected, so one does not leave the
+    remaining siblings on the new version.
+    """
+    stopped, reverted, problems = [], [], []
+    for fn, i in states.items():
+        status_ = i.get("status")
+        try:
+            if status_ in RUNNING:
+                logger.warning("stopping sibling deployment", extra={"function": fn, "deployment": i["deploymentId"]})
+                common.call(f"CodeDeploy StopDeployment {i['deploymentId']}", cd.stop_deployment,
+                            deploymentId=i["deploymentId"], autoRollbackEnabled=True)
+                stopped.append(f"{fn} ({i['deploymentId']})")
+            elif status_ == "Succeeded":
+                r = records[fn]
+                logger.warning("reverting sibling that already succeeded",
+                               extra={"function": fn, "from": r.get("targetVersion"), "to": r["previousVersion"]})
+                _revert_alias(r, region)
+                reverted.append(f"{fn} ({r.get('targetVersion')} -> {r['previousVersion']})")
+        except (AwsApiError, common.ThrottledError) as e:
+            action = "stop" if status_ in RUNNING else "revert"
+            problems.append(f"could NOT {action} {fn}: {e}")
+    reasons = []
+    for fn, i in failed.items():
+        err = i.get("errorInformation") or {}
+        reasons.append(f"{fn}: deployment {i['deploymentId']} {i['status']}"
+                       + (f" ({err.get('code', '')}: {err.get('message', '')})" if err else ""))
+    message = (f"shift for {target} failed: " + "; ".join(reasons)
+               + "; CodeDeploy rolls back the failed or stopped deployment(s) (automatic rollback of the "
+                 "deployment group)")
+    if stopped:
+        message += f"; stopped the deployments still running, with automatic rollback: {', '.join(stopped)}"
+    if reverted:
+        message += (f"; put the functions whose deployment had already succeeded back on their previous "
+                    f"version with UpdateAlias: {', '.join(reverted)}")
+    if problems:
+        message += "; " + "; ".join(problems) + ": fix these aliases by hand"
+    return message
 
 
 @logger.inject_lambda_context

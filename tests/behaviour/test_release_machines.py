@@ -407,6 +407,46 @@ def test_rollback_shift_moves_the_alias_without_codedeploy(world: World) -> None
     assert out["functions"][0]["previousVersion"] == "2" and out["functions"][0]["changed"] is True
 
 
+def test_rollback_shift_stops_a_deployment_in_flight_and_clears_a_split_alias(world: World) -> None:
+    # The stage failed while CodeDeploy was shifting FN 2 -> 3 (alias split 2 / 3 at 10 %) and FN2 2 -> 3;
+    # the rollback execution puts FN back on 1 and FN2 on 2 (its primary, split): no "another deployment
+    # is shifting it" error.
+    world.service_function(FN, versions=3, live="2")
+    world.service_function(FN2, versions=3, live="2")
+    in_flight = {}
+    for name in (FN, FN2):
+        world.lam.update_alias(FunctionName=name, Name="live", FunctionVersion="2",
+                               RoutingConfig={"AdditionalVersionWeights": {"3": 0.1}})
+        in_flight[name] = world.cd.create_deployment(applicationName=f"{name}-app",
+                                                     deploymentGroupName=f"{name}-dg")["deploymentId"]
+    world.alias_updates.clear()
+    world.composite_alarm(AGGREGATE, "ALARM")
+    world.execution_types["exec-rb"] = "ROLLBACK"
+    payload = shift_input(target=TARGET, functions=[release("1"), release("2", function_name=FN2)],
+                          pipeline_name=PIPELINE, traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
+    d = world.run("shift", substituted(payload, "exec-rb"))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    # Stopped without CodeDeploy's automatic rollback: the rollback moves the alias itself.
+    assert sorted(world.stopped) == sorted((in_flight[n], False) for n in (FN, FN2))
+    assert world.alias_updates == [(FN, "live", "1"), (FN2, "live", "2")]
+    for name, version in ((FN, "1"), (FN2, "2")):
+        alias = world.lam.get_alias(FunctionName=name, Name="live")
+        assert alias["FunctionVersion"] == version
+        assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+    out = json.loads(d["output"])
+    assert [f["stoppedDeployments"] for f in out["functions"]] == [[in_flight[FN]], [in_flight[FN2]]]
+    assert all(f["changed"] for f in out["functions"])
+
+
+def test_standard_shift_still_refuses_a_split_alias(world: World) -> None:
+    world.service_function(FN, versions=3, live="1")
+    world.lam.update_alias(FunctionName=FN, Name="live", FunctionVersion="1",
+                           RoutingConfig={"AdditionalVersionWeights": {"3": 0.1}})
+    d = shift(world)
+    assert d["status"] == "FAILED" and "another deployment is shifting it" in d["cause"]
+    assert world.deployments() == [] and world.stopped == []
+
+
 def test_shift_start_failing_half_way_stops_what_it_started(world: World) -> None:
     from moto.codedeploy.exceptions import CodeDeployException
     from moto.codedeploy.models import CodeDeployBackend

@@ -108,3 +108,9 @@ def test_update_alias_is_granted_on_the_function_arn_and_the_alias_arn(release_t
         assert both <= grants["lambda:UpdateAlias"], (task, grants.get("lambda:UpdateAlias"))
         if task == "ShiftStart":
             assert both <= grants["lambda:GetAlias"]
+
+
+def test_the_rollback_shift_may_list_and_stop_the_groups_deployments(release_template: dict[str, Any]) -> None:
+    grants = _grants(release_template, "ShiftStart")
+    group = "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:*"
+    assert group in grants["codedeploy:ListDeployments"] and group in grants["codedeploy:StopDeployment"]

@@ -184,7 +184,9 @@ class ReleaseStateMachines(Construct):
             iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*"),
                                                                             arn("lambda", "function:*")]),
             # StopDeployment: a start that fails half-way stops the deployments it already started.
-            iam.PolicyStatement(actions=["codedeploy:CreateDeployment", "codedeploy:StopDeployment"],
+            # ListDeployments: a rollback execution stops the group's active deployments before it moves the alias.
+            iam.PolicyStatement(actions=["codedeploy:CreateDeployment", "codedeploy:StopDeployment",
+                                         "codedeploy:ListDeployments"],
                                 resources=[arn("codedeploy", "deploymentgroup:*")]),
             iam.PolicyStatement(actions=["codedeploy:GetDeploymentConfig"],
                                 resources=[arn("codedeploy", "deploymentconfig:*")]),

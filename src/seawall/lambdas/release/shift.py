@@ -13,7 +13,10 @@ deployment group's alarms, which after a failed shift or a bake revert are
 usually still in ALARM -- CodeDeploy would stop the very rollback that fixes
 them.  (``overrideAlarmConfiguration`` could switch them off per deployment,
 but needs ``codedeploy:UpdateDeploymentGroup`` on every deployment group of
-the team.)
+the team.)  It first stops every active deployment of the function's group
+(``ListDeployments`` Created/Queued/InProgress/Ready, ``StopDeployment``
+without automatic rollback) and accepts an alias split between versions: it
+clears the routing weights as it moves the alias.
 
 If starting fails after some deployments started (say ``CreateDeployment`` is
 denied for the second function), ``start`` stops the ones it started with
@@ -72,7 +75,13 @@ def app_spec(f: FunctionRelease, current: str, *, hooks: bool = True) -> str:
     return json.dumps(spec)
 
 
-def current_version(f: FunctionRelease, region: str) -> str:
+def current_version(f: FunctionRelease, region: str, *, allow_split: bool = False) -> str:
+    """The alias's version; a split alias fails (another deployment shifts it) unless `allow_split`."""
+    return _read_alias(f, region, allow_split=allow_split)[0]
+
+
+def _read_alias(f: FunctionRelease, region: str, *, allow_split: bool = False) -> tuple[str, dict[str, Any]]:
+    """The alias's primary version and its additional routing weights."""
     lam = common.client("lambda", region)
     try:
         alias = common.call(f"Lambda GetAlias {f.function_name}:{f.alias}", lam.get_alias,
@@ -84,7 +93,7 @@ def current_version(f: FunctionRelease, region: str) -> str:
                           f"SafeLambdaDeployment creates both in the deploy before the shift, so check that "
                           f"the service stack deployed to this region and account") from e
     weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-    if weights:
+    if weights and not allow_split:
         raise AwsApiError(
             f"alias {f.function_name}:{f.alias} is split between versions {alias['FunctionVersion']} and "
             f"{sorted(weights)}: another deployment is shifting it; wait for it or stop it, then retry"
@@ -92,7 +101,36 @@ def current_version(f: FunctionRelease, region: str) -> str:
     version = str(alias["FunctionVersion"])
     if not version.isdigit():
         raise AwsApiError(f"alias {f.function_name}:{f.alias} points at {version!r}, not a published version")
-    return version
+    return version, dict(weights)
+
+
+#: Deployments that may still move an alias: a rollback execution stops them before it moves the alias.
+ACTIVE = ["Created", "Queued", "InProgress", "Ready"]
+
+
+def _stop_active(f: FunctionRelease, region: str) -> list[str]:
+    """A rollback execution: stop every active deployment of the function's group (no automatic rollback:
+    the rollback moves the alias itself right after).  Returns the stopped deployment IDs."""
+    cd = common.client("codedeploy", region)
+    ids: list[str] = []
+    token = ""
+    while True:
+        kwargs: dict[str, Any] = {"applicationName": f.application, "deploymentGroupName": f.deployment_group,
+                                  "includeOnlyStatuses": ACTIVE}
+        if token:
+            kwargs["nextToken"] = token
+        page = common.call(f"CodeDeploy ListDeployments {f.application}/{f.deployment_group}",
+                           cd.list_deployments, **kwargs)
+        ids.extend(page.get("deployments") or [])
+        token = page.get("nextToken") or ""
+        if not token:
+            break
+    for d in ids:
+        logger.warning("rollback execution: stopping an active deployment of the group",
+                       extra={"function": f.function_name, "deployment": d})
+        common.call(f"CodeDeploy StopDeployment {d}", cd.stop_deployment, deploymentId=d,
+                    autoRollbackEnabled=False)
+    return ids
 
 
 class ShiftStartFailedError(Exception):
@@ -136,9 +174,17 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
     started: list[dict[str, Any]] = []
     for f in shift.functions:
         try:
-            current = current_version(f, shift.region)
+            if rollback:
+                # A deployment still shifting this alias (say the one that failed the stage) would fight
+                # the rollback: stop it first, then move the alias whatever its split.
+                stopped = _stop_active(f, shift.region)
+                current, weights = _read_alias(f, shift.region, allow_split=True)
+            else:
+                stopped, (current, weights) = [], (current_version(f, shift.region), {})
             record: dict[str, Any] = {**f.to_dict(), "previousVersion": current,
-                                      "changed": current != f.target_version, "deploymentId": ""}
+                                      "changed": current != f.target_version or bool(weights), "deploymentId": ""}
+            if stopped:
+                record["stoppedDeployments"] = stopped
             if record["changed"] and rollback:
                 _rollback_alias(f, current, shift.region)
             elif record["changed"]:

@@ -329,3 +329,20 @@ def test_a_malformed_pipeline_role_fails_the_input() -> None:
     event["input"]["pipeline"]["roleArn"] = "arn:aws:iam::nope"
     with pytest.raises(InvalidInputError, match="not an IAM role ARN"):
         release_context(event)
+
+
+def test_clients_have_short_timeouts_and_standard_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawall.lambdas.release import common
+
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    common.reset_clients()
+    try:
+        config = common.client("cloudwatch", "us-east-1").meta.config
+        assert (config.connect_timeout, config.read_timeout) == (5, 20)
+        assert config.retries["mode"] == "standard" and config.retries["total_max_attempts"] == 3
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        assert common.client_config().retries["total_max_attempts"] == 1
+    finally:
+        common.reset_clients()

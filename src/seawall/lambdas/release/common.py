@@ -103,11 +103,30 @@ def parse_time(value: object, field: str) -> datetime:
     return t
 
 
+#: Client timeouts: a release Lambda has 60 s, so no call may hang for botocore's default 60 s read timeout.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 20
+#: botocore's "standard" retry mode (throttling and transient errors, with backoff), 3 attempts in all
+#: (the first and 2 retries); what still fails reaches the state machine's Retry.  ``AWS_MAX_ATTEMPTS``
+#: in the environment overrides the attempts (the behaviour tests set 1 so faults reach that Retry).
+MAX_ATTEMPTS = 3
+
+
+def client_config() -> Any:
+    """The botocore Config of every client the release Lambdas make."""
+    from botocore.config import Config
+
+    attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    return Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                  retries={"mode": "standard",
+                           "total_max_attempts": int(attempts) if attempts.isdigit() else MAX_ATTEMPTS})
+
+
 @cache
 def _client(service: str, region: str) -> Any:
     import boto3
 
-    return boto3.client(service, region_name=region)
+    return boto3.client(service, region_name=region, config=client_config())
 
 
 #: Assumed-role clients, with the expiry of their credentials: (service, region, role) -> (client, expires).
@@ -127,7 +146,8 @@ def _assumed_client(service: str, region: str, role_arn: str) -> Any:
     creds = call(f"STS AssumeRole {role_arn}", sts.assume_role, RoleArn=role_arn,
                  RoleSessionName=f"seawall-{settings().team}-release"[:64])["Credentials"]
     made = boto3.client(service, region_name=region, aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
+                        config=client_config())
     expires = creds["Expiration"]
     if isinstance(expires, str):
         expires = datetime.fromisoformat(expires.replace("Z", "+00:00"))

@@ -130,3 +130,55 @@ def test_seawall_check_finds_nothing_in_the_sample_with_its_plan(assembly, capsy
     assert (code, failing) == (0, [])
     seen = {f["id"] for f in report["findings"] if f["status"] == "compliant"}
     assert {"SW001", "SW002", "SW003", "SW006", "SW007", "SW008", "SW010", "SW011"} <= seen
+
+
+def _stacks_by_environment(outdir: str):
+    """(artifact id, ``aws://account/region``, stack name, template) of every stack, nested assemblies included."""
+    with open(os.path.join(outdir, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    for artifact_id, artifact in manifest["artifacts"].items():
+        if artifact["type"] == "aws:cloudformation:stack":
+            with open(os.path.join(outdir, artifact["properties"]["templateFile"]), encoding="utf-8") as f:
+                template = json.load(f)
+            yield (artifact_id, artifact["environment"], artifact["properties"].get("stackName", artifact_id),
+                   template)
+        elif artifact["type"] == "cdk:cloud-assembly":
+            yield from _stacks_by_environment(os.path.join(outdir, artifact["properties"]["directoryName"]))
+
+
+_PHYSICAL_NAMES = (
+    ("AWS::CloudWatch::Alarm", "AlarmName"),
+    ("AWS::CloudWatch::CompositeAlarm", "AlarmName"),
+    ("AWS::CodeDeploy::Application", "ApplicationName"),
+    ("AWS::CodeDeploy::DeploymentGroup", "DeploymentGroupName"),
+)
+
+
+def _physical_names(template: dict) -> list[tuple[str, str]]:
+    found = []
+    for r in template.get("Resources", {}).values():
+        for rtype, prop in _PHYSICAL_NAMES:
+            value = r.get("Properties", {}).get(prop) if r["Type"] == rtype else None
+            if isinstance(value, str):
+                found.append((rtype, value))
+    return found
+
+
+def test_no_two_stacks_in_one_account_and_region_share_a_physical_name(assembly):
+    """Alpha, beta, gamma and both production cells of eu-north-1 share one account: names must differ."""
+    outdir, _stacks, _proc = assembly
+    owner: dict[tuple[str, str, str], str] = {}
+    clashes = []
+    per_env: dict[str, set[str]] = {}
+    for artifact_id, env, stack_name, template in _stacks_by_environment(outdir):
+        for rtype, name in _physical_names(template):
+            key = (env, rtype, name)
+            if key in owner and owner[key] != artifact_id:
+                clashes.append((key, owner[key], artifact_id))
+            owner.setdefault(key, artifact_id)
+            per_env.setdefault(env, set()).add(stack_name)
+    assert not clashes, clashes[:10]
+    crowded = per_env["aws://111111111111/eu-north-1"]
+    assert {"storefront-alpha-eu-north-1-cell-1-Service", "storefront-gamma-eu-north-1-Service",
+            "storefront-eu-north-1-cell-1-Service", "storefront-eu-north-1-cell-2-Service"} <= crowded, crowded
+

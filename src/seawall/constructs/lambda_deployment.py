@@ -22,6 +22,7 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
     Stage,
+    Token,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
@@ -31,7 +32,14 @@ from aws_cdk import aws_logs as logs
 
 from constructs import Construct
 from seawall.model import AlarmPolicy, TrafficKind, TrafficPolicy, require_one_box
-from seawall.model.naming import alarm_name, check_service, check_team, high_severity_alarm_name
+from seawall.model.naming import (
+    alarm_name,
+    check_service,
+    check_team,
+    codedeploy_name,
+    high_severity_alarm_name,
+    step_scope,
+)
 
 from ._nag import acknowledge, arn_wildcard_rule
 from .alarms import (
@@ -232,6 +240,13 @@ class SafeLambdaDeployment(Construct):
         self.key = function_key(construct_id)
         stack = Stack.of(self)
         self.region = stack.region
+        #: The deployment target this deployment's physical names are unique to (see
+        #: :func:`deployment_scope`): the target's scope inside a Seawall ServiceStage, else None.
+        self.target_scope: str | None = deployment_scope(self)
+        #: What alarm names carry after the service: the target scope, or the region outside a stage.
+        self.name_scope: str = self.target_scope or self.region
+        # Checked here, before any resource exists: CodeDeploy names are at most 100 characters.
+        codedeploy_resource_name = codedeploy_name(self.team, self.service, self.target_scope, self.key)
         self.function = function
         drop_redundant_role_dependency(function)
 
@@ -257,7 +272,9 @@ class SafeLambdaDeployment(Construct):
 
         # ---- log group and the errors-in-logs metric
         self.log_group = self._log_group(log_retention)
-        errors_metric_name = f"{self.team}-{self.service}-{self.key}"
+        # One metric per target: cells sharing an account and region must not count each other's errors.
+        errors_metric_name = (f"{self.team}-{self.service}-{self.target_scope}-{self.key}" if self.target_scope
+                              else f"{self.team}-{self.service}-{self.key}")
         logs.MetricFilter(
             self, "ErrorsInLogsFilter",
             log_group=self.log_group,
@@ -295,7 +312,7 @@ class SafeLambdaDeployment(Construct):
                 metric = lambda_metric(kind.metric, kind.statistic, dims, policy, period)
             self.alarms_by_kind[kind.kind] = build_alarm(
                 self, _construct_id(kind), kind=kind, metric=metric, policy=policy,
-                name=alarm_name(self.team, self.service, self.region, f"{self.key}-{kind.kind}"),
+                name=alarm_name(self.team, self.service, self.name_scope, f"{self.key}-{kind.kind}"),
             )
         blocking_rows = sorted((k for k in ALARM_KINDS if k.kind in self.blocking_kinds),
                                key=lambda k: k.codedeploy_priority)
@@ -315,13 +332,14 @@ class SafeLambdaDeployment(Construct):
         shared = stack.node.try_find_child(shared_id)
         if shared is None:
             shared = _ServiceHighSeverity(stack, shared_id,
-                                          name=high_severity_alarm_name(self.team, self.service, self.region))
+                                          name=high_severity_alarm_name(self.team, self.service,
+                                                                        self.name_scope))
         assert isinstance(shared, _ServiceHighSeverity)
         shared.add([*self.alarms, *self.extra_alarms])
         self.high_severity_alarm: cloudwatch.CompositeAlarm = shared.alarm
 
         # ---- CodeDeploy
-        name = f"{self.team}-{self.service}-{self.key}"
+        name = codedeploy_resource_name
         self.application = codedeploy.LambdaApplication(self, "Application", application_name=name)
         self.deployment_config = self._deployment_config(name)
         extra_metric_alarms = [a for a in self.extra_alarms if isinstance(a, cloudwatch.Alarm)]
@@ -461,9 +479,30 @@ def default_traffic(scope: Construct) -> TrafficPolicy:
     return traffic if isinstance(traffic, TrafficPolicy) else TrafficPolicy.canary()
 
 
+def deployment_scope(scope: Construct) -> str | None:
+    """The deployment target `scope` is deployed to, as :func:`seawall.model.naming.step_scope` names it.
+
+    Inside a Seawall ``ServiceStage`` (recognised, like :func:`default_traffic`, by its ``step`` and
+    ``target`` attributes) that is the target's name, prefixed with the stage for pre-production
+    (``us-east-1-cell-1``, ``gamma-us-east-1``); it goes into every physical name of the service, so
+    several targets of one pipeline can share an account and region.  None outside such a stage, or
+    when the stack is not in the target's region (then the region names the alarms, as before, and the
+    pipeline reports the mismatch).
+    """
+    stage = Stage.of(scope)
+    step = getattr(stage, "step", None)
+    target = getattr(stage, "target", None)
+    if step is None or target is None or not hasattr(step, "production") or not hasattr(step, "wave"):
+        return None
+    region = Stack.of(scope).region
+    if not Token.is_unresolved(region) and region != getattr(target, "region", None):
+        return None
+    return step_scope(step, target)
+
+
 def _construct_id(kind: AlarmKind) -> str:
     return "".join(part.capitalize() for part in kind.kind.split("-")) + "Alarm"
 
 
 __all__ = ["ERRORS_IN_LOGS_NAMESPACE", "ERRORS_IN_LOGS_PATTERN", "ReleaseOutputs", "SafeLambdaDeployment",
-           "default_traffic", "drop_redundant_role_dependency", "function_key"]
+           "default_traffic", "deployment_scope", "drop_redundant_role_dependency", "function_key"]

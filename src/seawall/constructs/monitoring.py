@@ -17,6 +17,7 @@ from seawall.model.naming import alarm_name, check_service, check_team, high_sev
 
 from ._nag import acknowledge
 from .alarms import AggregateAlarm
+from .lambda_deployment import deployment_scope
 from .pipeline_nag import nag_text
 
 #: The canary runtime: Node.js with the Synthetics HTTP step library.
@@ -57,7 +58,8 @@ _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 class MonitoringCanary(Construct):
     """A CloudWatch Synthetics canary that calls a service endpoint on a schedule, with its alarm.
 
-    The alarm, named ``{team}-{service}-{region}-canary``, is in ALARM when
+    The alarm, named ``{team}-{service}-{scope}-canary`` (the deployment target's
+    ``target_scope`` inside a Seawall pipeline stage, else the region), is in ALARM when
     the canary's success rate falls below 100 % for `evaluation_periods`
     consecutive runs; list it in the team's aggregate
     (``TeamMonitoringStack(canary_alarm_names=[...])``).
@@ -117,7 +119,8 @@ class MonitoringCanary(Construct):
         )
         for rule, reason in _canary_role_findings(self.canary.role, self.bucket):
             acknowledge(self.canary.role, rule, reason)
-        self.alarm_name = alarm_name(team, service, stack.region, "canary")
+        # Per deployment target, like SafeLambdaDeployment's alarms: cells sharing a region each have one.
+        self.alarm_name = alarm_name(team, service, deployment_scope(self) or stack.region, "canary")
         self.alarm = cloudwatch.Alarm(
             self, "Alarm",
             alarm_name=self.alarm_name,
@@ -180,7 +183,8 @@ class TeamMonitoringStack(Stack):
     and bake of the team watches ``aggregate_alarm_name(team, region)``.
 
     The aggregate names its children: each service's high-severity composite
-    (``high_severity_alarm_name(team, service, region)``) and each canary
+    in each target scope of the account and region
+    (``high_severity_alarm_name(team, service, scope)``) and each canary
     alarm. CloudWatch rejects a composite alarm whose rule names an alarm
     that does not exist yet, and refuses to delete an alarm a composite still
     references. So: add a service to `services` only after its first deploy
@@ -196,16 +200,29 @@ class TeamMonitoringStack(Stack):
     canaries:
         Monitoring canaries this stack creates, service name -> URL; their
         alarms join the aggregate. Default: none.
+    scopes:
+        The deployment-target scopes (``seawall.model.naming.target_scope``:
+        ``us-east-1-cell-1``, ``gamma-us-east-1``) the services deploy to in
+        this account and region; the aggregate lists every service's
+        composite in each.  Default: the region alone (services deployed
+        outside a Seawall pipeline stage).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, team: str, services: Sequence[str],
                  canary_alarm_names: Sequence[str] = (), canaries: Mapping[str, str] | None = None,
-                 **kwargs: Any) -> None:
+                 scopes: Sequence[str] | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         check_team(team)
         if isinstance(services, str):
             raise ValueError(f"services={services!r} must be a list of service names, not one string")
-        names = [high_severity_alarm_name(team, s, self.region) for s in services]
+        if isinstance(scopes, str):
+            raise ValueError(f"scopes={scopes!r} must be a list of target scopes, not one string")
+        scope_list = list(dict.fromkeys(scopes)) if scopes is not None else [self.region]
+        if not scope_list:
+            raise ValueError("scopes is empty; list the target scopes of this account and region, or leave it unset")
+        #: The target scopes whose service composites the aggregate lists.
+        self.scopes: tuple[str, ...] = tuple(scope_list)
+        names = [high_severity_alarm_name(team, s, scope) for scope in scope_list for s in services]
         names += list(canary_alarm_names)
         self.canaries: dict[str, MonitoringCanary] = {}
         for service, url in (canaries or {}).items():

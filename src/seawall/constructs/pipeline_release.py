@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from aws_cdk import pipelines
 
-from ..model.naming import aggregate_alarm_name, high_severity_alarm_name
+from ..model.naming import aggregate_alarm_name, high_severity_alarm_name, step_scope
 from ..model.policies import TrafficPolicy
 from .lambda_deployment import SafeLambdaDeployment
 from .pipeline_steps import BakeStep, FunctionOutputs, GateStep, ShiftStep
@@ -104,10 +104,15 @@ _CONFIG_OUTPUT = "SeawallShiftDeploymentConfig"
 
 
 def service_alarm_names(d: TargetDeployment) -> list[str]:
-    """The high-severity composite of each service in the target's stage, as SafeLambdaDeployment names it."""
+    """The high-severity composite of each service in the target's stage, as SafeLambdaDeployment names it.
+
+    Named by the target's scope (:func:`~seawall.model.naming.step_scope`), so the bake of one cell or
+    pre-production stage watches its own composite, not one shared by every target of the account and region.
+    """
     names: list[str] = []
+    scope = step_scope(d.step, d.target)
     for c in deployments_in(d.stage):
-        name = high_severity_alarm_name(c.team, c.service, d.target.region)
+        name = high_severity_alarm_name(c.team, c.service, scope)
         created = _literal(c.high_severity_alarm.node.default_child, "alarm_name")
         if created is not None and created != name:
             raise ValueError(

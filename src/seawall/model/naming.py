@@ -9,10 +9,13 @@ the same inputs always give the same name.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _PART = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 #: CloudWatch alarm names may be 255 characters long.
 MAX_ALARM_NAME = 255
+#: CodeDeploy application and deployment group names may be 100 characters long.
+MAX_CODEDEPLOY_NAME = 100
 
 
 def _check(parameter: str, value: str) -> str:
@@ -32,17 +35,59 @@ def check_service(service: str) -> str:
     return _check("service", service)
 
 
-def alarm_name(team: str, service: str, region: str, kind: str) -> str:
-    """``{team}-{service}-{region}-{kind}``, e.g. ``payments-api-us-east-1-fault-rate``."""
-    name = f"{_check('team', team)}-{_check('service', service)}-{region}-{kind}"
+def target_scope(target: Any, *, production: bool = True, stage: str | None = None) -> str:
+    """What makes a service's physical names unique per deployment target in one account and region.
+
+    A production target's name (``us-east-1``, ``us-east-1-cell-1``: ``Target.name``); a
+    pre-production target's name prefixed with its stage (wave), lower-cased (``gamma-us-east-1``,
+    ``alpha-eu-north-1-cell-1``), so alpha, beta, gamma and the production cells of one region can
+    share an account.  `target` is a :class:`~seawall.model.Target` (anything with ``.name``).
+    """
+    name = getattr(target, "name", None)
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"target={target!r} has no name; pass a seawall.model.Target")
+    if production:
+        return name
+    if not isinstance(stage, str) or not stage:
+        raise ValueError(f"stage={stage!r}: a pre-production target's scope needs its stage (wave) name")
+    return f"{stage.lower()}-{name}"
+
+
+def step_scope(step: Any, target: Any) -> str:
+    """:func:`target_scope` of `target` as deployed by `step` (a :class:`~seawall.model.Step`)."""
+    return target_scope(target, production=bool(step.production), stage=step.wave)
+
+
+def alarm_name(team: str, service: str, scope: str, kind: str) -> str:
+    """``{team}-{service}-{scope}-{kind}``, e.g. ``payments-api-us-east-1-cell-1-fault-rate``.
+
+    `scope` is the deployment target's :func:`target_scope` (or, outside a Seawall pipeline stage,
+    the region).
+    """
+    name = f"{_check('team', team)}-{_check('service', service)}-{scope}-{kind}"
     if len(name) > MAX_ALARM_NAME:
-        raise ValueError(f"alarm name {name!r} is longer than CloudWatch's {MAX_ALARM_NAME} characters")
+        raise ValueError(f"alarm name {name!r} is {len(name)} characters, longer than CloudWatch's "
+                         f"{MAX_ALARM_NAME}; use shorter team, service, wave or cell names")
     return name
 
 
-def high_severity_alarm_name(team: str, service: str, region: str) -> str:
-    """The service's high-severity composite in a region."""
-    return alarm_name(team, service, region, "high-severity")
+def high_severity_alarm_name(team: str, service: str, scope: str) -> str:
+    """The service's high-severity composite in one deployment target (:func:`target_scope`, or a region)."""
+    return alarm_name(team, service, scope, "high-severity")
+
+
+def codedeploy_name(team: str, service: str, scope: str | None, key: str) -> str:
+    """A function's CodeDeploy application and deployment group: ``{team}-{service}-{scope}-{key}``.
+
+    Without a `scope` (a deployment outside a Seawall pipeline stage) ``{team}-{service}-{key}``, the
+    name such deployments have always had.
+    """
+    middle = f"-{scope}" if scope else ""
+    name = f"{_check('team', team)}-{_check('service', service)}{middle}-{key}"
+    if len(name) > MAX_CODEDEPLOY_NAME:
+        raise ValueError(f"CodeDeploy name {name!r} is {len(name)} characters, longer than CodeDeploy's "
+                         f"{MAX_CODEDEPLOY_NAME}; use a shorter team, service, wave, cell or construct ID")
+    return name
 
 
 def aggregate_alarm_name(team: str, region: str) -> str:

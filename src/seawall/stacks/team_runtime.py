@@ -33,7 +33,7 @@ from ..constructs.monitoring import TeamMonitoringStack
 from ..constructs.pipeline_nag import acknowledge_iam
 from ..constructs.wave_pipeline import ServiceStage, WavePipeline
 from ..model import Target, Wave, WavePlan
-from ..model.naming import alarm_name, check_team
+from ..model.naming import alarm_name, check_team, step_scope
 
 #: The service name the foundation pipeline uses for its own stages.
 FOUNDATION = "runtime"
@@ -57,6 +57,22 @@ def monitoring_stack_name(team: str) -> str:
 def runtime_stack_name(team: str) -> str:
     """The team runtime stack's name; one per region and account."""
     return f"seawall-{check_team(team)}-runtime"
+
+
+def target_scopes(plan: WavePlan, region: str, account: str | None) -> tuple[str, ...]:
+    """Every target scope (``seawall.model.naming.step_scope``) `plan` deploys to in one region and account.
+
+    Production cells and pre-production stages alike: the account and region's one team aggregate
+    lists the high-severity composite of every service in each of them.
+    """
+    scopes: list[str] = []
+    for step in plan.steps():
+        for t in step.targets:
+            if (t.region, t.account) == (region, account):
+                scope = step_scope(step, t)
+                if scope not in scopes:
+                    scopes.append(scope)
+    return tuple(scopes)
 
 
 def foundation_plan(plan: WavePlan) -> WavePlan:
@@ -145,16 +161,18 @@ class TeamFoundationStack(cdk.Stack):
         super().__init__(scope, construct_id, env=env, **kwargs)
         self.team = check_team(team_class.team)
         services = tuple(team_class.services)
-        plan = foundation_plan(team_class.plan)
+        full_plan: WavePlan = team_class.plan
+        plan = foundation_plan(full_plan)
         accounts = (self.account,)
 
         canaries = tuple(getattr(team_class, "canaries", ()))
 
         def create(stage: ServiceStage, target: Target) -> None:
+            scopes = target_scopes(full_plan, target.region, target.account)
             TeamMonitoringStack(
                 stage, "Monitoring", stack_name=monitoring_stack_name(self.team), team=self.team,
-                services=services,
-                canary_alarm_names=[alarm_name(self.team, s, target.region, "canary") for s in canaries],
+                services=services, scopes=scopes,
+                canary_alarm_names=[alarm_name(self.team, s, scope, "canary") for scope in scopes for s in canaries],
             )
             TeamRuntimeStack(stage, "Runtime", team=self.team, services=services, pipeline_accounts=accounts)
 

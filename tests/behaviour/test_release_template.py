@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import definitions, release_app
+from conftest import _resolve, definitions, release_app
 
 
 def test_template_passes_cfn_lint(release_template: dict[str, Any]) -> None:
@@ -82,7 +82,6 @@ def test_shift_machine_outlives_the_longest_shift(release_template: dict[str, An
 
 def _grants(template: dict[str, Any], function_prefix: str) -> dict[str, set[str]]:
     """Action -> resources (tokens resolved) that the role of the task function `function_prefix...` allows."""
-    from conftest import _resolve
 
     resources = template["Resources"]
     (fn,) = [r for k, r in resources.items()

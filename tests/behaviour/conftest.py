@@ -197,6 +197,26 @@ class World:
         self.cd.create_deployment_group(applicationName=f"{name}-app", deploymentGroupName=f"{name}-dg",
                                         serviceRoleArn=self.role)
 
+    def alarm_changes_on_check(self, check: int, name: str, state: str) -> dict[str, int]:
+        """Set alarm `name` to `state` just before the `check`-th alarm read of the release Lambdas.
+
+        Gate and bake both read alarms through ``common.alarm_states``; returns the read count.
+        """
+        from seawall.lambdas.release import bake
+
+        common = bake.common
+        real = common.alarm_states
+        calls = {"n": 0}
+
+        def alarm_states(names: Any, region: str) -> dict[str, str]:
+            calls["n"] += 1
+            if calls["n"] == check:
+                self.set_alarm(name, state)
+            return real(names, region)
+
+        self.monkeypatch.setattr(common, "alarm_states", alarm_states)
+        return calls
+
     def inject(self, cls: type, method: str, error: Exception, *, on_call: int = 1) -> dict[str, int]:
         """Make the `on_call`-th call of ``cls.method`` (a moto backend) raise `error`; returns the call count."""
         original = getattr(cls, method)

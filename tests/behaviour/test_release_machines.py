@@ -101,23 +101,8 @@ def test_quiet_bake_waits_for_data_points_after_the_time(world: World, shifted: 
 
 def test_alarm_during_bake_reverts_alias_and_fails_naming_the_alarm(world: World, shifted: str) -> None:
     world.invocations_metric(FN, 500)
-    calls = {"n": 0}
-    from seawall.lambdas.release import bake as bake_lambda
-
-    real = bake_lambda.common.alarm_states
-
-    def alarm_states(names: Any, region: str) -> dict[str, str]:
-        calls["n"] += 1
-        if calls["n"] == 4:  # the aggregate goes into ALARM after a few turns of the bake
-            world.set_alarm(AGGREGATE, "ALARM")
-        return real(names, region)
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(bake_lambda.common, "alarm_states", alarm_states)
-    try:
-        d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
-    finally:
-        mp.undo()
+    world.alarm_changes_on_check(4, AGGREGATE, "ALARM")  # the aggregate alarms after a few turns of the bake
+    d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
     assert d["status"] == "FAILED"
     assert AGGREGATE in d["cause"] and "ALARM" in d["cause"]
     assert world.alias_version(FN) == "1"
@@ -130,23 +115,8 @@ def test_alarm_during_bake_reverts_alias_and_fails_naming_the_alarm(world: World
 def test_service_alarm_not_yet_in_the_aggregate_reverts_during_the_bake(world: World, shifted: str) -> None:
     # A first deploy: the aggregate does not list the service yet and stays OK; its own composite alarms.
     world.invocations_metric(FN, 500)
-    from seawall.lambdas.release import bake as bake_lambda
-
-    real = bake_lambda.common.alarm_states
-    calls = {"n": 0}
-
-    def alarm_states(names: Any, region: str) -> dict[str, str]:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            world.set_alarm(SERVICE_ALARM, "ALARM")
-        return real(names, region)
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(bake_lambda.common, "alarm_states", alarm_states)
-    try:
-        d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
-    finally:
-        mp.undo()
+    world.alarm_changes_on_check(3, SERVICE_ALARM, "ALARM")
+    d = bake(world, shifted, BakePolicy(duration=HOUR, min_data_points=100))
     assert d["status"] == "FAILED"
     assert SERVICE_ALARM in d["cause"] and "ALARM" in d["cause"] and "reverted" in d["cause"]
     assert world.alias_version(FN) == "1"
@@ -237,23 +207,8 @@ def test_gate_friday_evening_proceeds_monday_0900_in_window_zone(world: World) -
 
 def test_gate_blocks_while_aggregate_in_alarm_and_proceeds_once_ok(world: World) -> None:
     world.composite_alarm(AGGREGATE, "ALARM")
-    from seawall.lambdas.release import gate as gate_lambda
-
-    real = gate_lambda.common.alarm_states
-    calls = {"n": 0}
-
-    def alarm_states(names: Any, region: str) -> dict[str, str]:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            world.set_alarm(AGGREGATE, "OK")
-        return real(names, region)
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(gate_lambda.common, "alarm_states", alarm_states)
-    try:
-        d = world.run("gate", substituted(gate(ALWAYS)))
-    finally:
-        mp.undo()
+    world.alarm_changes_on_check(3, AGGREGATE, "OK")
+    d = world.run("gate", substituted(gate(ALWAYS)))
     assert d["status"] == "SUCCEEDED", d.get("cause")
     verdicts = [o["alarmCheck"]["verdict"] for o in world.task_outputs(d, "Check alarms")]
     assert verdicts == ["BLOCKED", "BLOCKED", "QUIET"]

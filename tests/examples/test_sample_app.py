@@ -11,42 +11,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 
 import pytest
-from tests.support.lint import cfn_lint_findings, suppressions
+from tests.support.lint import assembly_stacks, cfn_lint_findings, suppressions
 
 from seawall.constructs.pipeline_limits import pipelines_in, stack_quota_errors
 
+from .conftest import cli_synth
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "examples", "sample_service")
-CDK = os.path.join(ROOT, "node_modules", ".bin", "cdk")
-
-
-def _stacks(outdir: str, root: str | None = None):
-    """(template path, region, template) of every stack in the assembly, nested assemblies included."""
-    root = root or outdir
-    with open(os.path.join(outdir, "manifest.json"), encoding="utf-8") as f:
-        manifest = json.load(f)
-    for artifact in manifest["artifacts"].values():
-        if artifact["type"] == "aws:cloudformation:stack":
-            path = os.path.join(outdir, artifact["properties"]["templateFile"])
-            with open(path, encoding="utf-8") as f:
-                yield os.path.relpath(path, root), artifact["environment"].split("/")[-1], json.load(f)
-        elif artifact["type"] == "cdk:cloud-assembly":
-            yield from _stacks(os.path.join(outdir, artifact["properties"]["directoryName"]), root)
 
 
 @pytest.fixture(scope="module")
 def assembly(tmp_path_factory):
-    if not os.path.exists(CDK):
-        pytest.skip("the pinned CDK CLI is not installed: run `npm ci` (make install)")
     outdir = str(tmp_path_factory.mktemp("sample") / "cdk.out")
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "1"}
-    proc = subprocess.run([CDK, "synth", "--quiet", "--output", outdir], cwd=SAMPLE, env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    yield outdir, list(_stacks(outdir)), proc
+    proc = cli_synth(SAMPLE, outdir)
+    yield outdir, assembly_stacks(outdir), proc
     shutil.rmtree(outdir, ignore_errors=True)
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
-from tests.support.lint import cfn_lint_findings
+from tests.support.lint import assembly_stacks, cfn_lint_findings
 
 from seawall.constructs.pipeline_limits import pipelines_in
 from seawall.model import expand_steps
 
-from .test_sample_app import CDK, ROOT, _stacks
+from .conftest import cli_synth
+from .test_sample_app import ROOT
 
 SECOND = os.path.join(ROOT, "examples", "second_service")
 sys.path[:0] = [SECOND, os.path.join(ROOT, "examples", "sample_service")]
@@ -20,14 +20,9 @@ sys.path[:0] = [SECOND, os.path.join(ROOT, "examples", "sample_service")]
 
 @pytest.fixture(scope="module")
 def assembly(tmp_path_factory):
-    if not os.path.exists(CDK):
-        pytest.skip("the pinned CDK CLI is not installed: run `npm ci` (make install)")
     outdir = str(tmp_path_factory.mktemp("second") / "cdk.out")
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "1"}
-    proc = subprocess.run([CDK, "synth", "--quiet", "--output", outdir], cwd=SECOND, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return list(_stacks(outdir))
+    cli_synth(SECOND, outdir)
+    return assembly_stacks(outdir)
 
 
 def test_both_services_inherit_one_team_class():

@@ -10,7 +10,7 @@ the planner, the pipeline renderer and the safety checks all call it, so
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -36,7 +36,12 @@ class Target:
     account: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.region, str) or not self.region:
+        for attr in ("region", "cell", "account"):
+            value = getattr(self, attr)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"Target {attr}={value!r} is a {type(value).__name__}; pass a string "
+                                f"(e.g. region='us-east-1', cell='cell-1', account='111111111111')")
+        if not self.region:
             raise ValueError(f"region={self.region!r} must be a region code such as 'us-east-1'")
         if self.cell is not None and not _CELL.match(self.cell):
             raise ValueError(
@@ -84,17 +89,30 @@ class Wave:
     one_cell_at_a_time: bool = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _WAVE_NAME.match(self.name):
+        if not isinstance(self.name, str):
+            raise TypeError(f"wave name={self.name!r} is a {type(self.name).__name__}; pass a string such as 'wave-1'")
+        if not _WAVE_NAME.match(self.name):
             raise ValueError(
                 f"wave name={self.name!r} is not allowed; use 1-40 letters, digits and hyphens, "
                 f"starting with a letter or digit (it becomes a pipeline stage name)"
             )
+        if isinstance(self.targets, (Target, str)) or not isinstance(self.targets, Iterable):
+            raise TypeError(f"wave {self.name!r} targets={self.targets!r} must be a list of Target, "
+                            f"e.g. targets=[Target(region='us-east-1')]")
         object.__setattr__(self, "targets", tuple(self.targets))
         if not self.targets:
             raise ValueError(f"wave {self.name!r} has no targets; give it at least one Target")
         for t in self.targets:
             if not isinstance(t, Target):
-                raise ValueError(f"wave {self.name!r} target {t!r} is not a Target; use Target(region=...)")
+                raise TypeError(f"wave {self.name!r} target {t!r} is not a Target; use Target(region=...)")
+        for attr in ("bake", "cell_bake"):
+            value = getattr(self, attr)
+            if not isinstance(value, BakePolicy) and not (attr == "cell_bake" and value is None):
+                raise TypeError(f"wave {self.name!r} {attr}={value!r} is not a BakePolicy; use e.g. "
+                                f"BakePolicy(duration=timedelta(hours=2), min_data_points=100)")
+        if not isinstance(self.traffic, TrafficPolicy):
+            raise TypeError(f"wave {self.name!r} traffic={self.traffic!r} is not a TrafficPolicy; use e.g. "
+                            f"TrafficPolicy.canary() or TrafficPolicy.linear(...)")
         seen: set[tuple[str, str | None]] = set()
         for t in self.targets:
             key = (t.region, t.cell)
@@ -192,8 +210,17 @@ class WavePlan:
     catalogue: RegionCatalogue = CATALOGUE
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pre_production", tuple(self.pre_production))
-        object.__setattr__(self, "waves", tuple(self.waves))
+        for attr in ("pre_production", "waves"):
+            value = getattr(self, attr)
+            if isinstance(value, (Wave, str)) or not isinstance(value, Iterable):
+                raise TypeError(f"{attr}={value!r} must be a list of Wave, e.g. {attr}=[Wave(name=..., ...)]")
+            object.__setattr__(self, attr, tuple(value))
+            for w in getattr(self, attr):
+                if not isinstance(w, Wave):
+                    raise TypeError(f"{attr} holds {w!r}, which is not a Wave; build each with Wave(name=..., "
+                                    f"targets=[Target(...)], bake=BakePolicy(...))")
+        if not isinstance(self.catalogue, RegionCatalogue):
+            raise TypeError(f"catalogue={self.catalogue!r} is not a RegionCatalogue")
         if not self.waves:
             raise ValueError("waves is empty; a plan needs at least one production wave")
         if isinstance(self.max_targets_per_step, bool) or not isinstance(self.max_targets_per_step, int) \
@@ -316,23 +343,90 @@ class WavePlan:
             for i, codes in enumerate(groups)
         )
         pre_regions = list(pre_production_regions) if pre_production_regions else [g[0] for g in groups[:2]]
-        home = [pre_regions[0]]
         pre_account = pre_production_account if pre_production_account is not None else account
-        pre: list[Wave] = [
-            Wave(name="alpha", targets=targets(home, pre_account)[:1], bake=BakePolicy.none(),
-                 traffic=TrafficPolicy.all_at_once()),
-            Wave(name="beta", targets=targets(home, pre_account)[:1], bake=BakePolicy.none(),
-                 traffic=TrafficPolicy.all_at_once()),
-            Wave(name="gamma", targets=tuple(Target(region=c, account=pre_account) for c in pre_regions),
+        cat.select(pre_regions, parameter="pre_production_regions")
+        pre = cls.standard_pre_production(pre_regions, account=pre_account, cell=cell_names[0], zeta=zeta,
+                                          one_box=one_box, catalogue=cat)
+        return cls(pre_production=pre, waves=waves, max_targets_per_step=max_targets_per_step, catalogue=cat)
+
+    @staticmethod
+    def standard_pre_production(
+        regions: Sequence[str],
+        *,
+        account: str | None = None,
+        cell: str | None = None,
+        zeta: bool = False,
+        one_box: TrafficPolicy | None = None,
+        catalogue: RegionCatalogue = CATALOGUE,
+    ) -> tuple[Wave, ...]:
+        """The pre-production stages of :meth:`standard`, for a plan whose production waves are your own.
+
+        ``WavePlan(pre_production=WavePlan.standard_pre_production([...]), waves=[...])``
+        keeps alpha, beta, gamma (and zeta) exactly as :meth:`standard` makes
+        them while you choose the production waves yourself.
+
+        Parameters
+        ----------
+        regions:
+            Gamma's regions, deployed together; alpha, beta and zeta deploy to
+            the first.  Typically the regions of the first two production waves.
+        account:
+            The pre-production account.  Default: the pipeline's account.
+        cell:
+            The cell alpha, beta and zeta deploy to in the first region.
+            Default: the whole region.
+        zeta:
+            Add zeta (integration tests of the new code against production
+            endpoints) after gamma.  Default ``False``.
+        one_box:
+            The production one-box, whose percentage gamma's one-box copies
+            (over 30 minutes).  Default: ``TrafficPolicy.canary()`` (10 %).
+        catalogue:
+            Where region codes are checked.  Default: every commercial region.
+
+        Returns
+        -------
+        tuple[Wave, ...]
+            alpha and beta (all at once, no bake: tests run as post steps),
+            gamma (every region at once, a 30-minute one-box, a 1 h bake with
+            the production alarms) and, with `zeta`, zeta.
+        """
+        if isinstance(regions, str) or not isinstance(regions, Iterable):
+            raise TypeError(f"regions={regions!r} must be a list of region codes, e.g. ['eu-north-1', 'us-east-1']")
+        codes = list(dict.fromkeys(regions))
+        for code in codes:
+            if not isinstance(code, str):
+                raise TypeError(f"regions holds {code!r}, a {type(code).__name__}; region codes are strings "
+                                f"such as 'us-east-1'")
+        if not codes:
+            raise ValueError("regions is empty; standard_pre_production needs at least one region "
+                             "(alpha and beta deploy to the first, gamma to all of them)")
+        if not isinstance(catalogue, RegionCatalogue):
+            raise TypeError(f"catalogue={catalogue!r} is not a RegionCatalogue")
+        catalogue.select(codes, parameter="regions")
+        if not isinstance(zeta, bool):
+            raise TypeError(f"zeta={zeta!r} must be True or False")
+        if one_box is None:
+            one_box = TrafficPolicy.canary()
+        elif not isinstance(one_box, TrafficPolicy):
+            raise TypeError(f"one_box={one_box!r} is not a TrafficPolicy; use e.g. TrafficPolicy.canary()")
+        require_one_box(one_box, "one_box")
+        home = Target(region=codes[0], cell=cell, account=account)
+
+        def at_once_stage(name: str) -> Wave:
+            return Wave(name=name, targets=(home,), bake=BakePolicy.none(), traffic=TrafficPolicy.all_at_once())
+
+        pre = [
+            at_once_stage("alpha"),
+            at_once_stage("beta"),
+            Wave(name="gamma", targets=tuple(Target(region=c, account=account) for c in codes),
                  bake=BakePolicy(duration=timedelta(hours=1), min_data_points=0),
                  traffic=TrafficPolicy.canary(percent=one_box.percent, interval=timedelta(minutes=30)),
                  one_cell_at_a_time=False),
         ]
         if zeta:
-            pre.append(Wave(name="zeta", targets=targets(home, pre_account)[:1], bake=BakePolicy.none(),
-                            traffic=TrafficPolicy.all_at_once()))
-        return cls(pre_production=tuple(pre), waves=waves, max_targets_per_step=max_targets_per_step,
-                   catalogue=cat)
+            pre.append(at_once_stage("zeta"))
+        return tuple(pre)
 
 
 def _wave_groups(wave: Wave) -> list[tuple[Target, ...]]:

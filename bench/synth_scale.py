@@ -66,7 +66,7 @@ def peak_memory_mib() -> float:
 
 
 def measure(outdir: str) -> dict[str, object]:
-    from seawall.constructs.pipeline_limits import pipelines_in, template_bytes
+    from seawall.checks import pipelines_in, template_bytes
 
     stacks = resources = size = stages = per_stage = actions = pipelines = 0
     for root, _dirs, files in os.walk(outdir):

@@ -21,9 +21,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from constructs import Construct
-from seawall.constructs import MonitoringCanary, SafeLambdaDeployment
-from seawall.constructs._nag import acknowledge
-from seawall.constructs.pipeline_nag import acknowledge_iam
+from seawall.constructs import MonitoringCanary, SafeLambdaDeployment, acknowledge
 from seawall.model import AlarmPolicy, TrafficPolicy
 
 
@@ -93,7 +91,10 @@ class StorefrontStack(cdk.Stack):
         # The stage's URL ends in "/"; the canary receives the deployed value in its environment.
         self.canary = MonitoringCanary(self, "Canary", team=team, service=service, url=f"{self.stage.url}items")
         for fn_release in self.deployments.values():
-            acknowledge_iam(fn_release.function.role,
-                            managed="AWSLambdaBasicExecutionRole only lets the function write its own logs",
-                            wildcards="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
-                                      "resource-level permissions")
+            role = fn_release.function.role
+            acknowledge(role, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                              "AWSLambdaBasicExecutionRole]",
+                        "AWSLambdaBasicExecutionRole only lets the function write its own logs")
+            acknowledge(role, "AwsSolutions-IAM5[Resource::*]",
+                        "X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
+                        "resource-level permissions")

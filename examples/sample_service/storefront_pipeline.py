@@ -8,7 +8,7 @@ from aws_cdk import pipelines
 from service import StorefrontStack
 from team import OrdersTeam
 
-from seawall.constructs.wave_pipeline import ServiceStage
+from seawall.constructs import ServiceStage
 from seawall.model import Target
 
 

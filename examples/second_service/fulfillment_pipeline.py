@@ -17,9 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from team import OrdersTeam
 
 from constructs import Construct
-from seawall.constructs import SafeLambdaDeployment
-from seawall.constructs.pipeline_nag import acknowledge_iam
-from seawall.constructs.wave_pipeline import ServiceStage
+from seawall.constructs import SafeLambdaDeployment, ServiceStage, acknowledge
 from seawall.model import AlarmPolicy, Target, TrafficPolicy
 
 FUNCTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "functions")
@@ -37,9 +35,12 @@ class FulfillmentStack(cdk.Stack):
                               memory_size=256, timeout=cdk.Duration.seconds(30), tracing=lambda_.Tracing.ACTIVE)
         self.release = SafeLambdaDeployment(self, "FulfilRelease", function=fn, team=team, service=service,
                                             traffic=traffic, alarms=alarms)
-        acknowledge_iam(fn.role, managed="AWSLambdaBasicExecutionRole only lets the function write its own logs",
-                        wildcards="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
-                                  "resource-level permissions")
+        acknowledge(fn.role, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                             "AWSLambdaBasicExecutionRole]",
+                    "AWSLambdaBasicExecutionRole only lets the function write its own logs")
+        acknowledge(fn.role, "AwsSolutions-IAM5[Resource::*]",
+                    "X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no "
+                    "resource-level permissions")
         events.Rule(self, "EveryMinute", schedule=events.Schedule.rate(cdk.Duration.minutes(1)),
                     targets=[targets.LambdaFunction(self.release.alias)])
 

@@ -11,8 +11,7 @@ from datetime import time
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 
-from seawall.constructs import SafeLambdaDeployment
-from seawall.constructs.wave_pipeline import ServiceStage
+from seawall.constructs import SafeLambdaDeployment, ServiceStage
 from seawall.model import MON_THU, AlarmPolicy, Target, TimeWindow, WavePlan
 from seawall.stacks import Source, TeamPipelineStack
 

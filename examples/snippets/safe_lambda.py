@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aws_cdk import Acknowledgment, App, Environment, Stack, Validations
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_lambda as lambda_
 
 from constructs import Construct
-from seawall.constructs import SafeLambdaDeployment, SmokeTestHook, TeamMonitoringStack
+from seawall.constructs import SafeLambdaDeployment, SmokeTestHook, TeamMonitoringStack, acknowledge
 from seawall.model import AlarmPolicy, TrafficPolicy
 
 TEAM = "payments"
@@ -28,12 +28,11 @@ class ApiStack(Stack):
             code=lambda_.Code.from_inline("def handler(event, context):\n    return {'statusCode': 200}\n"),
         )
         # The function is the service's own: it answers for its own cdk-nag findings.
-        Validations.of(handler.role.node.default_child).acknowledge(Acknowledgment(
-            id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-               "AWSLambdaBasicExecutionRole]",
-            reason="the AWS managed basic execution role only allows writing the function's logs"))
-        Validations.of(handler.node.default_child).acknowledge(Acknowledgment(
-            id="AwsSolutions-L1", reason="the sample pins Python 3.13, the runtime its code is tested on"))
+        acknowledge(handler.role, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                                  "AWSLambdaBasicExecutionRole]",
+                    "the AWS managed basic execution role only allows writing the function's logs")
+        acknowledge(handler.node.default_child, "AwsSolutions-L1",
+                    "the sample pins Python 3.13, the runtime its code is tested on")
 
         smoke = SmokeTestHook(self, "SmokeTest", targets=[handler], payload={"path": "/health"})
         self.deployment = SafeLambdaDeployment(

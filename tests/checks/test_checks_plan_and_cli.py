@@ -9,9 +9,15 @@ import pytest
 import sw_shapes as shapes
 
 from seawall.checks import Compliance, assembly_templates, check_plan, check_template, run_checks
-from seawall.checks.command import main as check_main
+from seawall.cli import main as seawall_main
 from seawall.model import BakePolicy, Target, TrafficPolicy, Wave, WavePlan
 from seawall.testing import assert_safe, check, non_compliant, statuses
+
+
+def check_main(argv: list[str]) -> int:
+    """``seawall check ARGV``."""
+    return seawall_main(["check", *argv])
+
 
 BAKE = BakePolicy(duration=timedelta(hours=2), min_data_points=10)
 

@@ -15,7 +15,7 @@ import shutil
 import pytest
 from tests.support.lint import assembly_stacks, cfn_lint_findings, suppressions
 
-from seawall.constructs.pipeline_limits import pipelines_in, stack_quota_errors
+from seawall.checks.pipeline_limits import pipelines_in, stack_quota_errors
 
 from .conftest import cli_synth
 

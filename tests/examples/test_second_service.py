@@ -8,7 +8,7 @@ import sys
 import pytest
 from tests.support.lint import assembly_stacks, cfn_lint_findings
 
-from seawall.constructs.pipeline_limits import pipelines_in
+from seawall.checks.pipeline_limits import pipelines_in
 from seawall.model import expand_steps
 
 from .conftest import cli_synth

@@ -8,7 +8,7 @@ import aws_cdk as cdk
 import pytest
 from tests.support.lint import assembly_stacks, cfn_lint_findings, nag_findings, suppressions, synth
 
-from seawall.constructs.pipeline_limits import pipelines_in
+from seawall.checks.pipeline_limits import pipelines_in
 from seawall.constructs.wave_pipeline import EntryAlarm, WavePipeline
 from seawall.model import Target, Wave, WavePlan, expand_steps
 from seawall.model.policies import BakePolicy

@@ -8,7 +8,7 @@ import os
 import pytest
 from tests.support.lint import assembly_stacks, cfn_lint_findings, nag_findings, suppressions, synth
 
-from seawall.constructs.pipeline_limits import (
+from seawall.checks.pipeline_limits import (
     MAX_ACTIONS_PER_PIPELINE,
     MAX_ACTIONS_PER_STAGE,
     MAX_STAGES_PER_PIPELINE,

@@ -3,7 +3,9 @@
 Each rule returns compliant / non-compliant / not-applicable findings with a
 stable ID (``SW001`` ...).  Run them three ways: ``cdk synth`` with
 :class:`SeawallChecks` (a CDK policy-validation plugin), ``seawall check
-cdk.out``, or :mod:`seawall.testing` from your own tests.  Importing this
+cdk.out``, or :mod:`seawall.testing` from your own tests.  :func:`pipelines_in`,
+:func:`template_bytes` and :func:`stack_quota_errors` count a synthesized
+template against CodePipeline's and CloudFormation's quotas.  Importing this
 package does not import ``aws_cdk`` (only :class:`SeawallChecks` and
 :func:`suppress` need it).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .core import CHECKS, Check, Compliance, Finding, StackTemplate
+from .pipeline_limits import PipelineShape, pipelines_in, stack_quota_errors, template_bytes
 from .runner import (
     assembly_templates,
     check_plan,
@@ -20,24 +23,24 @@ from .runner import (
     failures,
     format_json,
     format_text,
-    load_plan,
     run_checks,
 )
-from .suppressions import reason_problem, suppress
+from .suppressions import reason_problem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .plugin import SeawallChecks
+    from .plugin import SeawallChecks, suppress
 
 __all__ = [
-    "CHECKS", "Check", "Compliance", "Finding", "StackTemplate", "SeawallChecks", "assembly_templates",
-    "check_plan", "check_template", "failures", "format_json", "format_text", "load_plan", "reason_problem",
-    "run_checks", "suppress",
+    "CHECKS", "Check", "Compliance", "Finding", "PipelineShape", "StackTemplate", "SeawallChecks",
+    "assembly_templates", "check_plan", "check_template", "failures", "format_json", "format_text",
+    "pipelines_in", "reason_problem", "run_checks", "stack_quota_errors", "suppress", "template_bytes",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "SeawallChecks":
-        from .plugin import SeawallChecks
+    # The two names that need aws_cdk live in .plugin, imported on first use.
+    if name in ("SeawallChecks", "suppress"):
+        from . import plugin
 
-        return SeawallChecks
+        return getattr(plugin, name)
     raise AttributeError(f"module 'seawall.checks' has no attribute {name!r}")

@@ -1,4 +1,6 @@
-"""Seawall's checks as a CDK policy-validation plugin: ``cdk synth`` reports them.
+"""Seawall's checks as a CDK policy-validation plugin (``cdk synth`` reports them), and :func:`suppress`.
+
+The one module of :mod:`seawall.checks` that imports ``aws_cdk``.
 
 The mechanism cdk-nag 3 uses::
 
@@ -16,9 +18,11 @@ non-compliant finding becomes a violation, CDK prints the report (and writes
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import jsii
 from aws_cdk import (
+    CfnResource,
     IPolicyValidationContext,
     IPolicyValidationPlugin,
     PolicyValidationPluginReport,
@@ -30,6 +34,8 @@ from .. import __version__
 from ..model.waves import WavePlan
 from .core import CHECKS, StackTemplate
 from .runner import failures, run_checks
+from .suppressions import id_problem, reason_problem
+from .templates import METADATA_KEY
 
 #: Where plan findings point in the report: they belong to no template.
 PLAN_LOCATION = "(seawall plan)"
@@ -87,3 +93,40 @@ class SeawallChecks:
         ]
         return PolicyValidationPluginReport(success=not violations, violations=violations,
                                             plugin_version=__version__)
+
+
+def suppress(construct: Any, check_id: str, reason: str) -> None:
+    """Suppress one Seawall check on one resource, with a reason.
+
+    Parameters
+    ----------
+    construct:
+        A ``CfnResource`` or an L2 construct whose ``node.default_child`` is one
+        (e.g. a ``LambdaDeploymentGroup``, a ``Pipeline``).
+    check_id:
+        The check to silence, e.g. ``"SW006"``.
+    reason:
+        Why the check does not apply to this resource: at least 10 characters
+        and two words.  Shown by ``seawall check`` next to the finding.
+
+    Raises
+    ------
+    ValueError
+        For an unknown check ID, a trivial reason, or a construct with no
+        CloudFormation resource to carry the metadata.
+    """
+    problem = id_problem(check_id) or reason_problem(reason)
+    if problem:
+        raise ValueError(f"cannot suppress {check_id!r}: {problem}")
+    cfn = construct if isinstance(construct, CfnResource) else getattr(construct.node, "default_child", None)
+    if not isinstance(cfn, CfnResource):
+        raise ValueError(
+            f"construct {construct.node.path!r} has no CloudFormation resource of its own; pass the CfnResource "
+            f"the finding names (e.g. construct.node.find_child('Resource'))"
+        )
+    current = cfn.get_metadata(METADATA_KEY)
+    meta = dict(current) if isinstance(current, Mapping) else {}
+    items = [s for s in meta.get("suppressions") or [] if isinstance(s, Mapping) and s.get("id") != check_id]
+    items.append({"id": check_id, "reason": " ".join(reason.split())})
+    meta["suppressions"] = items
+    cfn.add_metadata(METADATA_KEY, meta)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -130,24 +129,6 @@ def _collect(folder: Path, out: list[Path], seen: set[Path]) -> None:
             out.append(f)
     for sub in nested:
         _collect(sub, out, seen)
-
-
-def load_plan(spec: str) -> WavePlan:
-    """The WavePlan `spec` names, read the way ``seawall plan --plan`` reads it.
-
-    ``path/to/file.py:ATTR`` or ``package.module:ATTR``; ATTR may be a
-    WavePlan, an object with a ``.plan`` (such as a ReleasePolicy), or a
-    function returning either.
-    """
-    from ..cli import load_object, resolve_plan  # noqa: PLC0415  (one syntax for every --plan)
-
-    if os.getcwd() not in sys.path:  # `module:attr` imports from where the user runs the command
-        sys.path.insert(0, os.getcwd())
-    obj, _ = load_object(spec, "--plan")
-    if callable(obj) and not isinstance(obj, WavePlan) and not hasattr(obj, "plan"):
-        obj = obj()
-    plan, _window = resolve_plan(obj, "--plan")
-    return plan
 
 
 # --------------------------------------------------------------------------------------------------

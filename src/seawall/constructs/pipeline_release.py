@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from aws_cdk import pipelines
 
-from ..model.naming import aggregate_alarm_name, high_severity_alarm_name, step_scope
+from ..model.naming import aggregate_alarm_name, high_severity_alarm_name, invoker_role_name, step_scope
 from ..model.policies import TrafficPolicy
 from .lambda_deployment import SafeLambdaDeployment
 from .pipeline_steps import BakeStep, FunctionOutputs, GateStep, ShiftStep
@@ -125,8 +125,6 @@ def service_alarm_names(d: TargetDeployment) -> list[str]:
 
 
 def invoker_role_arn(pipeline: WavePipeline, account: str, region: str) -> str:
-    from ..stacks.team_runtime import invoker_role_name
-
     partition = cdk.Stack.of(pipeline).partition
     return f"arn:{partition}:iam::{account}:role/{invoker_role_name(pipeline.team, region)}"
 

@@ -24,7 +24,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.region_info import RegionInfo
 
-from ..model.naming import state_machine_name
+from ..model.naming import pipeline_reader_role_name, state_machine_name
 from ..model.policies import BakePolicy, TrafficPolicy
 from ..model.release import (
     DEFAULT_GATE_POLL,
@@ -122,8 +122,6 @@ class _ReleaseStep(pipelines.Step):
                 f"stack's account or region is not literal; give the pipeline stack an explicit env, or pass "
                 f"pipeline_role_arn= (a role in the pipeline account the target may assume)"
             )
-        from ..stacks.team_runtime import pipeline_reader_role_name
-
         partition = RegionInfo.get(stack.region).partition or "aws"
         return f"arn:{partition}:iam::{stack.account}:role/{pipeline_reader_role_name(self.team)}"
 

@@ -36,11 +36,7 @@ from aws_cdk import pipelines
 
 from constructs import Construct
 
-from ..model import Step, Target, Wave, WavePlan, expand_steps
-from ..model.naming import check_service, check_team
-from ..model.release import OVERRIDE_VARIABLE
-from .pipeline_hygiene import tidy_pipeline
-from .pipeline_limits import (
+from ..checks.pipeline_limits import (
     MAX_ACTIONS_PER_PIPELINE,
     MAX_ACTIONS_PER_STAGE,
     MAX_RULES_PER_CONDITION,
@@ -48,6 +44,10 @@ from .pipeline_limits import (
     MAX_TEMPLATE_BYTES,
     RESERVED_STAGE_NAMES,
 )
+from ..model import Step, Target, Wave, WavePlan, expand_steps
+from ..model.naming import check_service, check_team
+from ..model.release import OVERRIDE_VARIABLE
+from .pipeline_hygiene import tidy_pipeline
 from .pipeline_nag import acknowledge_generated
 
 if TYPE_CHECKING:  # pragma: no cover

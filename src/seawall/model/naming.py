@@ -100,3 +100,40 @@ def state_machine_name(team: str, part: str) -> str:
     if part not in ("gate", "shift", "bake"):
         raise ValueError(f"part={part!r} is not a release state machine; expected gate, shift or bake")
     return f"seawall-{_check('team', team)}-{part}"
+
+
+# --------------------------------------------------------------------------- roles, stacks and pipelines
+
+def invoker_role_name(team: str, region: str) -> str:
+    """The role a pipeline assumes to start the team's release state machines in `region`.
+
+    ``seawall-{team}-invoker-{region}``; the team runtime creates it in every target account and
+    region, and the pipelines' invoke actions name it by ARN.
+    """
+    return f"seawall-{_check('team', team)}-invoker-{region}"
+
+
+def pipeline_reader_role_name(team: str) -> str:
+    """The role in the pipeline account that release Lambdas in other accounts assume to read executions.
+
+    ``seawall-{team}-pipeline-reader``.
+    """
+    return f"seawall-{_check('team', team)}-pipeline-reader"
+
+
+def monitoring_stack_name(team: str) -> str:
+    """The team monitoring stack (the aggregate alarm), one per region and account: ``seawall-{team}-monitoring``."""
+    return f"seawall-{_check('team', team)}-monitoring"
+
+
+def runtime_stack_name(team: str) -> str:
+    """The team runtime stack, one per region and account: ``seawall-{team}-runtime``."""
+    return f"seawall-{_check('team', team)}-runtime"
+
+
+def foundation_pipeline_name(team: str) -> str:
+    """The team's foundation pipeline: ``{team}-foundation``.
+
+    It starts with ``{team}-`` so the pipeline reader role's ``{team}-*`` grant covers it.
+    """
+    return f"{_check('team', team)}-foundation"

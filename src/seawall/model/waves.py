@@ -38,7 +38,7 @@ class Target:
     def __post_init__(self) -> None:
         for attr in ("region", "cell", "account"):
             value = getattr(self, attr)
-            if value is not None and not isinstance(value, str):
+            if not isinstance(value, str) and (value is not None or attr == "region"):
                 raise TypeError(f"Target {attr}={value!r} is a {type(value).__name__}; pass a string "
                                 f"(e.g. region='us-east-1', cell='cell-1', account='111111111111')")
         if not self.region:

@@ -26,6 +26,9 @@ def test_the_snippet_runs_and_prints_its_steps_and_bootstrap_checklist(capsys):
     assert "aws account enable-region --account-id 333333333333 --region-name eu-south-1\n" in out
     assert "aws account enable-region --account-id 111111111111 --region-name eu-south-1\n" in out
     assert "npx cdk bootstrap aws://222222222222/us-east-1 \\\n       --trust 111111111111 \\\n" in out
+    # docs/planning.md shows the printed steps.
+    steps = "".join(out.splitlines(keepends=True)[:7])
+    assert f"```\n{steps}```" in (ROOT / "docs" / "planning.md").read_text()
 
 
 def test_the_readme_shows_the_snippet_verbatim():

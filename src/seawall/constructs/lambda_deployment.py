@@ -1,8 +1,10 @@
 """SafeLambdaDeployment: versions, an alias CloudFormation never re-points, CodeDeploy, alarms.
 
-See ``docs/lambda-deployment.md`` for the design: why the alias is pinned to
-an *initial* version, which alarms block and which only inform, and what the
-release state machines read from :attr:`SafeLambdaDeployment.release_outputs`.
+See ``docs/lambda-deployment.md`` for the design: why one custom resource
+publishes each version and creates the alias once (never an
+``AWS::Lambda::Version`` next to another, never an ``AWS::Lambda::Alias``),
+which alarms block and which only inform, and what the release state
+machines read from :attr:`SafeLambdaDeployment.release_outputs`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import jsii
 from aws_cdk import (
     CfnOutput,
     CfnResource,
+    CustomResource,
     Duration,
+    IStableAnyProducer,
     IStableListProducer,
     IStableStringProducer,
     Lazy,
@@ -152,13 +157,132 @@ def _lazy_rule(children: list[cloudwatch.IAlarm]) -> str:
     return Lazy.string(_RuleProducer(children))
 
 
+#: The runtime of the version publisher (stdlib and boto3 only, so no layer to keep in step).
+PUBLISHER_RUNTIME = lambda_.Runtime.PYTHON_3_13
+#: The CloudFormation type of the resource that publishes a function's version and creates its alias once.
+VERSION_RESOURCE_TYPE = "Custom::SeawallVersion"
+#: Where the publisher's code lives: one stdlib-and-boto3 module, the whole asset.
+PUBLISHER_ASSET_DIR = str(Path(__file__).resolve().parents[1] / "lambdas" / "publisher")
+#: The attribute a function carries once a SafeLambdaDeployment owns it (the owner's construct path).
+_CLAIMED_BY = "_seawall_deployment_path"
+
+
+@jsii.implements(IStableAnyProducer)
+class _FunctionProperties:
+    """The function's CloudFormation properties, rendered as in its template (tokens stay tokens)."""
+
+    def __init__(self, function: lambda_.Function) -> None:
+        self._function = function
+
+    def produce(self) -> object:
+        cfn = self._function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        return Stack.of(cfn).resolve(cfn._render_properties(cfn._cfn_properties))
+
+
+class _VersionPublisher(Construct):
+    """One Lambda per stack behind every ``Custom::SeawallVersion`` resource of the stack.
+
+    Its role may publish versions of, read and create aliases on exactly the
+    functions granted with :meth:`grant`; its log group keeps a year.
+    """
+
+    ID = "SeawallVersionPublisher"
+
+    @classmethod
+    def of(cls, stack: Stack) -> _VersionPublisher:
+        found = stack.node.try_find_child(cls.ID)
+        if found is None:
+            found = cls(stack, cls.ID)
+        assert isinstance(found, _VersionPublisher)
+        return found
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_YEAR,
+                                       removal_policy=RemovalPolicy.RETAIN)
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                             description="Seawall: publishes Lambda versions and creates aliases once")
+        self.policy = iam.Policy(self, "Policy", statements=[iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[self.log_group.log_group_arn])])
+        self.policy.attach_to_role(self.role)
+        self.function = lambda_.Function(
+            self, "Function", runtime=PUBLISHER_RUNTIME, architecture=lambda_.Architecture.ARM_64,
+            code=lambda_.Code.from_asset(PUBLISHER_ASSET_DIR, exclude=["__pycache__", "*.pyc", "__init__.py"]),
+            handler="handler.handler", role=self.role, timeout=Duration.minutes(15), memory_size=128,
+            log_group=self.log_group,
+            description="Seawall: publishes a function's version and creates its alias if absent (never moves it)")
+        drop_redundant_role_dependency(self.function)
+
+    def grant(self, function: lambda_.IFunction) -> None:
+        """Let the publisher publish versions of `function` and read or create its aliases."""
+        self.policy.add_statements(iam.PolicyStatement(
+            actions=["lambda:PublishVersion", "lambda:GetFunctionConfiguration", "lambda:GetAlias",
+                     "lambda:CreateAlias"],
+            resources=[function.function_arn, f"{function.function_arn}:*"]))
+        rule = arn_wildcard_rule(function)
+        if rule:
+            acknowledge(self.policy, rule, "the publisher reads and creates the function's alias, whose ARN is "
+                                           "the function's ARN qualified by the alias name")
+
+
+class _LambdaDeploymentGroup(Construct):
+    """A CodeDeploy Lambda deployment group that names no alias.
+
+    CDK's ``LambdaDeploymentGroup`` needs a ``lambda.Alias`` resource and puts
+    a ``CodeDeployLambdaAliasUpdate`` policy on it; Seawall has neither (its
+    shift passes the alias in the AppSpec of ``CreateDeployment``), so the
+    group is rendered from its CloudFormation resource with the same
+    properties and construct IDs (logical IDs do not move).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, application: codedeploy.ILambdaApplication,
+                 name: str, config: codedeploy.ILambdaDeploymentConfig, alarms: Sequence[cloudwatch.IAlarm],
+                 hooks: Sequence[lambda_.IFunction]) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"))
+        self.role.add_managed_policy(
+            iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRoleForLambdaLimited"))
+        resource = codedeploy.CfnDeploymentGroup(
+            self, "Resource",
+            application_name=application.application_name,
+            service_role_arn=self.role.role_arn,
+            deployment_group_name=name,
+            deployment_config_name=config.deployment_config_name,
+            deployment_style=codedeploy.CfnDeploymentGroup.DeploymentStyleProperty(
+                deployment_type="BLUE_GREEN", deployment_option="WITH_TRAFFIC_CONTROL"),
+            alarm_configuration=codedeploy.CfnDeploymentGroup.AlarmConfigurationProperty(
+                enabled=True, alarms=[codedeploy.CfnDeploymentGroup.AlarmProperty(name=a.alarm_name)
+                                      for a in alarms]),
+            auto_rollback_configuration=codedeploy.CfnDeploymentGroup.AutoRollbackConfigurationProperty(
+                enabled=True,
+                events=["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"]),
+        )
+        if isinstance(config, Construct):
+            resource.node.add_dependency(config)
+        #: The group as CDK's interface, for grants and ARNs.
+        self.reference = codedeploy.LambdaDeploymentGroup.from_lambda_deployment_group_attributes(
+            self, "Reference", application=application, deployment_group_name=resource.ref,
+            deployment_config=config)
+        for hook in hooks:
+            hook.grant_invoke(self.role)
+            iam.Grant.add_to_principal(grantee=hook, actions=["codedeploy:PutLifecycleEventHookExecutionStatus"],
+                                       resource_arns=[self.reference.deployment_group_arn])
+
+
 class SafeLambdaDeployment(Construct):
     """Deploy a Lambda function safely: a new version per change, a one-box, alarms that roll back.
 
     * publishes a version on every code or configuration change and retains
-      the old ones (``RemovalPolicy.RETAIN``);
-    * creates the alias ``alias_name`` once, pinned to the function's *initial*
-      version; CloudFormation never re-points it, Seawall's shift does;
+      the old ones, through one ``Custom::SeawallVersion`` resource per
+      function (:mod:`seawall.lambdas.publisher.handler`): publishing is
+      idempotent, so an unchanged function, a new logical ID after a CDK
+      upgrade or a re-applied old template never fails the deploy;
+    * creates the alias ``alias_name`` once, on the first published version,
+      or adopts an alias that already exists; CloudFormation never re-points
+      it, Seawall's shift does.  A function may have one SafeLambdaDeployment,
+      and must not also use CDK's ``function.current_version``;
     * a CodeDeploy application and deployment group, named
       ``{team}-{service}-{function key}``, whose config follows `traffic`, with
       auto-rollback on failure and on alarm;
@@ -250,25 +374,48 @@ class SafeLambdaDeployment(Construct):
         self.function = function
         drop_redundant_role_dependency(function)
 
-        # ---- versions and the alias
-        #: The version published for this synthesis' code and configuration (a new
-        #: logical ID per change; old versions are retained, not deleted).
-        self.version: lambda_.Version = function.current_version
-        self.version.apply_removal_policy(RemovalPolicy.RETAIN)
-        # The alias is pinned to the function's *initial* version: a version resource whose
-        # properties never change, so its Version attribute - and the alias's FunctionVersion -
-        # stays the same for the life of the function. At first creation it publishes the code
-        # being deployed, so a brand-new alias points at real, current code.
-        initial = lambda_.Version(
-            self, "InitialVersion", lambda_=function,
-            description="Seawall: the version the alias is created on; never updated",
-            removal_policy=RemovalPolicy.RETAIN,
+        # ---- the version and the alias: one custom resource, see seawall.lambdas.publisher.handler
+        if function.node.try_find_child("CurrentVersion") is not None:
+            raise ValueError(
+                f"{function.node.path} already has CDK's currentVersion (an AWS::Lambda::Version resource): with "
+                f"SafeLambdaDeployment's version that makes two Version resources on one function, and the second "
+                f"fails to deploy on unchanged code; remove the use of function.current_version and use "
+                f"{self.node.path}.version instead")
+        existing = getattr(function, _CLAIMED_BY, None)
+        if existing is not None:
+            raise ValueError(
+                f"function {function.node.path} is already deployed by SafeLambdaDeployment {existing}; a second one "
+                f"at {self.node.path} would create a second '{self.alias_name}' alias owner, CodeDeploy group and "
+                f"log group for the same function: keep one SafeLambdaDeployment per function")
+        setattr(function, _CLAIMED_BY, self.node.path)
+        publisher = _VersionPublisher.of(stack)
+        publisher.grant(function)
+        #: The custom resource that publishes this deploy's version and creates the alias once.
+        self.version_resource = CustomResource(
+            self, "VersionAndAlias",
+            service_token=publisher.function.function_arn,
+            resource_type=VERSION_RESOURCE_TYPE,
+            properties={
+                "FunctionName": function.function_name,
+                "AliasName": self.alias_name,
+                # A copy of the function's properties, tokens and all: whatever CloudFormation changes in the
+                # function (code, configuration, a referenced value) changes this resource too, so it is updated
+                # after the function and publishes the new version.
+                "FunctionProperties": Lazy.any(_FunctionProperties(function)),
+            },
         )
-        self.initial_version = initial
-        self.alias = lambda_.Alias(
-            self, "Alias", alias_name=self.alias_name, version=initial,
-            description="Seawall: moved only by the release state machines, never by CloudFormation",
-        )
+        self.version_resource.node.add_dependency(publisher.policy)
+        #: The version this deploy published (the latest one, unchanged, when nothing Lambda sees changed).
+        self.version: lambda_.IVersion = lambda_.Version.from_version_attributes(
+            self, "PublishedVersion", lambda_=function, version=self.version_resource.get_att_string("Version"))
+        # The alias, as the custom resource created (or adopted) it: a function qualified by the alias name, whose
+        # ARN comes from the custom resource's attribute, so whatever uses it (an integration, an event target, a
+        # permission) is created after the alias exists.
+        #: The alias Seawall's shift moves (``arn:...:function:NAME:ALIAS``): pass it wherever CDK takes a
+        #: function. CloudFormation created it once (or adopted it) and never re-points it.
+        self.alias: lambda_.IFunction = lambda_.Function.from_function_attributes(
+            self, "Alias", function_arn=self.version_resource.get_att_string("AliasArn"),
+            same_environment=True, role=function.role)
 
         # ---- log group and the errors-in-logs metric
         self.log_group = self._log_group(log_retention)
@@ -347,22 +494,13 @@ class SafeLambdaDeployment(Construct):
         #: CodeDeploy's documentation describes metric alarms only, so composites are not given to it.
         self.codedeploy_alarms: list[cloudwatch.IAlarm] = [*self.alarms, *extra_metric_alarms][
             :MAX_CODEDEPLOY_ALARMS]
-        self.deployment_group = codedeploy.LambdaDeploymentGroup(
-            self, "DeploymentGroup",
-            alias=self.alias,
-            application=self.application,
-            deployment_group_name=name,
-            deployment_config=self.deployment_config,
-            alarms=self.codedeploy_alarms,
-            auto_rollback=codedeploy.AutoRollbackConfig(failed_deployment=True, stopped_deployment=True,
-                                                        deployment_in_alarm=True),
-            pre_hook=pre_traffic_hook,
-            post_hook=post_traffic_hook,
-        )
-        # Seawall, not CloudFormation, moves the alias: no CodeDeployLambdaAliasUpdate policy.
-        cfn_alias = self.alias.node.default_child
-        assert isinstance(cfn_alias, lambda_.CfnAlias)
-        cfn_alias.cfn_options.update_policy = None
+        group = _LambdaDeploymentGroup(
+            self, "DeploymentGroup", application=self.application, name=name,
+            config=self.deployment_config, alarms=self.codedeploy_alarms,
+            hooks=[h for h in (pre_traffic_hook, post_traffic_hook) if h is not None])
+        #: The CodeDeploy deployment group Seawall's shift starts deployments in. CloudFormation never starts
+        #: one: the alias has no CodeDeployLambdaAliasUpdate policy (there is no AWS::Lambda::Alias at all).
+        self.deployment_group: codedeploy.ILambdaDeploymentGroup = group.reference
         self.pre_traffic_hook = pre_traffic_hook
         self.post_traffic_hook = post_traffic_hook
         for hook in (pre_traffic_hook, post_traffic_hook):
@@ -374,7 +512,7 @@ class SafeLambdaDeployment(Construct):
                 ))
                 if isinstance(hook, lambda_.Function):
                     drop_redundant_role_dependency(hook)  # cfn-lint W3005 on the user's plain hook function
-        role = self.deployment_group.role
+        role = group.role
         for hook in (pre_traffic_hook, post_traffic_hook):
             rule = arn_wildcard_rule(hook) if hook is not None else None
             policy = role.node.try_find_child("DefaultPolicy")

@@ -1,0 +1,15 @@
+"""The simulation of AWS deployment semantics: fakes that obey AWS's documentation, on one clock.
+
+Never imports ``aws_cdk``.  Handlers call the fakes through real boto3
+clients (:mod:`seawall.sim.botocore_bridge`), so a request AWS would reject
+fails here too.  Every behaviour a fake models cites the documentation it
+rests on (:class:`Citation`).
+"""
+
+from .botocore_bridge import FakeAws, Unmodelled
+from .citations import CITATIONS, Citation, cites
+from .cloudformation import FakeCloudFormation, StackOperationFailed
+from .lambda_service import FakeLambda
+
+__all__ = ["CITATIONS", "Citation", "FakeAws", "FakeCloudFormation", "FakeLambda", "StackOperationFailed",
+           "Unmodelled", "cites"]

@@ -1,0 +1,228 @@
+"""A fake of AWS Lambda's versions and aliases, with Lambda's documented semantics.
+
+What it models: functions (code and configuration, ``LastUpdateStatus``),
+idempotent ``PublishVersion``, version numbers that are never reused, aliases
+with ``RoutingConfig``, and deletion of a function with its versions and
+aliases.  Any other operation fails loudly (:class:`Unmodelled`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .botocore_bridge import AwsError, Unmodelled
+from .citations import Citation, cites
+
+_PUBLISH = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html",
+    "Lambda doesn't publish a version if the function's configuration and code haven't changed since the last "
+    "version.")
+_VERSION_NUMBERS = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html",
+    "Lambda doesn't reuse version numbers. For example, if you delete version 2 and publish a new version, "
+    "Lambda creates version 3 instead of reusing version 2.")
+_CREATE_ALIAS = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html",
+    "ResourceConflictException: The resource already exists, or another operation is in progress.")
+_NOT_FOUND = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/api/API_GetAlias.html",
+    "ResourceNotFoundException: The resource specified in the request does not exist.")
+_DELETE_FUNCTION = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html",
+    "Deletes a Lambda function. To delete a specific function version, use the Qualifier parameter. Otherwise, "
+    "all versions and aliases are deleted.")
+
+#: Configuration fields a published version snapshots (what ``PublishVersion`` compares besides the code).
+_CONFIG_FIELDS = ("Runtime", "Handler", "Role", "MemorySize", "Timeout", "Environment", "Layers", "Architectures",
+                  "Description", "TracingConfig", "VpcConfig", "DeadLetterConfig", "EphemeralStorage",
+                  "LoggingConfig", "KmsKeyArn", "FileSystemConfigs", "ImageConfig", "SnapStart")
+
+
+@dataclass
+class _Version:
+    number: str
+    code_sha: str
+    config: dict[str, Any]
+
+
+@dataclass
+class _Function:
+    name: str
+    arn: str
+    code_sha: str
+    config: dict[str, Any]
+    versions: list[_Version] = field(default_factory=list)
+    last_number: int = 0
+    aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AliasEvent:
+    """One change of an alias, as the simulation's ground truth records it."""
+
+    account: str
+    region: str
+    function: str
+    alias: str
+    operation: str
+    version: str | None
+    routing: Mapping[str, float]
+
+
+def code_sha(code: Mapping[str, Any]) -> str:
+    """A stable stand-in for ``CodeSha256``: a hash of the template's ``Code`` property."""
+    return hashlib.sha256(json.dumps(code, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class FakeLambda:
+    """Lambda for every account and region of a simulated world."""
+
+    def __init__(self) -> None:
+        self._functions: dict[tuple[str, str, str], _Function] = {}
+        #: Every create, update and delete of an alias, in order.
+        self.alias_events: list[AliasEvent] = []
+
+    # ---------------------------------------------------------------- what CloudFormation does to functions
+
+    def put_function(self, *, account: str, region: str, name: str, code: Mapping[str, Any],
+                     config: Mapping[str, Any]) -> _Function:
+        """Create the function, or update its code and configuration (``$LATEST``)."""
+        key = (account, region, name)
+        snapshot = {k: config[k] for k in _CONFIG_FIELDS if k in config}
+        fn = self._functions.get(key)
+        if fn is None:
+            fn = _Function(name=name, arn=f"arn:aws:lambda:{region}:{account}:function:{name}",
+                           code_sha=code_sha(code), config=snapshot)
+            self._functions[key] = fn
+        else:
+            fn.code_sha, fn.config = code_sha(code), snapshot
+        return fn
+
+    @cites(_DELETE_FUNCTION)
+    def delete_function(self, *, account: str, region: str, name: str) -> None:
+        fn = self._functions.pop((account, region, name), None)
+        if fn is not None:
+            for alias in sorted(fn.aliases):
+                self._record(account, region, fn, alias, "DeleteFunction", None, {})
+
+    def function(self, account: str, region: str, name: str) -> _Function | None:
+        return self._functions.get((account, region, name))
+
+    def alias_version(self, account: str, region: str, name: str, alias: str) -> str | None:
+        fn = self.function(account, region, name)
+        entry = fn.aliases.get(alias) if fn else None
+        return entry["FunctionVersion"] if entry else None
+
+    def versions(self, account: str, region: str, name: str) -> list[str]:
+        fn = self.function(account, region, name)
+        return [v.number for v in fn.versions] if fn else []
+
+    # ---------------------------------------------------------------- the API
+
+    def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
+        method = getattr(self, f"_op_{operation}", None)
+        if method is None:
+            raise Unmodelled(f"the simulated Lambda does not model {operation}")
+        result: dict[str, Any] = method(params, account, region)
+        return result
+
+    def publish(self, account: str, region: str, name: str) -> tuple[str, bool]:
+        """Publish ``$LATEST`` as Lambda does; return (version, whether it is new)."""
+        fn = self._get(account, region, name)
+        return self._publish(fn)
+
+    @cites(_PUBLISH, _VERSION_NUMBERS)
+    def _publish(self, fn: _Function) -> tuple[str, bool]:
+        latest = fn.versions[-1] if fn.versions else None
+        if latest is not None and latest.code_sha == fn.code_sha and latest.config == fn.config:
+            return latest.number, False
+        fn.last_number += 1
+        fn.versions.append(_Version(str(fn.last_number), fn.code_sha, dict(fn.config)))
+        return str(fn.last_number), True
+
+    def _get(self, account: str, region: str, name: str) -> _Function:
+        short = name.rsplit(":", 1)[-1] if name.startswith("arn:") else name
+        fn = self._functions.get((account, region, short))
+        if fn is None:
+            raise AwsError("ResourceNotFoundException", f"Function not found: {name}", 404)
+        return fn
+
+    def _configuration(self, fn: _Function, version: str = "$LATEST") -> dict[str, Any]:
+        if version == "$LATEST":
+            sha, config = fn.code_sha, fn.config
+        else:
+            found = next(v for v in fn.versions if v.number == version)
+            sha, config = found.code_sha, found.config
+        out: dict[str, Any] = {"FunctionName": fn.name, "FunctionArn": fn.arn if version == "$LATEST"
+                               else f"{fn.arn}:{version}", "Version": version, "CodeSha256": sha,
+                               "State": "Active", "LastUpdateStatus": "Successful"}
+        for k in ("Runtime", "Handler", "Role", "MemorySize", "Timeout", "Description"):
+            if k in config:
+                out[k] = config[k]
+        return out
+
+    def _op_GetFunctionConfiguration(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+        return self._configuration(self._get(account, region, p["FunctionName"]))
+
+    def _op_PublishVersion(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+        fn = self._get(account, region, p["FunctionName"])
+        number, _ = self._publish(fn)
+        return self._configuration(fn, number)
+
+    def _alias_body(self, fn: _Function, name: str) -> dict[str, Any]:
+        entry = fn.aliases[name]
+        body: dict[str, Any] = {"AliasArn": f"{fn.arn}:{name}", "Name": name,
+                                "FunctionVersion": entry["FunctionVersion"], "RevisionId": str(entry["Revision"])}
+        if entry.get("Routing"):
+            body["RoutingConfig"] = {"AdditionalVersionWeights": dict(entry["Routing"])}
+        return body
+
+    @cites(_NOT_FOUND)
+    def _op_GetAlias(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+        fn = self._get(account, region, p["FunctionName"])
+        if p["Name"] not in fn.aliases:
+            raise AwsError("ResourceNotFoundException", f"Alias not found: {fn.arn}:{p['Name']}", 404)
+        return self._alias_body(fn, p["Name"])
+
+    def _check_version(self, fn: _Function, version: str) -> None:
+        if version != "$LATEST" and version not in {v.number for v in fn.versions}:
+            raise AwsError("ResourceNotFoundException", f"Function not found: {fn.arn}:{version}", 404)
+
+    @cites(_CREATE_ALIAS)
+    def _op_CreateAlias(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+        fn = self._get(account, region, p["FunctionName"])
+        if p["Name"] in fn.aliases:
+            raise AwsError("ResourceConflictException", f"Alias already exists: {fn.arn}:{p['Name']}", 409)
+        self._check_version(fn, p["FunctionVersion"])
+        routing = dict((p.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
+        fn.aliases[p["Name"]] = {"FunctionVersion": p["FunctionVersion"], "Routing": routing, "Revision": 1}
+        self._record(account, region, fn, p["Name"], "CreateAlias", p["FunctionVersion"], routing)
+        return self._alias_body(fn, p["Name"])
+
+    def _op_UpdateAlias(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+        fn = self._get(account, region, p["FunctionName"])
+        if p["Name"] not in fn.aliases:
+            raise AwsError("ResourceNotFoundException", f"Alias not found: {fn.arn}:{p['Name']}", 404)
+        entry = fn.aliases[p["Name"]]
+        if "FunctionVersion" in p:
+            self._check_version(fn, p["FunctionVersion"])
+            entry["FunctionVersion"] = p["FunctionVersion"]
+        if "RoutingConfig" in p:
+            entry["Routing"] = dict((p["RoutingConfig"] or {}).get("AdditionalVersionWeights") or {})
+        entry["Revision"] += 1
+        self._record(account, region, fn, p["Name"], "UpdateAlias", entry["FunctionVersion"], entry["Routing"])
+        return self._alias_body(fn, p["Name"])
+
+    def _op_DeleteAlias(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+        fn = self._get(account, region, p["FunctionName"])
+        if fn.aliases.pop(p["Name"], None) is not None:
+            self._record(account, region, fn, p["Name"], "DeleteAlias", None, {})
+        return {}
+
+    def _record(self, account: str, region: str, fn: _Function, alias: str, operation: str, version: str | None,
+                routing: Mapping[str, float]) -> None:
+        self.alias_events.append(AliasEvent(account, region, fn.name, alias, operation, version, dict(routing)))

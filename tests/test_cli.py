@@ -125,3 +125,110 @@ def test_demo_prints_the_plan_and_writes_the_page(capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert "== 1/" in out and "Everywhere:" in out
     assert (sample / "rollout.html").read_text().startswith("<!DOCTYPE html>")
+
+
+# --------------------------------------------------------------------------- --version
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import seawall
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"seawall {seawall.__version__}\n"
+
+
+# --------------------------------------------------------------------------- one --plan loader for every subcommand
+
+PLAN_FACTORY = (
+    "from datetime import timedelta\n"
+    "from seawall.model import BakePolicy, Target, Wave, WavePlan\n"
+    "def make():\n"
+    "    return WavePlan(waves=(Wave(name='wave-1', bake=BakePolicy(duration=timedelta(hours=1)),\n"
+    "                                targets=(Target(region='eu-west-1'),)),))\n"
+    "PLAN = make()\n"
+    "def needs(arg):\n"
+    "    return make()\n"
+    "def broken():\n"
+    "    raise RuntimeError('no plan today')\n"
+)
+
+
+def command_argv(command: str, spec: str, tmp_path: Path) -> list[str]:
+    """``seawall plan`` or ``seawall check`` (over an empty template) with ``--plan spec``."""
+    if command == "plan":
+        return ["plan", "--plan", spec, "--start", "2026-11-30T09:00Z", "--json"]
+    template = tmp_path / "empty.template.json"
+    template.write_text('{"Resources": {}}')
+    return ["check", str(template), "--plan", spec, "--json"]
+
+
+def used_the_plan(command: str, out: str) -> bool:
+    data = json.loads(out)
+    if command == "plan":
+        return [s["name"] for s in data["steps"]] == ["wave-1"]
+    return any(f["id"] == "SW008" and "'wave-1'" in f["message"] for f in data["findings"])
+
+
+@pytest.fixture
+def plan_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A module ``team_plan_for_cli`` in the current directory (not on sys.path otherwise)."""
+    path = tmp_path / "team_plan_for_cli.py"
+    path.write_text(PLAN_FACTORY)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "team_plan_for_cli", raising=False)
+    yield path
+    sys.modules.pop("team_plan_for_cli", None)
+
+
+@pytest.mark.parametrize("command", ["plan", "check"])
+@pytest.mark.parametrize("form", ["file", "module"])
+@pytest.mark.parametrize("name", ["PLAN", "make"])
+def test_every_subcommand_reads_plan_the_same_way(command: str, form: str, name: str, plan_module: Path,
+                                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    where = str(plan_module) if form == "file" else "team_plan_for_cli"
+    code, out, err = run(capsys, *command_argv(command, f"{where}:{name}", tmp_path))
+    assert code == 0, err
+    assert used_the_plan(command, out)
+
+
+@pytest.mark.parametrize("command", ["plan", "check"])
+@pytest.mark.parametrize(("source", "spec", "message"), [
+    ("x = undefined_name\n", "{file}:x", "loading {file!r} failed: NameError: name 'undefined_name' is not defined"),
+    ("raise RuntimeError('line one\\nline two')\n", "{file}:x", "loading {file!r} failed: RuntimeError: line one"),
+    ("def f(:\n", "{file}:x", "loading {file!r} failed: SyntaxError: "),
+    ("import no_such_module_xyz\n", "{file}:x", "loading {file!r} failed: ModuleNotFoundError: "),
+    (PLAN_FACTORY, "{file}:needs", "names a function that needs arguments"),
+    (PLAN_FACTORY, "{file}:broken", "calling {spec!r} failed: RuntimeError: no plan today"),
+])
+def test_a_plan_file_that_raises_is_one_line_exit_2_naming_the_file(
+        command: str, source: str, spec: str, message: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "bad_plan.py"
+    file.write_text(source)
+    spec = spec.format(file=str(file))
+    code, out, err = run(capsys, *command_argv(command, spec, tmp_path))
+    assert code == 2
+    assert err.startswith(f"seawall {command}: error: --plan")
+    assert message.format(file=str(file), spec=spec) in err
+    assert err.count("\n") == 1 and "Traceback" not in err and out == ""
+
+
+@pytest.mark.parametrize("command", ["plan", "check"])
+def test_a_module_that_raises_on_import_is_exit_2(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "raising_plan_mod.py").write_text("1 / 0\n")
+    (tmp_path / "importing_plan_mod.py").write_text("import no_such_module_xyz\n")
+    monkeypatch.chdir(tmp_path)
+    try:
+        code, _, err = run(capsys, *command_argv(command, "raising_plan_mod:PLAN", tmp_path))
+        assert code == 2
+        assert "importing module 'raising_plan_mod' failed: ZeroDivisionError: division by zero" in err
+        assert "Traceback" not in err
+        code, _, err = run(capsys, *command_argv(command, "importing_plan_mod:PLAN", tmp_path))
+        assert code == 2
+        assert ("importing module 'importing_plan_mod' failed: ModuleNotFoundError: "
+                "No module named 'no_such_module_xyz'") in err
+    finally:
+        sys.modules.pop("raising_plan_mod", None)
+        sys.modules.pop("importing_plan_mod", None)

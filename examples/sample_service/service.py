@@ -19,8 +19,8 @@ from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
+
 from seawall.constructs import MonitoringCanary, SafeLambdaDeployment, acknowledge
 from seawall.model import AlarmPolicy, TrafficPolicy
 

@@ -14,9 +14,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
 from team import OrdersTeam
 
-from constructs import Construct
 from seawall.constructs import SafeLambdaDeployment, ServiceStage, acknowledge
 from seawall.model import AlarmPolicy, Target, TrafficPolicy
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_lambda as lambda_
-
 from constructs import Construct
+
 from seawall.constructs import SafeLambdaDeployment, SmokeTestHook, TeamMonitoringStack, acknowledge
 from seawall.model import AlarmPolicy, TrafficPolicy
 

@@ -62,8 +62,8 @@ def run_checks(templates: Iterable[StackTemplate | Mapping[str, Any]] = (), *, p
         findings += check_plan(plan, suppressions=plan_suppressions)
         by_template = {t.name: t for t in read}
         for f in check_plan_rendered(plan, read):
-            t = by_template.get(f.template or "")
-            findings += _sup.apply([f], _sup.template_suppressions(t)[0]) if t is not None else [f]
+            owner = by_template.get(f.template or "")
+            findings += _sup.apply([f], _sup.template_suppressions(owner)[0]) if owner is not None else [f]
     return sort_findings(findings)
 
 

@@ -69,7 +69,12 @@ def _import_target(where: str, parameter: str) -> ModuleType:
         try:
             return importlib.import_module(where)
         except ModuleNotFoundError as e:
-            raise ValueError(f"{parameter}: cannot import module {where!r} from {os.getcwd()!r}: {e}") from None
+            if e.name is not None and (where == e.name or where.startswith(f"{e.name}.")):
+                raise ValueError(
+                    f"{parameter}: cannot import module {where!r} from {os.getcwd()!r}: {e}; give a path "
+                    f"ending in .py, or run seawall from the folder that holds the package"
+                ) from None
+            raise ValueError(f"{parameter}: importing module {where!r} failed: {_one_line(e)}") from None
         except Exception as e:
             raise ValueError(f"{parameter}: importing module {where!r} failed: {_one_line(e)}") from None
 

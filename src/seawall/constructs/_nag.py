@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
-
 from constructs import Construct, IConstruct
 
-#: A cdk-nag rule ID as cdk-nag 3 prints it: ``{pack}-{rule}``, optionally with a granular finding in brackets
-#: (``AwsSolutions-IAM5``, ``AwsSolutions-IAM5[Resource::*]``, ``HIPAA.Security-LambdaDLQ``).
-_RULE_ID = re.compile(r"^[A-Za-z0-9.]+-[A-Za-z0-9]+(\[.+\])?$")
+#: A cdk-nag rule ID as cdk-nag 3 prints it: ``{pack}-{rule}``, with the granular finding in brackets where the
+#: rule reports one (``AwsSolutions-IAM5[Resource::*]``, ``HIPAA.Security-LambdaDLQ``), optionally prefixed
+#: with the plugin's name as CDK's report suggests (``AwsSolutions::AwsSolutions-IAM5[Resource::*]``).
+_RULE_ID = re.compile(r"^(?:[A-Za-z0-9.]+::)?[A-Za-z0-9.]+-[A-Za-z0-9]+(\[.+\])?$")
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
@@ -30,8 +30,11 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
         subtree (call it after those resources exist).
     rule_id:
         The ID exactly as cdk-nag 3 prints it in the finding, e.g.
-        ``AwsSolutions-IAM5`` or, for one finding of a granular rule,
-        ``AwsSolutions-IAM5[Resource::*]``.
+        ``AwsSolutions-L1`` or, for a rule that reports granular findings,
+        ``AwsSolutions-IAM5[Resource::*]`` (the bracket is part of the ID: a
+        bare ``AwsSolutions-IAM5`` does not silence it).  The form CDK's
+        report shows after "Acknowledge with",
+        ``AwsSolutions::AwsSolutions-IAM5[Resource::*]``, works as well.
     reason:
         Why the finding is acceptable; written into the template's metadata,
         where an audit reads it.  Required, not blank.

@@ -22,11 +22,10 @@ deploying the same stack would race each other.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-
 from constructs import Construct
 
 from ..constructs.monitoring import TeamMonitoringStack
@@ -45,6 +44,9 @@ from ..model.naming import (
     state_machine_name,
     step_scope,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .team_pipeline import TeamPipelineStack
 
 #: The service name the foundation pipeline uses for its own stages.
 FOUNDATION = "runtime"
@@ -161,8 +163,8 @@ class TeamRuntimeStack(cdk.Stack):
 class TeamFoundationStack(cdk.Stack):
     """The team's foundation pipeline: a :class:`TeamRuntimeStack` in every region and account of its plan."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, team_class: type, env: cdk.Environment,
-                 **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, team_class: type[TeamPipelineStack],
+                 env: cdk.Environment, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, env=env, **kwargs)
         self.team = check_team(team_class.team)
         services = tuple(team_class.services)

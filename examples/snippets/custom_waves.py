@@ -2,9 +2,8 @@
 
 from datetime import timedelta
 
-from seawall.model import BakePolicy, Target, Wave, WavePlan
-from seawall.model.bootstrap import bootstrap_checklist
-from seawall.report.bootstrap import render_bootstrap
+from seawall.model import BakePolicy, Target, Wave, WavePlan, bootstrap_checklist
+from seawall.report import render_bootstrap
 
 PIPELINE_ACCOUNT = "111111111111"  # the pipeline stack's env; a Target without an account deploys here
 PRE_PRODUCTION = "222222222222"

@@ -3,6 +3,15 @@
 Importing this package never imports ``aws_cdk`` or ``boto3``.
 """
 
+from .bootstrap import (
+    ADMINISTRATOR_ACCESS,
+    BootstrapChecklist,
+    BootstrapEnvironment,
+    OptInRegion,
+    RequiredAlarm,
+    SupportStack,
+    bootstrap_checklist,
+)
 from .plan import MAX_GATE_WAIT, Rollout, StepSchedule, format_span, plan_rollout
 from .policies import (
     ALL_AT_ONCE_CONFIG,
@@ -32,4 +41,6 @@ __all__ = [
     "commercial_regions", "Step", "Target", "Wave", "WavePlan", "expand_steps",
     "ALL_DAYS", "MON_FRI", "MON_THU", "Exclusion", "TimeWindow",
     "MAX_GATE_WAIT", "Rollout", "StepSchedule", "format_span", "plan_rollout", "ReleasePolicy",
+    "ADMINISTRATOR_ACCESS", "BootstrapChecklist", "BootstrapEnvironment", "OptInRegion", "RequiredAlarm",
+    "SupportStack", "bootstrap_checklist",
 ]

@@ -4,8 +4,9 @@ Rendering lives here, never in :mod:`seawall.model`: the model computes, these
 modules only draw what it computed.
 """
 
+from .bootstrap import render_bootstrap
 from .html import render_html
 from .table import render_table
 from .timeline import render_svg
 
-__all__ = ["render_html", "render_svg", "render_table"]
+__all__ = ["render_bootstrap", "render_html", "render_svg", "render_table"]

@@ -160,6 +160,7 @@ def test_no_two_stacks_in_one_account_and_region_share_a_physical_name(assembly)
             per_env.setdefault(env, set()).add(stack_name)
     assert not clashes, clashes[:10]
     crowded = per_env["aws://111111111111/eu-north-1"]
-    assert {"storefront-alpha-eu-north-1-cell-1-Service", "storefront-gamma-eu-north-1-Service",
-            "storefront-eu-north-1-cell-1-Service", "storefront-eu-north-1-cell-2-Service"} <= crowded, crowded
+    assert {"orders-storefront-alpha-eu-north-1-cell-1-Service", "orders-storefront-gamma-eu-north-1-Service",
+            "orders-storefront-eu-north-1-cell-1-Service", "orders-storefront-eu-north-1-cell-2-Service"} <= crowded, \
+        crowded
 

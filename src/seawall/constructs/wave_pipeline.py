@@ -25,6 +25,7 @@ CloudWatch-alarm rules, and the emergency-override pipeline variable.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
-
 from constructs import Construct
 
 from ..checks.pipeline_limits import (
@@ -44,8 +44,16 @@ from ..checks.pipeline_limits import (
     MAX_TEMPLATE_BYTES,
     RESERVED_STAGE_NAMES,
 )
-from ..model import Step, Target, Wave, WavePlan, expand_steps
-from ..model.naming import check_service, check_team
+from ..model import AlarmPolicy, Step, Target, Wave, WavePlan, expand_steps
+from ..model.naming import (
+    carries_team,
+    check_service,
+    check_stack_name,
+    check_team,
+    service_stack_name,
+    service_stage_name,
+    step_scope,
+)
 from ..model.release import OVERRIDE_VARIABLE
 from .pipeline_hygiene import tidy_pipeline
 from .pipeline_nag import acknowledge_generated
@@ -53,6 +61,8 @@ from .pipeline_nag import acknowledge_generated
 if TYPE_CHECKING:  # pragma: no cover
     from ..model.window import TimeWindow
 
+#: A stack construct ID CDK uses unchanged in the stack's name.
+_STACK_ID = re.compile(r"^[A-Za-z0-9-]+$")
 #: Stages CDK Pipelines adds before the steps: Source, Build, UpdatePipeline, Assets.
 FIXED_STAGES = 4
 #: Actions outside the steps besides asset publishing: source, synth, self-mutation.
@@ -75,15 +85,29 @@ class ServiceStage(cdk.Stage):
         The step (pipeline stage) that deploys it.
     team, service:
         Names used for alarms and state machines.
+    target_scope:
+        The target's :func:`~seawall.model.naming.step_scope` (``us-east-1-cell-1``, ``gamma-us-east-1``).
+    alarms:
+        The team's alarm thresholds (``TeamPipelineStack.alarms``).  A ``SafeLambdaDeployment`` in
+        this stage given no ``alarms=`` uses them (:func:`seawall.constructs._defaults.default_alarms`).
+        Default: ``AlarmPolicy()``.
+
+    The stage's construct ID and name are :func:`~seawall.model.naming.service_stage_name`
+    (``{team}-{service}-{target_scope}``), and CDK names each of its stacks ``{stage name}-{stack ID}``: stack
+    names carry the team, so two teams' services of one name never deploy the same stack.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, target: Target, step: Step, team: str,
-                 service: str, env: cdk.Environment) -> None:
+                 service: str, env: cdk.Environment, alarms: AlarmPolicy | None = None) -> None:
         super().__init__(scope, construct_id, env=env)
+        if alarms is not None and not isinstance(alarms, AlarmPolicy):
+            raise TypeError(f"alarms={alarms!r} must be a seawall.model.AlarmPolicy")
         self.target = target
         self.step = step
         self.team = team
         self.service = service
+        self.target_scope = step_scope(step, target)
+        self.alarms = alarms if alarms is not None else AlarmPolicy()
 
     @property
     def is_production(self) -> bool:
@@ -176,6 +200,9 @@ class WavePipeline(Construct):
         renders deploy-only stages, as the team's foundation pipeline does.
     pipeline_name:
         Default: ``{team}-{service}``.
+    alarms:
+        The team's alarm thresholds, handed to every :class:`ServiceStage` (``stage.alarms``); a
+        ``SafeLambdaDeployment`` there given no ``alarms=`` uses them.  Default: ``AlarmPolicy()``.
     """
 
     def __init__(
@@ -197,8 +224,13 @@ class WavePipeline(Construct):
         release: bool = True,
         pipeline_name: str | None = None,
         code_build_defaults: pipelines.CodeBuildOptions | None = None,
+        alarms: AlarmPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if alarms is not None and not isinstance(alarms, AlarmPolicy):
+            raise TypeError(f"alarms={alarms!r} must be a seawall.model.AlarmPolicy, e.g. "
+                            f"AlarmPolicy(max_fault_rate=0.005)")
+        self.alarms = alarms if alarms is not None else AlarmPolicy()
         if not isinstance(plan, WavePlan):
             raise ValueError(f"plan={plan!r} must be a seawall.model.WavePlan")
         self.team = check_team(team)
@@ -290,10 +322,12 @@ class WavePipeline(Construct):
         return expand_steps(self._plan)
 
     def stage_id(self, step: Step, target: Target) -> str:
-        # Stack names derive from the stage id, so it depends on the service and target only:
-        # moving a region to another wave must not rename (and so replace) its stacks.
-        base = target.name if step.production else f"{step.wave}-{target.name}"
-        return f"{self.service}-{base}"
+        """:func:`~seawall.model.naming.service_stage_name`: ``{team}-{service}-{target scope}``.
+
+        Stack names derive from the stage id, so it depends on the team, service and target only:
+        moving a region to another wave must not rename (and so replace) its stacks.
+        """
+        return service_stage_name(self.team, self.service, step_scope(step, target))
 
     def _env(self, target: Target) -> cdk.Environment:
         return cdk.Environment(account=target.account or self.account, region=target.region)
@@ -350,7 +384,7 @@ class WavePipeline(Construct):
 
     def _render_target(self, step: Step, target: Target) -> TargetDeployment:
         stage = ServiceStage(self, self.stage_id(step, target), target=target, step=step, team=self.team,
-                             service=self.service, env=self._env(target))
+                             service=self.service, env=self._env(target), alarms=self.alarms)
         self._create_service(stage, target)
         stacks = [c for c in stage.node.find_all() if isinstance(c, cdk.Stack)]
         if not stacks:
@@ -358,6 +392,8 @@ class WavePipeline(Construct):
                 f"create_service added no stack to {stage.node.path!r} ({target.name}); add the service's "
                 f"stacks to the stage it is given"
             )
+        for stack in stacks:
+            self._check_stack_name(stage, stack)
         d = TargetDeployment(step=step, target=target, stage=stage,
                              deploy_actions=len(stacks) * (2 if self.use_change_sets else 1))
         if self.release:
@@ -368,6 +404,26 @@ class WavePipeline(Construct):
                 for s in d.shift:
                     t.add_step_dependency(s)
         return d
+
+    def _check_stack_name(self, stage: ServiceStage, stack: cdk.Stack) -> None:
+        """Every stack of a stage is named for the team: CDK's ``{stage}-{id}``, or a name the team owns."""
+        parent = stack.node.scope
+        if parent is not None and parent.node.path == stage.node.path and _STACK_ID.match(stack.node.id):
+            # Raises when the name CDK derives would pass CloudFormation's 128 characters (CDK would
+            # silently shorten it with a hash).
+            if stack.stack_name == service_stack_name(self.team, self.service, stage.target_scope, stack.node.id):
+                return
+        name = stack.stack_name
+        if cdk.Token.is_unresolved(name):
+            raise ValueError(f"stack {stack.node.path!r} has an unresolved stack_name; a pipeline deploys stacks "
+                             f"by literal name")
+        check_stack_name(name, parameter=f"stack_name of {stack.node.path!r}")
+        if not carries_team(name, self.team):
+            raise ValueError(
+                f"stack {stack.node.path!r} is named {name!r}, which does not carry the team: another team's "
+                f"stack of that name in the same account and region would be overwritten. Leave stack_name "
+                f"unset (CDK names it {stage.stage_name}-<stack id>) or start it with {self.team + '-'!r}"
+            )
 
     def _add_release_steps(self, d: TargetDeployment) -> None:
         """The one place that makes gate, shift and bake steps for a target."""

@@ -137,3 +137,73 @@ def foundation_pipeline_name(team: str) -> str:
     It starts with ``{team}-`` so the pipeline reader role's ``{team}-*`` grant covers it.
     """
     return f"{_check('team', team)}-foundation"
+
+
+# --------------------------------------------------------------------------- stack names
+
+#: CloudFormation's CreateStack: "A stack name can contain only alphanumeric characters (case sensitive)
+#: and hyphens. It must start with an alphabetical character and can't be longer than 128 characters."
+#: (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html)
+MAX_STACK_NAME = 128
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+
+
+def check_stack_name(name: str, *, parameter: str = "stack_name") -> str:
+    """`name` if CloudFormation accepts it as a stack name, else a ValueError that says why."""
+    if not isinstance(name, str):
+        raise TypeError(f"{parameter}={name!r} must be a string")
+    if len(name) > MAX_STACK_NAME:
+        raise ValueError(f"{parameter}={name!r} is {len(name)} characters; CloudFormation stack names are at "
+                         f"most {MAX_STACK_NAME}. Use shorter team, service, wave, cell or stack construct IDs")
+    if not _STACK_NAME.match(name):
+        raise ValueError(f"{parameter}={name!r} is not a CloudFormation stack name: letters, digits and hyphens "
+                         f"only, starting with a letter")
+    return name
+
+
+def _starts_with_letter(team: str) -> str:
+    if not _check("team", team)[0].isalpha():
+        raise ValueError(f"team={team!r} starts with a digit; it leads the team's stack names, and CloudFormation "
+                         f"stack names (like CDK stage names) start with a letter: rename the team (e.g. "
+                         f"'t{team}')")
+    return team
+
+
+def service_stage_name(team: str, service: str, scope: str) -> str:
+    """A service's stage for one deployment target: ``{team}-{service}-{scope}``.
+
+    `scope` is the target's :func:`target_scope` (``us-east-1-cell-1``, ``gamma-us-east-1``).  CDK
+    names every stack of a stage ``{stage name}-{stack construct ID}``, so each stack name carries the
+    team, the service and the target: two teams that each have a service ``api`` in one account, or
+    two cells of one region, never deploy the same CloudFormation stack.
+    """
+    name = f"{_starts_with_letter(team)}-{_check('service', service)}-{scope}"
+    return check_stack_name(name, parameter="stage name")
+
+
+def service_stack_name(team: str, service: str, scope: str, stack_id: str) -> str:
+    """The name CDK gives a stack with construct ID `stack_id` in :func:`service_stage_name`'s stage.
+
+    ``{team}-{service}-{scope}-{stack_id}``, e.g. ``payments-api-us-east-1-cell-1-Api``; checked
+    against CloudFormation's 128 characters (CDK would otherwise shorten it with a hash).
+    """
+    return check_stack_name(f"{service_stage_name(team, service, scope)}-{stack_id}",
+                            parameter=f"stack name of stack {stack_id!r}")
+
+
+def pipeline_stack_name(team: str, service: str) -> str:
+    """A service's pipeline stack (``TeamPipelineStack``): ``{team}-{service}-pipeline``.
+
+    CodePipeline's cross-region support stacks are named after it (``...-support-{region}``).
+    """
+    return check_stack_name(f"{_starts_with_letter(team)}-{_check('service', service)}-pipeline")
+
+
+def foundation_stack_name(team: str) -> str:
+    """The team's foundation pipeline stack: ``seawall-{team}-foundation``."""
+    return check_stack_name(f"seawall-{_check('team', team)}-foundation")
+
+
+def carries_team(stack_name: str, team: str) -> bool:
+    """Whether `stack_name` is one of `team`'s names: it starts with ``{team}-`` or ``seawall-{team}-``."""
+    return stack_name.startswith((f"{team}-", f"seawall-{team}-"))

@@ -14,7 +14,7 @@
         service = "orders"
 
         def create_service(self, stage, target):
-            OrdersStack(stage, "Api", team=self.team, alarms=self.alarms)
+            OrdersStack(stage, "Api", team=self.team)   # alarms: the team's, through the stage
 
     app = App()
     PaymentsTeam.foundation(app, env=PIPELINE_ENV)   # the team's runtime in every region, first
@@ -35,12 +35,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import aws_cdk as cdk
 from aws_cdk import pipelines
-
 from constructs import Construct
 
 from ..constructs.wave_pipeline import EntryAlarm, ServiceStage, WavePipeline
 from ..model import AlarmPolicy, Target, WavePlan
-from ..model.naming import check_service, check_team
+from ..model.naming import check_service, check_team, pipeline_stack_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model.window import TimeWindow
@@ -133,6 +132,14 @@ class TeamPipelineStack(cdk.Stack):
     use_change_sets:
         Default ``False`` (one deploy action per stack; see :class:`WavePipeline`).
 
+    Every :class:`ServiceStage` gets the team's `alarms` (``stage.alarms``): a
+    ``SafeLambdaDeployment`` there given no ``alarms=`` uses them.
+
+    The stack's name defaults to :func:`~seawall.model.naming.pipeline_stack_name`
+    (``{team}-{service}-pipeline``), and the service stacks are named
+    ``{team}-{service}-{target}-{stack id}``: two teams with a service of the same
+    name can share an account.  Pass ``stack_name=`` to keep an older name.
+
     Service settings (each microservice's subclass)
     -----------------------------------------------
     service:
@@ -155,6 +162,7 @@ class TeamPipelineStack(cdk.Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, env: cdk.Environment, **kwargs: Any) -> None:
         self._check_class()
+        kwargs.setdefault("stack_name", pipeline_stack_name(self.team, self.service))
         super().__init__(scope, construct_id, env=env, **kwargs)
         self.pipeline = WavePipeline(
             self, "Pipeline",
@@ -168,6 +176,7 @@ class TeamPipelineStack(cdk.Stack):
             blocking_alarms=self.blocking_alarms,
             entry_alarms=self.entry_alarms,
             use_change_sets=self.use_change_sets,
+            alarms=self.alarms,
         )
         self.configure(self.pipeline)
         self.pipeline.build()

@@ -37,6 +37,7 @@ from ..model.naming import (
     alarm_name,
     check_team,
     foundation_pipeline_name,
+    foundation_stack_name,
     invoker_role_name,
     monitoring_stack_name,
     pipeline_reader_role_name,
@@ -165,6 +166,9 @@ class TeamFoundationStack(cdk.Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, team_class: type[TeamPipelineStack],
                  env: cdk.Environment, **kwargs: Any) -> None:
+        # Named for the team (``seawall-{team}-foundation``), as are CodePipeline's cross-region
+        # support stacks named after it; pass stack_name= to keep an older name.
+        kwargs.setdefault("stack_name", foundation_stack_name(team_class.team))
         super().__init__(scope, construct_id, env=env, **kwargs)
         self.team = check_team(team_class.team)
         services = tuple(team_class.services)
@@ -207,3 +211,7 @@ class TeamFoundationStack(cdk.Stack):
                 actions=["codepipeline:GetPipelineExecution"],
                 resources=[self.format_arn(service="codepipeline", resource=f"{self.team}-*")],
             ))
+            acknowledge_iam(self.pipeline_reader_role,
+                            wildcards="GetPipelineExecution (read-only) on the team's own pipelines: every "
+                                      "pipeline of the team is named {team}-{service}, and a new service's "
+                                      "pipeline must be readable without redeploying the foundation")

@@ -8,10 +8,14 @@ function and inserting it into the list.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .cli import main as seawall
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,6 @@ def find_root() -> Path:
 
 def plan_phase(ctx: DemoContext) -> int:
     """``seawall plan`` on the sample team's policy, starting now; writes the timeline page."""
-    from .cli import main as seawall
-
     rel = ctx.rollout_html.relative_to(ctx.root) if ctx.rollout_html.is_relative_to(ctx.root) else ctx.rollout_html
     code = seawall(["plan", "--plan", f"{ctx.policy}:TEAM", "--html", str(ctx.rollout_html)])
     if code == 0:
@@ -60,9 +62,6 @@ def plan_phase(ctx: DemoContext) -> int:
 
 def synth_phase(ctx: DemoContext) -> int:
     """``cdk synth`` of the sample app with the pinned CDK CLI (cdk.json's context, cdk-nag attached)."""
-    import os
-    import subprocess
-
     cdk = ctx.root / "node_modules" / ".bin" / "cdk"
     if not cdk.exists():
         print(f"{cdk} not found: run `make install` (npm ci) first", file=sys.stderr)
@@ -82,8 +81,6 @@ def synth_phase(ctx: DemoContext) -> int:
 
 def check_phase(ctx: DemoContext) -> int:
     """``seawall check`` on the synthesized cloud assembly, against the sample team's plan."""
-    from .cli import main as seawall
-
     return seawall(["check", str(ctx.sample / "cdk.out"), "--plan", f"{ctx.policy}:TEAM"])
 
 

@@ -32,7 +32,7 @@ from .checks import (
     format_text,
     run_checks,
 )
-from .model.waves import WavePlan
+from .model import WavePlan
 
 __all__ = [
     "Compliance", "Finding", "assert_safe", "check", "check_template", "failures", "non_compliant", "statuses",

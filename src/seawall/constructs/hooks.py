@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,16 +10,18 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
 
+from ._assets import (
+    HOOK_HANDLER,
+    POWERTOOLS_LAYER_ACCOUNT,
+    POWERTOOLS_LAYER_NAME,
+    POWERTOOLS_LAYER_VERSION,
+    RUNTIME_NAME,
+    hook_asset_dir,
+)
 from ._nag import acknowledge, arn_wildcard_rule
-
-#: The public Powertools for AWS Lambda (Python) v3 layer.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 27
-RUNTIME = lambda_.Runtime.PYTHON_3_11
-HOOK_ASSET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lambdas", "hooks")
+from .release import RUNTIME
 
 
 class SmokeTestHook(Construct):
@@ -40,7 +41,11 @@ class SmokeTestHook(Construct):
         The JSON event sent to the new version. Default: ``None`` - no
         invocation, the hook only checks the AppSpec and reports.
     powertools_layer_version:
-        Version of the public Powertools v3 python311 layer. Default: 27.
+        Version of the public Powertools v3 ``python313`` x86_64 layer. Default: 27.
+
+    The function runs ``python3.13``; its code is :func:`seawall.constructs._assets.hook_asset_dir`,
+    the ``*.py`` modules of :mod:`seawall.lambdas.hooks` at the asset root (no ``__pycache__``),
+    the same bytes whatever else is installed.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, targets: Sequence[lambda_.IFunction],
@@ -67,12 +72,12 @@ class SmokeTestHook(Construct):
         layer = lambda_.LayerVersion.from_layer_version_arn(
             self, "Powertools",
             f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-python311-x86_64:{powertools_layer_version}",
+            f"{POWERTOOLS_LAYER_NAME}:{powertools_layer_version}",
         )
         self.function = lambda_.Function(
             self, "Function", runtime=RUNTIME, architecture=lambda_.Architecture.X86_64,
-            code=lambda_.Code.from_asset(HOOK_ASSET_DIR, exclude=["__pycache__", "*.pyc"]),
-            handler="traffic_hook.handler", role=role, layers=[layer], timeout=Duration.minutes(5),
+            code=lambda_.Code.from_asset(hook_asset_dir()),
+            handler=HOOK_HANDLER, role=role, layers=[layer], timeout=Duration.minutes(5),
             memory_size=256, log_group=log_group, environment=environment,
             description="Seawall CodeDeploy traffic hook: smoke-tests the new version and reports back",
         )
@@ -89,5 +94,6 @@ class SmokeTestHook(Construct):
                 acknowledge(policy, rule, "the hook invokes whichever new version the deployment's AppSpec names; "
                                           "versions are published at deploy time")
         acknowledge(self.function, "AwsSolutions-L1",
-                    "Python 3.11 matches the pinned Powertools v3 python311 layer; raise both together")
+                    f"{RUNTIME_NAME} matches the pinned Powertools v3 layer {POWERTOOLS_LAYER_NAME}; "
+                    f"raise both together")
         self.role = role

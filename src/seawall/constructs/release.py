@@ -9,12 +9,7 @@ service pipeline never needs a reference to them.  Inputs are built by
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -22,7 +17,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
-
 from constructs import Construct
 
 from ..model.naming import check_team, state_machine_name
@@ -40,12 +34,20 @@ from ..model.release import (
     SHIFT_POLL,
     SHIFT_TIMEOUT,
 )
+from ._assets import (
+    POWERTOOLS_LAYER_ACCOUNT,
+    POWERTOOLS_LAYER_NAME,
+    POWERTOOLS_LAYER_VERSION,
+    RELEASE_HANDLERS,
+    RUNTIME_NAME,
+    release_asset_dir,
+)
 from .pipeline_nag import nag_text
 
-#: The public Powertools for AWS Lambda (Python) v3 layer, published in every commercial region.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 27
-RUNTIME = lambda_.Runtime.PYTHON_3_11
+#: The Lambda runtime of every Seawall function; the facts behind it live in :mod:`._assets`.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+if RUNTIME.name != RUNTIME_NAME:  # pragma: no cover - a guard for whoever raises one without the other
+    raise RuntimeError(f"RUNTIME={RUNTIME.name} disagrees with _assets.RUNTIME_NAME={RUNTIME_NAME}")
 
 #: Errors a task retries with backoff: throttling and transient faults of the AWS APIs the
 #: Lambdas call (raised as ThrottledError) and of Lambda itself.
@@ -54,39 +56,20 @@ RETRYABLE = [
     "Lambda.TooManyRequestsException", "Lambda.ClientExecutionTimeoutException",
 ]
 
-_HANDLERS = {
-    "Context": "seawall.lambdas.release.context.handler",
-    "GateWindow": "seawall.lambdas.release.gate.window_handler",
-    "GateAlarms": "seawall.lambdas.release.gate.alarms_handler",
-    "ShiftStart": "seawall.lambdas.release.shift.start_handler",
-    "ShiftStatus": "seawall.lambdas.release.shift.status_handler",
-    "BakeStart": "seawall.lambdas.release.bake.start_handler",
-    "BakeCheck": "seawall.lambdas.release.bake.check_handler",
-    "BakeRevert": "seawall.lambdas.release.bake.revert_handler",
-}
+_HANDLERS = RELEASE_HANDLERS
 
 
-@cache
 def lambda_asset_dir() -> str:
-    """A directory holding what the release Lambdas import, assembled once per process.
+    """The directory synthesis deploys as the release Lambdas' code, built once per process.
 
-    ``seawall.model`` and ``seawall.lambdas.release`` plus the ``holidays``
-    package (time windows close on public holidays); Powertools comes from its
-    public layer and boto3 from the runtime.  No pip, no Docker.
+    ``seawall/__init__.py``, ``seawall/model`` and ``seawall/lambdas/release``
+    (``*.py`` only, no ``__pycache__``); Powertools comes from its public
+    layer and boto3 from the runtime; nothing else is needed (the time
+    window's holidays arrive as resolved dates in the gate input).  No pip, no
+    Docker, and the same bytes whatever else is installed:
+    :mod:`seawall.constructs._assets` says how.
     """
-    import holidays
-
-    src = Path(__file__).resolve().parents[1]
-    out = Path(tempfile.mkdtemp(prefix="seawall-release-asset-"))
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "locale", "tests")
-    pkg = out / "seawall"
-    (pkg / "lambdas").mkdir(parents=True)
-    shutil.copy(src / "__init__.py", pkg / "__init__.py")
-    shutil.copytree(src / "model", pkg / "model", ignore=ignore)
-    shutil.copy(src / "lambdas" / "__init__.py", pkg / "lambdas" / "__init__.py")
-    shutil.copytree(src / "lambdas" / "release", pkg / "lambdas" / "release", ignore=ignore)
-    shutil.copytree(os.path.dirname(holidays.__file__), out / "holidays", ignore=ignore)
-    return str(out)
+    return release_asset_dir()
 
 
 def _ack(resource: Construct, rule: str, reason: str) -> None:
@@ -116,7 +99,17 @@ class ReleaseStateMachines(Construct):
         Default: none (the pipeline is in this account).
     powertools_layer_version:
         Version of the public Powertools v3 layer
-        (``arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64``).
+        (``arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64``).
+        Default: 27, the version the asset-import test runs the handlers against.
+
+    Code
+    ----
+    Every task runs ``python3.13`` with one asset, :func:`lambda_asset_dir`:
+    ``seawall.model`` and ``seawall.lambdas.release`` as ``*.py`` files,
+    nothing compiled and no third-party package (Powertools is the layer's,
+    boto3 the runtime's; the window's holiday dates are resolved at synth and
+    travel in the gate input).  Its bytes, and so the runtime stack's asset
+    hash, depend only on the Seawall version, not on what else is installed.
     log_retention:
         Retention of the Lambda and state machine logs.  Default: one year.
     """
@@ -159,7 +152,7 @@ class ReleaseStateMachines(Construct):
         self._layer = lambda_.LayerVersion.from_layer_version_arn(
             self, "Powertools",
             f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-python311-x86_64:{powertools_layer_version}",
+            f"{POWERTOOLS_LAYER_NAME}:{powertools_layer_version}",
         )
         arn = self._arn
         fn = self._function
@@ -272,8 +265,8 @@ class ReleaseStateMachines(Construct):
             reasons.append(wildcard_reason)
         reasons.append("xray:PutTraceSegments/PutTelemetryRecords support no resource-level permissions")
         self._wildcard_reasons[f"{role.node.path}/DefaultPolicy"] = "; ".join(reasons)
-        _ack(fn, "AwsSolutions-L1", "Python 3.11 matches the pinned Powertools v3 python311 layer and the Amazon "
-                                    "Linux 2 time zone database the time window needs; raise both together")
+        _ack(fn, "AwsSolutions-L1", f"{RUNTIME_NAME} matches the pinned Powertools v3 layer {POWERTOOLS_LAYER_NAME} "
+                                    f"and the interpreter the asset-import test runs; raise them together")
         self._depend_on_policy_only(fn, role)
         self.functions[name] = fn
         return fn

@@ -23,18 +23,32 @@ Semantics, precisely:
 
 The gate Lambda receives the window as JSON (:meth:`TimeWindow.to_dict`) and
 rebuilds it with :meth:`TimeWindow.from_dict`, which validates everything.
+
+Holiday data: resolved at synth, read by the gate
+-------------------------------------------------
+The ``holidays`` package is used only where the window is *defined* (the
+CDK app, the planner, the CLI).  :meth:`TimeWindow.to_dict` resolves each
+calendar into its dates for an explicit horizon -- whole calendar years, from
+January 1 of the current year (in the window's zone) through December 31 of
+the year :data:`HOLIDAY_YEARS_AHEAD` years later -- and the gate rebuilds the
+window from those dates, so the Lambda needs no ``holidays`` package (whose
+import reads its own package metadata, which a copied folder does not have)
+and the planner and the gate close on the same dates: both come from the same
+calendar objects in this module.  A question about a date outside the horizon
+raises :class:`HolidayDataExpired`, and the gate fails closed with it.  The
+pipeline re-synthesizes (and so refreshes the dates) on every execution that
+updates it; the data changes once a year.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays as _holidays_lib
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS: tuple[str, ...] = DAY_NAMES
@@ -44,8 +58,12 @@ _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday
 
 #: How far ahead :meth:`TimeWindow.next_open` and :meth:`TimeWindow.next_close` look before giving up.
 SEARCH_DAYS = 400
+#: Whole calendar years after the current one whose public holidays :meth:`TimeWindow.to_dict` resolves.
+#: With 1, data written on any day holds for at least twelve months -- longer than a gate may wait.
+HOLIDAY_YEARS_AHEAD = 1
 
 _DAY_SECONDS = 86_400
+_CODE = re.compile(r"[A-Z]{2,3}(-[A-Za-z0-9]{1,10})?")
 _Interval = tuple[int, int]  # [start, end) in seconds after local midnight; end may be 86 400
 
 
@@ -139,16 +157,100 @@ def _require_aware(value: object, parameter: str) -> datetime:
     return value
 
 
+def _holidays_lib() -> Any:
+    """The ``holidays`` package, imported only where a window is defined (never in the gate Lambda)."""
+    import holidays
+
+    return holidays
+
+
 @cache
 def _supported_countries() -> Mapping[str, tuple[str, ...]]:
-    return {k: tuple(v) for k, v in _holidays_lib.list_supported_countries().items()}
+    return {k: tuple(v) for k, v in _holidays_lib().list_supported_countries().items()}
 
 
 @lru_cache(maxsize=64)
 def _calendar(code: str) -> Any:
     """One shared, lazily expanded holiday calendar per normalised code."""
     country, _, subdiv = code.partition("-")
-    return _holidays_lib.country_holidays(country, subdiv=subdiv or None)
+    return _holidays_lib().country_holidays(country, subdiv=subdiv or None)
+
+
+class HolidayDataExpired(ValueError):
+    """A date outside the resolved holiday data was asked about; nobody knows whether it is a holiday."""
+
+
+@dataclass(frozen=True)
+class HolidayDates:
+    """Public holidays resolved for ``[first, last]``: what the gate reads instead of the ``holidays`` package.
+
+    Built by :meth:`TimeWindow.to_dict` from the window's calendars, and by
+    :meth:`TimeWindow.from_dict` from that JSON.
+    """
+
+    first: date
+    last: date
+    dates: frozenset[date]
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+    def check(self, day: date, codes: Sequence[str]) -> None:
+        if not self.covers(day):
+            raise HolidayDataExpired(
+                f"holiday data ({', '.join(codes)}) covers {self.first.isoformat()} to {self.last.isoformat()} "
+                f"and ends at {self.last.isoformat()}; {day.isoformat()} is outside it, so nobody can tell whether "
+                f"it is a holiday and the gate fails closed: redeploy the pipeline (a new pipeline execution "
+                f"updates it with holiday data from its synthesis year on)"
+            )
+
+    def to_dict(self) -> dict[str, object]:
+        years: dict[str, list[str]] = {}
+        for d in sorted(self.dates):
+            years.setdefault(str(d.year), []).append(d.strftime("%m%d"))
+        return {"from": self.first.isoformat(), "through": self.last.isoformat(),
+                "dates": {y: " ".join(v) for y, v in years.items()}}
+
+    @classmethod
+    def from_dict(cls, data: object, parameter: str = "window.holidayDates") -> HolidayDates:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{parameter}={data!r} must be an object with from, through and dates")
+        _check_keys(data, parameter, required=("from", "through", "dates"), allowed=("from", "through", "dates"))
+        try:
+            first, last = date.fromisoformat(data["from"]), date.fromisoformat(data["through"])
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{parameter}.from={data['from']!r} / .through={data['through']!r} must be 'YYYY-MM-DD' dates"
+            ) from None
+        if first > last:
+            raise ValueError(f"{parameter}.from={first} is after .through={last}")
+        years = data["dates"]
+        if not isinstance(years, Mapping):
+            raise ValueError(f"{parameter}.dates={years!r} must map a year ('2026') to 'MMDD MMDD ...'")
+        dates: set[date] = set()
+        for year, days in years.items():
+            if not isinstance(days, str):
+                raise ValueError(f"{parameter}.dates[{year!r}]={days!r} must be a string of MMDD dates")
+            for md in days.split():
+                try:
+                    d = date(int(year), int(md[:2]), int(md[2:]))
+                except (TypeError, ValueError):
+                    raise ValueError(f"{parameter}.dates[{year!r}] holds {md!r}, not an MMDD date of {year}") from None
+                if not first <= d <= last or len(md) != 4:
+                    raise ValueError(f"{parameter}.dates[{year!r}] holds {md!r}, outside {first} to {last}")
+                dates.add(d)
+        return cls(first=first, last=last, dates=frozenset(dates))
+
+    @classmethod
+    def resolve(cls, codes: Sequence[str], first: date, last: date) -> HolidayDates:
+        """The dates from `first` to `last` on which any of the calendars `codes` has a holiday."""
+        found: set[date] = set()
+        for code in codes:
+            cal = _calendar(code)
+            for year in range(first.year, last.year + 1):
+                cal.get(date(year, 1, 1))  # expands the shared calendar to that year
+            found.update(d for d in cal if first <= d <= last)
+        return cls(first=first, last=last, dates=frozenset(found))
 
 
 def _parse_holiday(value: object, parameter: str) -> str:
@@ -329,6 +431,8 @@ class TimeWindow:
     _weekly: tuple[tuple[_Interval, ...], ...] = field(init=False, repr=False, compare=False)
     _calendars: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     _closed: frozenset[date] = field(init=False, repr=False, compare=False)
+    #: Resolved dates instead of the ``holidays`` package (set by :meth:`from_dict`); None: use the calendars.
+    _holiday_dates: HolidayDates | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -343,9 +447,16 @@ class TimeWindow:
             )
         if isinstance(self.holidays, str):
             raise ValueError(f"holidays={self.holidays!r} must be a sequence of calendars such as ('US',)")
-        codes = tuple(dict.fromkeys(_parse_holiday(h, "holidays") for h in self.holidays))
+        if self._holiday_dates is not None:
+            # Rebuilt from resolved data (the gate): no holidays package, codes are already normalised.
+            if not isinstance(self._holiday_dates, HolidayDates):
+                raise ValueError(f"_holiday_dates={self._holiday_dates!r} must be HolidayDates")
+            codes = tuple(dict.fromkeys(str(h) for h in self.holidays))
+            set_(self, "_calendars", ())
+        else:
+            codes = tuple(dict.fromkeys(_parse_holiday(h, "holidays") for h in self.holidays))
+            set_(self, "_calendars", tuple(_calendar(code) for code in codes))
         set_(self, "holidays", codes)
-        set_(self, "_calendars", tuple(_calendar(code) for code in codes))
 
         exclusions = tuple(self.exclusions)
         for i, x in enumerate(exclusions):
@@ -387,11 +498,18 @@ class TimeWindow:
         # A bounded search for an open day: holidays and closed dates can only
         # remove days, so if none is open in two years the window is useless.
         today = datetime.now(UTC).astimezone(self._zone).date()
-        if not any(self._day_intervals(today + timedelta(days=i)) for i in range(2 * 366)):
+        if not self._open_day_within(today, 2 * 366):
             raise ValueError(
                 "this window is never open: every open day in the next two years is a holiday or a "
                 "closed date; a production step could never start"
             )
+
+    def _open_day_within(self, first: date, days: int) -> bool:
+        """Whether some day of ``[first, first + days)`` is open; True when holiday data ends first (unknown)."""
+        try:
+            return any(self._day_intervals(first + timedelta(days=i)) for i in range(days))
+        except HolidayDataExpired:
+            return True
 
     # ----------------------------------------------------------------- factories
 
@@ -435,7 +553,7 @@ class TimeWindow:
         span = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
         return TimeWindow(time_zone=self.time_zone, days=self.days, start=self.start, end=self.end,
                           holidays=self.holidays, exclusions=self.exclusions,
-                          closed_dates=(*self.closed_dates, *span))
+                          closed_dates=(*self.closed_dates, *span), _holiday_dates=self._holiday_dates)
 
     # ----------------------------------------------------------------- queries
 
@@ -444,21 +562,63 @@ class TimeWindow:
         return self._zone
 
     def holiday_name(self, day: date) -> str | None:
-        """The holiday that closes local date `day`, or None."""
+        """The holiday that closes local date `day`, or None.
+
+        A window rebuilt from resolved data (the gate) knows dates, not names:
+        it answers ``"public holiday (<calendars>)"``.
+
+        Raises
+        ------
+        HolidayDataExpired
+            For a window rebuilt from resolved data, when `day` is outside it.
+        """
+        if self._holiday_dates is not None:
+            if not self.holidays:
+                return None
+            self._holiday_dates.check(day, self.holidays)
+            return f"public holiday ({', '.join(self.holidays)})" if day in self._holiday_dates.dates else None
         for cal in self._calendars:
             name = cal.get(day)
             if name:
                 return str(name)
         return None
 
+    def _is_holiday(self, day: date) -> bool:
+        if not self.holidays:
+            return False
+        if self._holiday_dates is not None:
+            self._holiday_dates.check(day, self.holidays)
+            return day in self._holiday_dates.dates
+        return any(day in cal for cal in self._calendars)
+
     def _day_intervals(self, day: date) -> tuple[_Interval, ...]:
         spans = self._weekly[day.weekday()]
-        if not spans or day in self._closed:
+        if not spans or day in self._closed or self._is_holiday(day):
             return ()
-        for cal in self._calendars:
-            if day in cal:
-                return ()
         return spans
+
+    def holiday_dates(self, *, today: date | None = None) -> HolidayDates | None:
+        """The holiday dates the gate reads: whole years from `today`'s through :data:`HOLIDAY_YEARS_AHEAD` later.
+
+        Parameters
+        ----------
+        today:
+            The local date the data starts from (January 1 of its year).
+            Default: today in the window's time zone.
+
+        Returns None for a window without holiday calendars; a window rebuilt
+        from resolved data returns that data unchanged.
+        """
+        if not self.holidays:
+            return None
+        if self._holiday_dates is not None:
+            return self._holiday_dates
+        if today is None:
+            today = datetime.now(UTC).astimezone(self._zone).date()
+        elif isinstance(today, datetime) or not isinstance(today, date):
+            raise TypeError(f"today={today!r} must be a datetime.date")
+        return HolidayDates.resolve(self.holidays, date(today.year, 1, 1),
+                                    date(today.year + HOLIDAY_YEARS_AHEAD, 12, 31))
 
     def is_open_day(self, day: date) -> bool:
         """Whether the window opens at some time on local date `day`."""
@@ -513,6 +673,8 @@ class TimeWindow:
         if self._open_at(utc) == want_open:
             return utc
         first = utc.astimezone(self._zone).date() - timedelta(days=1)
+        if self._holiday_dates is not None and self.holidays:
+            first = max(first, self._holiday_dates.first)  # nothing before the data is ever asked about
         best: datetime | None = None
         for i in range(SEARCH_DAYS + 2):
             day = first + timedelta(days=i)
@@ -589,9 +751,14 @@ class TimeWindow:
             parts.append(f"{len(self.closed_dates)} closed dates")
         return ", ".join(parts)
 
-    def to_dict(self) -> dict[str, object]:
-        """A JSON-safe form; :meth:`from_dict` rebuilds an equal window."""
-        return {
+    def to_dict(self, *, today: date | None = None) -> dict[str, object]:
+        """A JSON-safe form; :meth:`from_dict` rebuilds an equal window.
+
+        With holiday calendars it carries ``holidayDates``: the dates resolved
+        by :meth:`holiday_dates` (`today` as there; default: today in the
+        window's zone), so that the reader needs no ``holidays`` package.
+        """
+        out: dict[str, object] = {
             "timeZone": self.time_zone,
             "days": list(self.days),
             "start": _format_time(self.start),
@@ -600,6 +767,10 @@ class TimeWindow:
             "exclusions": [x.to_dict() for x in self.exclusions],
             "closedDates": [d.isoformat() for d in self.closed_dates],
         }
+        resolved = self.holiday_dates(today=today)
+        if resolved is not None:
+            out["holidayDates"] = resolved.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: object) -> TimeWindow:
@@ -613,7 +784,8 @@ class TimeWindow:
         if not isinstance(data, Mapping):
             raise ValueError(f"window={data!r} must be an object (a dict) as produced by TimeWindow.to_dict()")
         _check_keys(data, "window", required=("timeZone", "days", "start", "end"),
-                    allowed=("timeZone", "days", "start", "end", "holidays", "exclusions", "closedDates"))
+                    allowed=("timeZone", "days", "start", "end", "holidays", "exclusions", "closedDates",
+                             "holidayDates"))
         start = _parse_time(data["start"], "window.start")
         assert start is not None
         end = _parse_time(data["end"], "window.end", allow_end_of_day=True)
@@ -637,11 +809,34 @@ class TimeWindow:
         days = data["days"]
         if not isinstance(days, list):
             raise ValueError(f"window.days={days!r} must be a list of day names such as ['mon', 'tue']")
+        resolved: HolidayDates | None = None
+        if "holidayDates" in data:
+            if not hol:
+                raise ValueError("window.holidayDates is given but window.holidays is empty; drop holidayDates")
+            resolved = HolidayDates.from_dict(data["holidayDates"])
+            try:
+                _holidays_lib()
+            except ImportError:  # the gate: the codes only label the resolved dates
+                if not all(_CODE.fullmatch(h) for h in hol):
+                    raise ValueError(
+                        f"window.holidays={hol!r} must hold calendar codes such as 'US' or 'DE-BY'") from None
+            else:  # where the package is installed, the codes must name its calendars
+                hol = [_parse_holiday(h, "window.holidays") for h in hol]
+        elif hol:
+            try:
+                _holidays_lib()
+            except ImportError:
+                raise ValueError(
+                    f"window.holidays={hol!r} comes without holidayDates and the holidays package is not "
+                    f"installed here; build the input with TimeWindow.to_dict() of this Seawall version "
+                    f"(it resolves the dates), i.e. redeploy the pipeline"
+                ) from None
         return cls(
             time_zone=data["timeZone"], days=_parse_days(days, "window.days"), start=start, end=end,
             holidays=tuple(hol),
             exclusions=tuple(Exclusion.from_dict(x, f"window.exclusions[{i}]") for i, x in enumerate(exc)),
             closed_dates=tuple(closed),
+            _holiday_dates=resolved,
         )
 
 

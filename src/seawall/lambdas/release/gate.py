@@ -18,6 +18,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from seawall.model.release import GateInput, parse_gate_input
+from seawall.model.window import HolidayDataExpired, TimeWindow
 
 from . import common
 from .common import InvalidInputError, duration_text, logger, tracer
@@ -25,9 +26,7 @@ from .common import InvalidInputError, duration_text, logger, tracer
 common.settings()  # validate the environment at cold start
 
 
-def _window(gate: GateInput) -> Any:
-    from seawall.model.window import TimeWindow
-
+def _window(gate: GateInput) -> TimeWindow:
     try:
         return TimeWindow.from_dict(gate.window)
     except (ValueError, KeyError, TypeError) as e:
@@ -52,14 +51,22 @@ def check_window(event: Mapping[str, Any]) -> dict[str, Any]:
     started, deadline = _deadline(event, gate)
     t = common.now()
     where = f"gate for {gate.target['name']}"
-    if window.is_open(t):
-        logger.info("time window open", extra={"now": t.isoformat()})
-        return {"verdict": "OPEN", "checkedAt": t.isoformat(), "waitSeconds": 0,
-                "message": f"{where}: time window open at {t.isoformat()}"}
     try:
-        nxt = window.next_open(t).astimezone(window.zone)
-    except ValueError:
-        nxt = None
+        if window.is_open(t):
+            logger.info("time window open", extra={"now": t.isoformat()})
+            return {"verdict": "OPEN", "checkedAt": t.isoformat(), "waitSeconds": 0,
+                    "message": f"{where}: time window open at {t.isoformat()}"}
+        try:
+            nxt = window.next_open(t).astimezone(window.zone)
+        except HolidayDataExpired:
+            raise
+        except ValueError:
+            nxt = None
+    except HolidayDataExpired as e:
+        # The holiday dates were resolved when the pipeline was synthesized (seawall.model.window);
+        # past their end nobody knows whether the window is open: fail closed, saying so.
+        logger.error("holiday data ended", extra={"now": t.isoformat(), "error": str(e)})
+        raise InvalidInputError(f"{where}: {e}") from e
     if t >= deadline or nxt is None or nxt > deadline:
         when = "never opens again" if nxt is None else f"next opens at {nxt.isoformat()}"
         message = (f"{where} gave up: the time window {when}, after the gate's limit of "

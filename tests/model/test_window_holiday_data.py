@@ -42,7 +42,9 @@ def test_the_gate_closes_on_exactly_the_planners_days_through_the_horizon() -> N
 def test_the_horizon_is_whole_years_from_this_one_through_the_next() -> None:
     data = planner().to_dict(today=date(2026, 12, 31))["holidayDates"]
     assert (data["from"], data["through"]) == ("2026-01-01", "2027-12-31")
-    assert data["dates"]["2026"].split()[0] == "0101" and "1225" in data["dates"]["2027"].split()
+    offsets = [int(data["days"][i:i + 2], 36) for i in range(0, len(data["days"]), 2)]
+    assert offsets[0] == 0 and 723 in offsets  # 2026-01-01 and 2027-12-25, as day offsets
+    assert len(json.dumps(data)) < 200, "the gate input is one action configuration value of at most 1,000 characters"
 
 
 def test_past_the_horizon_the_gate_side_fails_closed_saying_so() -> None:
@@ -77,12 +79,13 @@ def _with(**holiday_dates: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(("data", "match"), [
     ({**planner().to_dict(today=TODAY), "holidayDates": "2026"}, r"window.holidayDates='2026' must be an object"),
     (_with(extra=1), r"window.holidayDates has unknown keys extra"),
-    (_with(through="2025-12-31"), r"window.holidayDates.from=2026-01-01 is after .through=2025-12-31"),
+    (_with(through="2025-12-31"), r"from=2026-01-01 to through=2025-12-31 must be 0 to 1295 days"),
     (_with(through="end"), r"window.holidayDates.from='2026-01-01' / .through='end' must be 'YYYY-MM-DD'"),
-    (_with(dates=["0101"]), r"window.holidayDates.dates=\['0101'\] must map a year"),
-    (_with(dates={"2026": "1332"}), r"holidayDates.dates\['2026'\] holds '1332', not an MMDD date of 2026"),
-    (_with(dates={"2029": "0101"}), r"holidayDates.dates\['2029'\] holds '0101', outside 2026-01-01 to 2027-12-31"),
-    (_with(dates={"2026": 101}), r"holidayDates.dates\['2026'\]=101 must be a string"),
+    (_with(through="2029-12-31"), r"from=2026-01-01 to through=2029-12-31 must be 0 to 1295 days"),
+    (_with(days=5), r"window.holidayDates.days=5 must be a string of two-digit base-36 day offsets"),
+    (_with(days="001"), r"window.holidayDates.days='001' must be a string"),
+    (_with(days="0!"), r"window.holidayDates.days holds '0!', not a base-36 day offset"),
+    (_with(days="zz"), r"window.holidayDates.days holds 'zz' = 2029-07-19, after through=2027-12-31"),
     ({**planner().to_dict(today=TODAY), "holidays": []}, r"holidayDates is given but window.holidays is empty"),
 ])
 def test_malformed_holiday_data_is_rejected(data: dict[str, Any], match: str) -> None:

@@ -176,6 +176,11 @@ def _calendar(code: str) -> Any:
     return _holidays_lib().country_holidays(country, subdiv=subdiv or None)
 
 
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return digits[n // 36] + digits[n % 36]
+
+
 class HolidayDataExpired(ValueError):
     """A date outside the resolved holiday data was asked about; nobody knows whether it is a holiday."""
 
@@ -205,40 +210,40 @@ class HolidayDates:
             )
 
     def to_dict(self) -> dict[str, object]:
-        years: dict[str, list[str]] = {}
-        for d in sorted(self.dates):
-            years.setdefault(str(d.year), []).append(d.strftime("%m%d"))
+        """Compact, because the gate input is one CodePipeline action configuration value (at most 1,000
+        characters, API_ActionDeclaration "Value Length Constraints"): each date is its day offset from
+        ``from`` in two base-36 digits, e.g. ``{"from": "2026-01-01", "through": "2027-12-31", "days": "00i..."}``.
+        """
+        offsets = sorted((d - self.first).days for d in self.dates)
         return {"from": self.first.isoformat(), "through": self.last.isoformat(),
-                "dates": {y: " ".join(v) for y, v in years.items()}}
+                "days": "".join(_base36(n) for n in offsets)}
 
     @classmethod
     def from_dict(cls, data: object, parameter: str = "window.holidayDates") -> HolidayDates:
         if not isinstance(data, Mapping):
-            raise ValueError(f"{parameter}={data!r} must be an object with from, through and dates")
-        _check_keys(data, parameter, required=("from", "through", "dates"), allowed=("from", "through", "dates"))
+            raise ValueError(f"{parameter}={data!r} must be an object with from, through and days")
+        _check_keys(data, parameter, required=("from", "through", "days"), allowed=("from", "through", "days"))
         try:
             first, last = date.fromisoformat(data["from"]), date.fromisoformat(data["through"])
         except (TypeError, ValueError):
             raise ValueError(
                 f"{parameter}.from={data['from']!r} / .through={data['through']!r} must be 'YYYY-MM-DD' dates"
             ) from None
-        if first > last:
-            raise ValueError(f"{parameter}.from={first} is after .through={last}")
-        years = data["dates"]
-        if not isinstance(years, Mapping):
-            raise ValueError(f"{parameter}.dates={years!r} must map a year ('2026') to 'MMDD MMDD ...'")
+        if not timedelta(0) <= last - first < timedelta(days=36 * 36):
+            raise ValueError(f"{parameter}: from={first} to through={last} must be 0 to {36 * 36 - 1} days")
+        days = data["days"]
+        if not isinstance(days, str) or len(days) % 2:
+            raise ValueError(f"{parameter}.days={days!r} must be a string of two-digit base-36 day offsets")
         dates: set[date] = set()
-        for year, days in years.items():
-            if not isinstance(days, str):
-                raise ValueError(f"{parameter}.dates[{year!r}]={days!r} must be a string of MMDD dates")
-            for md in days.split():
-                try:
-                    d = date(int(year), int(md[:2]), int(md[2:]))
-                except (TypeError, ValueError):
-                    raise ValueError(f"{parameter}.dates[{year!r}] holds {md!r}, not an MMDD date of {year}") from None
-                if not first <= d <= last or len(md) != 4:
-                    raise ValueError(f"{parameter}.dates[{year!r}] holds {md!r}, outside {first} to {last}")
-                dates.add(d)
+        for i in range(0, len(days), 2):
+            chunk = days[i:i + 2]
+            try:
+                d = first + timedelta(days=int(chunk, 36))
+            except ValueError:
+                raise ValueError(f"{parameter}.days holds {chunk!r}, not a base-36 day offset") from None
+            if d > last:
+                raise ValueError(f"{parameter}.days holds {chunk!r} = {d}, after through={last}")
+            dates.add(d)
         return cls(first=first, last=last, dates=frozenset(dates))
 
     @classmethod

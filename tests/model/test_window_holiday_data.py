@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from seawall.model import Target
 from seawall.model import window as window_module
+from seawall.model.limits import MAX_ACTION_CONFIGURATION_VALUE
+from seawall.model.release import gate_input
 from seawall.model.window import MON_FRI, HolidayDataExpired, TimeWindow
 
 NY = ZoneInfo("America/New_York")
@@ -45,6 +48,16 @@ def test_the_horizon_is_whole_years_from_this_one_through_the_next() -> None:
     offsets = [int(data["days"][i:i + 2], 36) for i in range(0, len(data["days"]), 2)]
     assert offsets[0] == 0 and 723 in offsets  # 2026-01-01 and 2027-12-25, as day offsets
     assert len(json.dumps(data)) < 200, "the gate input is one action configuration value of at most 1,000 characters"
+
+
+def test_a_gate_input_with_two_calendars_fits_one_action_configuration_value() -> None:
+    window = TimeWindow.business_hours(time_zone="Europe/Berlin", holidays=("DE-BY", "US"))
+    event = gate_input(target=Target(region="ap-southeast-2", account="123456789012", cell="cell-1"), window=window,
+                       alarm_names=["seawall-storefront-aggregate-ap-southeast-2", "org-wide-sev1-freeze"],
+                       pipeline_name="storefront-checkout-pipeline", pipeline_region="us-east-1",
+                       pipeline_role_arn="arn:aws:iam::111111111111:role/seawall-storefront-pipeline-reader")
+    rendered = json.dumps(event, separators=(",", ":"))  # as CDK renders StateMachineInput.literal
+    assert "holidayDates" in rendered and len(rendered) <= MAX_ACTION_CONFIGURATION_VALUE, len(rendered)
 
 
 def test_past_the_horizon_the_gate_side_fails_closed_saying_so() -> None:

@@ -211,7 +211,7 @@ class HolidayDates:
 
     def to_dict(self) -> dict[str, object]:
         """Compact, because the gate input is one CodePipeline action configuration value (at most 1,000
-        characters, API_ActionDeclaration "Value Length Constraints"): each date is its day offset from
+        characters, :data:`seawall.model.limits.MAX_ACTION_CONFIGURATION_VALUE`): each date is its day offset from
         ``from`` in two base-36 digits, e.g. ``{"from": "2026-01-01", "through": "2027-12-31", "days": "00i..."}``.
         """
         offsets = sorted((d - self.first).days for d in self.dates)

@@ -1,0 +1,11 @@
+"""AWS quotas and limits Seawall depends on, each quoted once with its source."""
+
+from __future__ import annotations
+
+#: CodePipeline: the longest value of one action configuration key, such as a Step Functions invoke action's
+#: ``Input`` (every gate, shift and bake input is one): "Value Length Constraints: Minimum length of 1.
+#: Maximum length of 1000." (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html,
+#: ``configuration``).
+MAX_ACTION_CONFIGURATION_VALUE = 1000
+
+__all__ = ["MAX_ACTION_CONFIGURATION_VALUE"]

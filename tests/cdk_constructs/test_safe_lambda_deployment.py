@@ -67,6 +67,9 @@ def template(built) -> Template:
     return Template.from_json(built["canary"])
 
 
+VERSION_ID = "ApiVersionAndAlias88EC0A1A"
+
+
 def _logical_id(template_dict, resource_type, **props):
     found = [k for k, v in template_dict["Resources"].items() if v["Type"] == resource_type
              and all(v.get("Properties", {}).get(p) == val for p, val in props.items())]
@@ -75,9 +78,8 @@ def _logical_id(template_dict, resource_type, **props):
 
 
 def test_one_box_alarms_carry_exactly_function_alias_and_new_version_dimensions(built, template):
-    (version_id,) = [k for k in built["canary"]["Resources"] if k.startswith("HandlerCurrentVersion")]
     dims = [
-        {"Name": "ExecutedVersion", "Value": {"Fn::GetAtt": [version_id, "Version"]}},
+        {"Name": "ExecutedVersion", "Value": {"Fn::GetAtt": [VERSION_ID, "Version"]}},
         {"Name": "FunctionName", "Value": {"Ref": "Handler886CB40B"}},
         {"Name": "Resource", "Value": {"Fn::Join": ["", [{"Ref": "Handler886CB40B"}, ":live"]]}},
     ]
@@ -100,9 +102,8 @@ def _alarm(template_dict, name):
 
 def test_one_box_error_count_alarm_watches_the_new_version_only_with_its_threshold(built):
     """A quiet wave-1 region: a failing one-box alarms on its error count, not only on the ratio."""
-    (version_id,) = [k for k in built["canary"]["Resources"] if k.startswith("HandlerCurrentVersion")]
     dims = [
-        {"Name": "ExecutedVersion", "Value": {"Fn::GetAtt": [version_id, "Version"]}},
+        {"Name": "ExecutedVersion", "Value": {"Fn::GetAtt": [VERSION_ID, "Version"]}},
         {"Name": "FunctionName", "Value": {"Ref": "Handler886CB40B"}},
         {"Name": "Resource", "Value": {"Fn::Join": ["", [{"Ref": "Handler886CB40B"}, ":live"]]}},
     ]
@@ -132,10 +133,37 @@ def test_one_box_fault_rate_is_judged_over_the_whole_evaluation_window(built):
     assert {m["MetricStat"]["Period"] for m in service["Metrics"] if "MetricStat" in m} == {60}
 
 
-def test_the_version_is_published_per_change_and_retained(built):
-    versions = {k: v for k, v in built["canary"]["Resources"].items() if v["Type"] == "AWS::Lambda::Version"}
-    assert versions and all(v["DeletionPolicy"] == "Retain" and v["UpdateReplacePolicy"] == "Retain"
-                            for v in versions.values())
+def test_one_custom_resource_publishes_the_version_and_no_version_or_alias_resource_exists(built):
+    for template in (built["canary"], built["linear"]):
+        types = [v["Type"] for v in template["Resources"].values()]
+        assert "AWS::Lambda::Version" not in types and "AWS::Lambda::Alias" not in types
+        assert types.count("Custom::SeawallVersion") == 1
+    version = built["canary"]["Resources"][VERSION_ID]
+    assert version["Properties"]["FunctionName"] == {"Ref": "Handler886CB40B"}
+    assert version["Properties"]["AliasName"] == "live"
+    # the function's own properties ride along, so any change CloudFormation makes to it updates the resource
+    assert version["Properties"]["FunctionProperties"]["Handler"] == "index.handler"
+    assert "ZipFile" in version["Properties"]["FunctionProperties"]["Code"]
+
+
+def test_the_publisher_may_publish_and_create_aliases_on_the_stack_functions_only(built):
+    policies = [v["Properties"]["PolicyDocument"]["Statement"] for k, v in built["canary"]["Resources"].items()
+                if v["Type"] == "AWS::IAM::Policy" and k.startswith("SeawallVersionPublisher")]
+    (statements,) = policies
+    (publish,) = [s for s in statements if "lambda:PublishVersion" in s["Action"]]
+    assert sorted(publish["Action"]) == ["lambda:CreateAlias", "lambda:GetAlias", "lambda:GetFunctionConfiguration",
+                                         "lambda:PublishVersion"]
+    assert publish["Resource"][0] == {"Fn::GetAtt": ["Handler886CB40B", "Arn"]}
+    assert "lambda:UpdateAlias" not in str(statements) and "lambda:DeleteAlias" not in str(statements)
+
+
+def test_whatever_uses_the_alias_is_created_after_it_exists(built):
+    """The alias's ARN comes from the custom resource, so a permission on it waits for the alias."""
+    arn = built["canary"]["Outputs"]
+    deployment = built["deployment"]
+    stack = deployment.node.scope
+    assert stack.resolve(deployment.alias.function_arn) == {"Fn::GetAtt": [VERSION_ID, "AliasArn"]}
+    assert arn  # outputs exist
 
 
 def test_fault_rate_is_errors_divided_by_invocations(template):
@@ -210,8 +238,7 @@ def test_a_linear_policy_without_a_predefined_config_gets_a_custom_one(built):
 def test_cloudformation_never_moves_the_alias(built):
     for template in (built["canary"], built["linear"]):
         assert not [k for k, v in template["Resources"].items() if "UpdatePolicy" in v]
-    alias = built["canary"]["Resources"]["ApiAlias58B2F8C6"]
-    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": ["ApiInitialVersion28ED3BD9", "Version"]}
+        assert not [k for k, v in template["Resources"].items() if v["Type"] == "AWS::Lambda::Alias"]
 
 
 def test_high_severity_composite_holds_blocking_alarms_and_extra_alarms_only(built, template):
@@ -243,7 +270,7 @@ def test_release_outputs_name_function_alias_version_application_and_group(built
     ids = {key: stack.resolve(stack.get_logical_id(out)) for key, out in release.as_dict().items()}
     assert set(ids) == {"functionName", "aliasName", "version", "applicationName", "deploymentGroupName"}
     assert outputs[ids["aliasName"]]["Value"] == "live"
-    assert outputs[ids["version"]]["Value"]["Fn::GetAtt"][0].startswith("HandlerCurrentVersion")
+    assert outputs[ids["version"]]["Value"] == {"Fn::GetAtt": [VERSION_ID, "Version"]}
     assert outputs[ids["deploymentGroupName"]]["Value"] == {"Ref": "ApiDeploymentGroupC5BA42E8"}
     assert release.pre_traffic_hook is not None and release.post_traffic_hook is None
 
@@ -251,8 +278,7 @@ def test_release_outputs_name_function_alias_version_application_and_group(built
 def test_logical_ids_of_stateful_resources_are_stable(built):
     resources = built["canary"]["Resources"]
     for logical_id, resource_type in {
-        "ApiAlias58B2F8C6": "AWS::Lambda::Alias",
-        "ApiInitialVersion28ED3BD9": "AWS::Lambda::Version",
+        VERSION_ID: "Custom::SeawallVersion",
         "ApiLogGroup1717FE17": "AWS::Logs::LogGroup",
         "ApiDeploymentGroupC5BA42E8": "AWS::CodeDeploy::DeploymentGroup",
         "ApiApplication4BE77DB2": "AWS::CodeDeploy::Application",

@@ -25,7 +25,7 @@ def built():
 def test_the_snippet_synthesizes_a_deployment_group_and_the_aggregate(built):
     _, templates = built
     types = {r["Type"] for t in templates for r in t["Resources"].values()}
-    assert {"AWS::CodeDeploy::DeploymentGroup", "AWS::Lambda::Alias", "AWS::Synthetics::Canary",
+    assert {"AWS::CodeDeploy::DeploymentGroup", "Custom::SeawallVersion", "AWS::Synthetics::Canary",
             "AWS::CloudWatch::CompositeAlarm"} <= types
 
 

@@ -19,21 +19,22 @@ def join(*parts: Any) -> dict[str, Any]:
 
 
 def safe_service() -> dict[str, Any]:
-    """One function behind an alias that only Seawall moves, with a Lambda deployment group and its alarms."""
+    """One function behind an alias that only Seawall moves, with a Lambda deployment group and its alarms.
+
+    The alias stays on the version it was created on (a literal); one Version resource publishes each deploy.
+    """
     new_version = {"Fn::GetAtt": ["FnVersionNew3F2A", "Version"]}
     dims = [{"Name": "FunctionName", "Value": {"Ref": "Fn"}},
             {"Name": "Resource", "Value": join({"Ref": "Fn"}, ":live")},
             {"Name": "ExecutedVersion", "Value": new_version}]
     return {"Resources": {
         "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "x.h"}},
-        "FnInitialVersion": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}},
-                             "UpdateReplacePolicy": "Retain", "DeletionPolicy": "Retain"},
         "FnVersionNew3F2A": {"Type": "AWS::Lambda::Version",
                              "Properties": {"FunctionName": {"Ref": "Fn"}, "Description": "code 3f2a"},
                              "UpdateReplacePolicy": "Retain", "DeletionPolicy": "Retain"},
         "Alias": {"Type": "AWS::Lambda::Alias",
                   "Properties": {"FunctionName": {"Ref": "Fn"}, "Name": "live",
-                                 "FunctionVersion": {"Fn::GetAtt": ["FnInitialVersion", "Version"]}},
+                                 "FunctionVersion": "1"},
                   "Metadata": {"seawall": {"deploymentGroup": "DeploymentGroup"}}},
         "Application": {"Type": "AWS::CodeDeploy::Application", "Properties": {"ComputePlatform": "Lambda"}},
         "DeploymentGroup": {"Type": "AWS::CodeDeploy::DeploymentGroup", "Properties": {

@@ -32,7 +32,7 @@ def res(t, lid):
 def test_safe_service_passes_every_check(svc):
     findings = check_template(svc)
     assert non_compliant(findings) == []
-    for check_id in ("SW001", "SW002", "SW003", "SW004", "SW005", "SW006", "SW009"):
+    for check_id in ("SW001", "SW002", "SW003", "SW004", "SW005", "SW006", "SW009", "SW012"):
         assert statuses(findings, check_id) == {Compliance.COMPLIANT}, check_id
 
 
@@ -92,7 +92,9 @@ def test_sw002_trips_on_cdk_current_version(svc):
 
 
 def test_sw002_trips_on_version_pinned_to_code_hash(svc):
-    res(svc, "FnInitialVersion")["Properties"]["CodeSha256"] = "abc="
+    svc["Resources"]["FnPinned"] = {"Type": "AWS::Lambda::Version",
+                                    "Properties": {"FunctionName": {"Ref": "Fn"}, "CodeSha256": "abc="}}
+    res(svc, "Alias")["Properties"]["FunctionVersion"] = {"Fn::GetAtt": ["FnPinned", "Version"]}
     assert fails(svc, "SW002")
 
 
@@ -294,3 +296,45 @@ def test_sw010_reads_inputs_built_with_fn_join(pipe, the_plan):
 
 def test_sw010_is_not_applicable_without_plan(pipe):
     assert run(pipe, "SW010") == []
+
+
+# The alias SafeLambdaDeployment creates through Custom::SeawallVersion; SW012 ---------------------------------
+
+def _seawall_version(svc):
+    """The service shape as SafeLambdaDeployment renders it: no Version or Alias resource, one custom resource."""
+    for lid in [k for k, v in svc["Resources"].items() if v["Type"] in ("AWS::Lambda::Version", "AWS::Lambda::Alias")]:
+        del svc["Resources"][lid]
+    svc["Resources"]["ApiVersionAndAlias"] = {"Type": "Custom::SeawallVersion", "Properties": {
+        "ServiceToken": {"Fn::GetAtt": ["Publisher", "Arn"]}, "FunctionName": {"Ref": "Fn"}, "AliasName": "live"}}
+    return svc
+
+
+def test_sw001_and_sw002_recognise_the_alias_seawall_creates(svc):
+    t = _seawall_version(svc)
+    assert [(f.resource, f.status) for f in run(t, "SW001")] == [("ApiVersionAndAlias", Compliance.COMPLIANT)]
+    assert [(f.resource, f.status) for f in run(t, "SW002")] == [("ApiVersionAndAlias", Compliance.COMPLIANT)]
+
+
+def test_sw001_trips_on_seawall_alias_without_deployment_group(svc):
+    t = _seawall_version(svc)
+    del t["Resources"]["DeploymentGroup"]
+    [f] = fails(t, "SW001")
+    assert f.resource == "ApiVersionAndAlias"
+
+
+def test_sw012_passes_one_version_resource_per_function(svc):
+    assert statuses(run(_seawall_version(svc), "SW012"), "SW012") == {Compliance.COMPLIANT}
+
+
+def test_sw012_trips_on_a_cdk_current_version_next_to_seawalls(svc):
+    t = _seawall_version(svc)
+    t["Resources"]["FnCurrentVersionABC"] = {"Type": "AWS::Lambda::Version",
+                                             "Properties": {"FunctionName": {"Ref": "Fn"}}}
+    found = fails(t, "SW012")
+    assert sorted(f.resource for f in found) == ["ApiVersionAndAlias", "FnCurrentVersionABC"]
+    assert all("A version for this Lambda function exists" in f.message for f in found)
+
+
+def test_sw012_trips_on_two_lambda_versions_of_one_function(svc):
+    svc["Resources"]["Second"] = {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}}
+    assert len(fails(svc, "SW012")) == 2

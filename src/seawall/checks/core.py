@@ -181,6 +181,15 @@ _CATALOGUE = (
         fix="Set the stage's OnFailure: {Result: ROLLBACK} (WavePipeline does; the pipeline must be type V2).",
         reads=("pipeline templates",),
     ),
+    Check(
+        id="SW012", title="More than one Version resource on one function",
+        why="Lambda's PublishVersion publishes nothing when code and configuration are unchanged, and "
+            "CloudFormation then fails the second AWS::Lambda::Version of the function ('A version for this "
+            "Lambda function exists'): the first deploy, and the stack rollback after it, fail.",
+        fix="Publish each function's version from one resource: use SafeLambdaDeployment's version (its "
+            "Custom::SeawallVersion) and drop function.current_version and any other lambda.Version on it.",
+        reads=("templates",),
+    ),
 )
 
 CHECKS: Mapping[str, Check] = {c.id: c for c in _CATALOGUE}

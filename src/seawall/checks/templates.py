@@ -14,6 +14,8 @@ from .core import Compliance, Finding, StackTemplate, props, refs, strings
 
 ALIAS = "AWS::Lambda::Alias"
 VERSION = "AWS::Lambda::Version"
+#: SafeLambdaDeployment's resource that publishes a function's version and creates its alias once.
+SEAWALL_VERSION = "Custom::SeawallVersion"
 DEPLOYMENT_GROUP = "AWS::CodeDeploy::DeploymentGroup"
 APPLICATION = "AWS::CodeDeploy::Application"
 DEPLOYMENT_CONFIG = "AWS::CodeDeploy::DeploymentConfig"
@@ -92,6 +94,15 @@ def check_alias_has_deployment_group(t: StackTemplate) -> Iterator[Finding]:
     needs at least one Lambda deployment group in the same template.
     """
     groups = _lambda_groups(t)
+    for lid, _ in t.of_type(SEAWALL_VERSION):
+        if groups:
+            yield _finding("SW001", Compliance.COMPLIANT, t, lid,
+                           f"alias created by {lid} has Lambda deployment group {groups[0]} in its stack")
+        else:
+            yield _finding(
+                "SW001", Compliance.NON_COMPLIANT, t, lid,
+                f"alias created by {lid} has no CodeDeploy Lambda deployment group in its stack, so no canary "
+                f"shifts its traffic and nothing rolls it back; deploy the function with SafeLambdaDeployment")
     for lid, alias in t.of_type(ALIAS):
         linked = seawall_metadata(alias).get("deploymentGroup")
         if isinstance(linked, str) and linked:
@@ -128,6 +139,9 @@ def check_alias_not_repointed(t: StackTemplate) -> Iterator[Finding]:
         for dim in _dimensions(props(alarm)):
             if dim.get("Name") == "ExecutedVersion":
                 watched |= refs(dim.get("Value"))
+    for lid, _ in t.of_type(SEAWALL_VERSION):
+        yield _finding("SW002", Compliance.COMPLIANT, t, lid,
+                       f"{lid} creates its alias once (or adopts it) and never re-points it")
     for lid, alias in t.of_type(ALIAS):
         policy = alias.get("UpdatePolicy") or {}
         p = props(alias)
@@ -165,6 +179,34 @@ def check_alias_not_repointed(t: StackTemplate) -> Iterator[Finding]:
                 f"it (SafeLambdaDeployment does)", "Properties/FunctionVersion")
         else:
             yield _finding("SW002", Compliance.COMPLIANT, t, lid, f"CloudFormation does not re-point alias {lid}")
+
+
+def check_one_version_resource_per_function(t: StackTemplate) -> Iterator[Finding]:
+    """SW012: at most one resource publishes versions of each function.
+
+    Counts ``AWS::Lambda::Version`` and ``Custom::SeawallVersion`` resources
+    by the function they name (``FunctionName``, compared as written in the
+    template).
+    """
+    by_function: dict[str, list[str]] = {}
+    for rtype in (VERSION, SEAWALL_VERSION):
+        for lid, resource in t.of_type(rtype):
+            key = repr(props(resource).get("FunctionName"))
+            by_function.setdefault(key, []).append(lid)
+    for lids in by_function.values():
+        ordered = sorted(lids)
+        if len(ordered) == 1:
+            yield _finding("SW012", Compliance.COMPLIANT, t, ordered[0],
+                           f"{ordered[0]} is the only resource publishing versions of its function")
+            continue
+        for lid in ordered:
+            others = ", ".join(o for o in ordered if o != lid)
+            yield _finding(
+                "SW012", Compliance.NON_COMPLIANT, t, lid,
+                f"{lid} and {others} publish versions of the same function: on unchanged code Lambda publishes "
+                f"nothing for the second and CloudFormation fails it ('A version for this Lambda function "
+                f"exists'); keep one (SafeLambdaDeployment's) and remove function.current_version or the extra "
+                f"lambda.Version", "Properties/FunctionName")
 
 
 def _deployment_groups(t: StackTemplate) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -380,6 +422,7 @@ def check_deployment_config_one_box(t: StackTemplate) -> Iterator[Finding]:
 TEMPLATE_RULES = (
     check_alias_has_deployment_group,
     check_alias_not_repointed,
+    check_one_version_resource_per_function,
     check_auto_rollback,
     check_has_alarms,
     check_alarm_limit,

@@ -214,6 +214,9 @@ class _VersionPublisher(Construct):
             log_group=self.log_group,
             description="Seawall: publishes a function's version and creates its alias if absent (never moves it)")
         drop_redundant_role_dependency(self.function)
+        acknowledge(self.function, "AwsSolutions-L1",
+                    f"pinned to {PUBLISHER_RUNTIME.name}, the newest runtime whose interpreter the asset-import "
+                    f"test runs the handler under; raise it with that test")
 
     def grant(self, function: lambda_.IFunction) -> None:
         """Let the publisher publish versions of `function` and read or create its aliases."""
@@ -259,8 +262,6 @@ class _LambdaDeploymentGroup(Construct):
                 enabled=True,
                 events=["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"]),
         )
-        if isinstance(config, Construct):
-            resource.node.add_dependency(config)
         #: The group as CDK's interface, for grants and ARNs.
         self.reference = codedeploy.LambdaDeploymentGroup.from_lambda_deployment_group_attributes(
             self, "Reference", application=application, deployment_group_name=resource.ref,

@@ -31,6 +31,8 @@ from seawall.constructs._assets import (
     HOOK_HANDLER,
     HOOK_SOURCES,
     POWERTOOLS_LAYER_PACKAGES,
+    PUBLISHER_HANDLER,
+    PUBLISHER_SOURCES,
     PYTHON_VERSION,
     RELEASE_HANDLERS,
     RELEASE_SOURCES,
@@ -39,6 +41,7 @@ from seawall.constructs._assets import (
     build_asset,
     hook_asset_dir,
     package_dir,
+    publisher_asset_dir,
 )
 from seawall.constructs.release import RUNTIME, lambda_asset_dir
 from seawall.model import Target
@@ -75,7 +78,7 @@ print(json.dumps({
     "path": sys.path,
     "stdlib": [sys.base_prefix],
     "files": {m: getattr(sys.modules.get(m), "__file__", None) or ""
-              for m in ("seawall", "traffic_hook", "boto3", "botocore", "aws_lambda_powertools")},
+              for m in ("seawall", "traffic_hook", "handler", "boto3", "botocore", "aws_lambda_powertools")},
 }))
 """
 
@@ -164,7 +167,8 @@ def run_isolated(python: str, script: str, *args: str) -> dict:  # type: ignore[
 @pytest.mark.parametrize(("asset", "handlers"), [
     (lambda_asset_dir, sorted(RELEASE_HANDLERS.values())),
     (hook_asset_dir, [HOOK_HANDLER]),
-], ids=["release", "hook"])
+    (publisher_asset_dir, [PUBLISHER_HANDLER]),
+], ids=["release", "hook", "publisher"])
 def test_every_handler_imports_from_the_asset_in_an_isolated_runtime(
         python313: str, runtime_site: Path, asset, handlers: list[str]) -> None:  # type: ignore[no-untyped-def]
     directory = asset()  # the function synthesis calls
@@ -175,9 +179,9 @@ def test_every_handler_imports_from_the_asset_in_an_isolated_runtime(
     allowed = (directory, str(runtime_site), *found["stdlib"])
     assert all(p.startswith(allowed) for p in found["path"]), f"sys.path leaks: {found['path']}"
     files = found["files"]
-    for module in ("seawall", "traffic_hook"):
+    for module in ("seawall", "traffic_hook", "handler"):
         assert not files[module] or files[module].startswith(directory), files
-    assert any(files[m].startswith(directory) for m in ("seawall", "traffic_hook")), files
+    assert any(files[m].startswith(directory) for m in ("seawall", "traffic_hook", "handler")), files
     for module in ("boto3", "botocore", "aws_lambda_powertools"):
         assert files[module].startswith(str(runtime_site)), files
 
@@ -210,7 +214,8 @@ def _listing(directory: str) -> list[tuple[str, int]]:
                   for p in root.rglob("*") if p.is_file())
 
 
-@pytest.mark.parametrize("sources", [RELEASE_SOURCES, HOOK_SOURCES], ids=["release", "hook"])
+@pytest.mark.parametrize("sources", [RELEASE_SOURCES, HOOK_SOURCES, PUBLISHER_SOURCES],
+                         ids=["release", "hook", "publisher"])
 def test_an_asset_holds_source_only_and_rebuilds_to_the_same_hash(sources: tuple[tuple[str, str], ...]) -> None:
     first, second = str(build_asset(sources, "t1")), str(build_asset(sources, "t2"))
     try:
@@ -253,7 +258,8 @@ BUILD_FROM_WHEEL = r"""
 import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("assets", sys.argv[1] + "/seawall/constructs/_assets.py")
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
-print(json.dumps({"package": str(m.package_dir()), "release": m.release_asset_dir(), "hook": m.hook_asset_dir()}))
+print(json.dumps({"package": str(m.package_dir()), "release": m.release_asset_dir(), "hook": m.hook_asset_dir(),
+                  "publisher": m.publisher_asset_dir()}))
 """
 
 
@@ -262,9 +268,10 @@ def test_the_asset_hash_is_the_same_from_the_wheel_and_from_the_editable_install
     found = run_isolated(sys.executable, BUILD_FROM_WHEEL, str(wheel_site))
     try:
         assert Path(found["package"]) == (wheel_site / "seawall").resolve()
-        for editable, wheel in ((lambda_asset_dir(), found["release"]), (hook_asset_dir(), found["hook"])):
+        for editable, wheel in ((lambda_asset_dir(), found["release"]), (hook_asset_dir(), found["hook"]),
+                                (publisher_asset_dir(), found["publisher"])):
             assert _listing(editable) == _listing(wheel)
             assert FileSystem.fingerprint(editable) == FileSystem.fingerprint(wheel)
     finally:
-        for d in (found["release"], found["hook"]):
+        for d in (found["release"], found["hook"], found["publisher"]):
             shutil.rmtree(d, ignore_errors=True)

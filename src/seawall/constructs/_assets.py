@@ -38,7 +38,9 @@ package beyond the runtime's boto3 and the layer's Powertools (the time
 window's holiday dates are resolved at synth, see
 :mod:`seawall.model.window`).  Traffic hook: the modules of
 ``seawall/lambdas/hooks/`` at the asset root (handler
-``traffic_hook.handler``).  CDK hashes an asset directory
+``traffic_hook.handler``).  Version publisher: ``seawall/lambdas/publisher/handler.py``
+at the asset root (handler ``handler.handler``; standard library and boto3
+only, so it needs no layer).  CDK hashes an asset directory
 (``AssetHashType.SOURCE``) over each file's path relative to the directory
 and its content only (``aws-cdk-lib`` ``core/lib/fs/fingerprint.ts``:
 ``_hashField(hash, `file:${relativePath}`, contentFingerprint)``, the content
@@ -82,6 +84,8 @@ RELEASE_HANDLERS = {
 }
 #: Handler of the traffic hook.
 HOOK_HANDLER = "traffic_hook.handler"
+#: Handler of the version publisher behind ``Custom::SeawallVersion`` (standard library and boto3 only, no layer).
+PUBLISHER_HANDLER = "handler.handler"
 
 #: (source under the installed ``seawall`` package, destination in the asset); a directory brings its ``*.py``.
 RELEASE_SOURCES: tuple[tuple[str, str], ...] = (
@@ -91,6 +95,7 @@ RELEASE_SOURCES: tuple[tuple[str, str], ...] = (
     ("lambdas/release", "seawall/lambdas/release"),
 )
 HOOK_SOURCES: tuple[tuple[str, str], ...] = (("lambdas/hooks", ""),)
+PUBLISHER_SOURCES: tuple[tuple[str, str], ...] = (("lambdas/publisher/handler.py", "handler.py"),)
 
 
 def package_dir() -> Path:
@@ -141,3 +146,9 @@ def release_asset_dir() -> str:
 def hook_asset_dir() -> str:
     """The traffic hook's asset, built once per process (see the module docstring)."""
     return str(build_asset(HOOK_SOURCES, "hook"))
+
+
+@cache
+def publisher_asset_dir() -> str:
+    """The version publisher's asset: its one module at the asset root, built once per process."""
+    return str(build_asset(PUBLISHER_SOURCES, "publisher"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import jsii
 from aws_cdk import (
@@ -46,6 +45,8 @@ from seawall.model.naming import (
     step_scope,
 )
 
+from ._assets import PUBLISHER_HANDLER, publisher_asset_dir
+from .release import RUNTIME
 from ._nag import acknowledge, arn_wildcard_rule
 from .alarms import (
     ALARM_KINDS,
@@ -157,12 +158,8 @@ def _lazy_rule(children: list[cloudwatch.IAlarm]) -> str:
     return Lazy.string(_RuleProducer(children))
 
 
-#: The runtime of the version publisher (stdlib and boto3 only, so no layer to keep in step).
-PUBLISHER_RUNTIME = lambda_.Runtime.PYTHON_3_13
 #: The CloudFormation type of the resource that publishes a function's version and creates its alias once.
 VERSION_RESOURCE_TYPE = "Custom::SeawallVersion"
-#: Where the publisher's code lives: one stdlib-and-boto3 module, the whole asset.
-PUBLISHER_ASSET_DIR = str(Path(__file__).resolve().parents[1] / "lambdas" / "publisher")
 #: The attribute a function carries once a SafeLambdaDeployment owns it (the owner's construct path).
 _CLAIMED_BY = "_seawall_deployment_path"
 
@@ -208,14 +205,14 @@ class _VersionPublisher(Construct):
             resources=[self.log_group.log_group_arn])])
         self.policy.attach_to_role(self.role)
         self.function = lambda_.Function(
-            self, "Function", runtime=PUBLISHER_RUNTIME, architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(PUBLISHER_ASSET_DIR, exclude=["__pycache__", "*.pyc", "__init__.py"]),
-            handler="handler.handler", role=self.role, timeout=Duration.minutes(15), memory_size=128,
+            self, "Function", runtime=RUNTIME, architecture=lambda_.Architecture.ARM_64,
+            code=lambda_.Code.from_asset(publisher_asset_dir()),
+            handler=PUBLISHER_HANDLER, role=self.role, timeout=Duration.minutes(15), memory_size=128,
             log_group=self.log_group,
             description="Seawall: publishes a function's version and creates its alias if absent (never moves it)")
         drop_redundant_role_dependency(self.function)
         acknowledge(self.function, "AwsSolutions-L1",
-                    f"pinned to {PUBLISHER_RUNTIME.name}, the newest runtime whose interpreter the asset-import "
+                    f"pinned to {RUNTIME.name}, the newest runtime whose interpreter the asset-import "
                     f"test runs the handler under; raise it with that test")
 
     def grant(self, function: lambda_.IFunction) -> None:

@@ -152,3 +152,11 @@ def test_a_service_stack_named_without_the_team_is_refused():
     _app, _stack, wp = make_pipeline(PLAN, create_service=create)
     with pytest.raises(ValueError, match=r"is named 'api-service', which does not carry the team"):
         wp.build()
+
+
+def test_a_service_named_foundation_is_refused_its_pipeline_would_be_the_foundations():
+    from seawall.model.naming import foundation_pipeline_name, service_pipeline_name
+
+    assert service_pipeline_name("payments", "api") == "payments-api"
+    with pytest.raises(ValueError, match=rf"'{foundation_pipeline_name('payments')}'"):
+        service_pipeline_name("payments", "foundation")

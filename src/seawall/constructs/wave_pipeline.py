@@ -50,6 +50,7 @@ from ..model.naming import (
     check_service,
     check_stack_name,
     check_team,
+    service_pipeline_name,
     service_stack_name,
     service_stage_name,
     step_scope,
@@ -273,7 +274,7 @@ class WavePipeline(Construct):
                 f"cross_account_keys=False, but targets deploy to accounts {sorted(accounts - {self.account})}; "
                 f"those accounts can only read the pipeline's artifacts through KMS keys: leave it unset or True"
             )
-        self.pipeline_name = pipeline_name or f"{self.team}-{self.service}"
+        self.pipeline_name = pipeline_name or service_pipeline_name(self.team, self.service)
         self.code_pipeline = pipelines.CodePipeline(
             self, "Pipeline",
             pipeline_name=self.pipeline_name,

@@ -139,6 +139,18 @@ def foundation_pipeline_name(team: str) -> str:
     return f"{_check('team', team)}-foundation"
 
 
+def service_pipeline_name(team: str, service: str) -> str:
+    """A service's pipeline: ``{team}-{service}``.
+
+    ``foundation`` is not a service name: its pipeline would be the team's foundation pipeline
+    (:func:`foundation_pipeline_name`).
+    """
+    if service == "foundation":
+        raise ValueError("service='foundation' would name its pipeline like the team's foundation pipeline "
+                         f"({foundation_pipeline_name(team)!r}); choose another service name")
+    return f"{_check('team', team)}-{_check('service', service)}"
+
+
 # --------------------------------------------------------------------------- stack names
 
 #: CloudFormation's CreateStack: "A stack name can contain only alphanumeric characters (case sensitive)

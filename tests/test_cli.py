@@ -232,3 +232,25 @@ def test_a_module_that_raises_on_import_is_exit_2(command: str, tmp_path: Path, 
     finally:
         sys.modules.pop("raising_plan_mod", None)
         sys.modules.pop("importing_plan_mod", None)
+
+
+def test_bootstrap_prints_the_checklist_for_the_sample_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["bootstrap", "--plan", "examples/sample_service/policy.py:TEAM", "--pipeline-account",
+                 "111111111111", "--pipeline-region", "us-east-1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("Bootstrap checklist for a pipeline in aws://111111111111/us-east-1")
+    assert "npx cdk bootstrap aws://111111111111/eu-north-1" in out
+
+
+def test_bootstrap_json_lists_environments(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["bootstrap", "--plan", "examples/sample_service/policy.py:TEAM", "--pipeline-account",
+                 "111111111111", "--pipeline-region", "us-east-1", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["environments"]
+
+
+def test_bootstrap_needs_the_pipeline_account(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["bootstrap", "--plan", "examples/sample_service/policy.py:TEAM", "--pipeline-region", "us-east-1"])
+    assert exc.value.code == 2 and "--pipeline-account" in capsys.readouterr().err

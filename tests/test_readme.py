@@ -49,6 +49,16 @@ def test_quickstart_synthesizes_and_passes_seawall_check_with_its_plan(quickstar
     assert findings and not [f for f in findings if f.status is Compliance.NON_COMPLIANT]
 
 
+def test_quickstart_has_one_version_resource_per_function(quickstart_assembly):
+    from tests.support.versions import assert_one_version_resource_per_function
+
+    _, assembly = quickstart_assembly
+    stacks = [s.template for s in assembly.stacks]
+    for nested in assembly.nested_assemblies:
+        stacks += [s.template for s in nested.nested_assembly.stacks]
+    assert assert_one_version_resource_per_function(stacks) >= 1
+
+
 def test_quickstart_templates_pass_cfn_lint(quickstart_assembly):
     from tests.support.lint import cfn_lint_findings
 

@@ -57,6 +57,13 @@ def test_every_nag_suppression_sits_on_a_resource_with_a_reason(assembly):
             assert len(reason.strip()) >= 20, (path, logical_id, rule, reason)
 
 
+def test_every_function_has_one_version_resource(assembly):
+    from tests.support.versions import assert_one_version_resource_per_function
+
+    _outdir, stacks, _proc = assembly
+    assert assert_one_version_resource_per_function([tpl for _p, _r, tpl in stacks]) >= 2
+
+
 def test_no_quota_is_exceeded(assembly):
     _outdir, stacks, _proc = assembly
     assert [e for path, _r, tpl in stacks for e in stack_quota_errors(path, tpl)] == []

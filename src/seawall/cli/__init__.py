@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import __version__
+from .bootstrap import add_bootstrap_command
 from .check import add_check_command
 from .plan import add_plan_command
 
@@ -25,7 +26,7 @@ __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "build_parser", "main"]
 EXIT_BAD_INPUT = 2
 
 #: One function per subcommand.
-COMMANDS: list[Callable[[Any], None]] = [add_plan_command, add_check_command]
+COMMANDS: list[Callable[[Any], None]] = [add_plan_command, add_check_command, add_bootstrap_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -160,3 +160,29 @@ def test_a_service_named_foundation_is_refused_its_pipeline_would_be_the_foundat
     assert service_pipeline_name("payments", "api") == "payments-api"
     with pytest.raises(ValueError, match=rf"'{foundation_pipeline_name('payments')}'"):
         service_pipeline_name("payments", "foundation")
+
+
+def test_long_team_service_and_cell_names_still_give_unique_variable_namespaces():
+    """Gate, shift and bake of each target get pipeline variable namespaces, unique per pipeline."""
+    from tests.pipeline.support import PIPELINE_ENV, WINDOW, synth_step, toy_function
+
+    from seawall.constructs import WavePipeline
+
+    cell = "c" * 15  # with a 31-character team and service, "<stage>-<action>" passes 100 characters
+    hour = BakePolicy(duration=timedelta(hours=1))
+    plan = WavePlan(waves=(Wave(name="wave-1", bake=hour, targets=(
+        Target(region="eu-central-1", cell=cell), Target(region="ap-southeast-2", cell=cell))),))
+
+    def create(stage: ServiceStage, target: Target) -> None:
+        stack = cdk.Stack(stage, "Api")
+        SafeLambdaDeployment(stack, "R", function=toy_function(stack, "Fn"), team=stage.team, service=stage.service)
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "Pipeline", env=PIPELINE_ENV)
+    WavePipeline(stack, "Waves", plan=plan, team="t" * 31, service="s" * 31, synth=synth_step(),
+                 create_service=create, window=WINDOW).build()
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    (pipeline,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    namespaces = [a["Namespace"] for s in pipeline["Properties"]["Stages"] for a in s["Actions"] if "Namespace" in a]
+    assert len(namespaces) >= 6 and max(len(n) for n in namespaces) <= 100
+    assert len(set(namespaces)) == len(namespaces), namespaces

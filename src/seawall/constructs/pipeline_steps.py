@@ -10,6 +10,7 @@ action role per account and region instead of one role per action.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,7 +137,11 @@ class _ReleaseStep(pipelines.Step):
         role = None
         if self.role_arn:
             role = iam.Role.from_role_arn(scope, f"{options.action_name}Role", self.role_arn, mutable=False)
-        self.namespace = _NS.sub("-", f"{stage.stage_name}-{options.action_name}")[:100]
+        namespace = _NS.sub("-", f"{stage.stage_name}-{options.action_name}")
+        # Unique within the pipeline even when long (team, service and target names are in it): past
+        # 100 characters keep the head and a hash of the whole, as CDK Pipelines does for action names.
+        self.namespace = namespace if len(namespace) <= 100 else (
+            f"{namespace[:91]}-{hashlib.sha256(namespace.encode()).hexdigest()[:8]}")
         payload = self._input(options, self._pipeline(options))
         stage.add_action(cpactions.StepFunctionInvokeAction(
             action_name=options.action_name, run_order=options.run_order, state_machine=machine,

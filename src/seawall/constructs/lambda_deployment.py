@@ -46,6 +46,7 @@ from seawall.model.naming import (
 )
 
 from ._assets import PUBLISHER_HANDLER, publisher_asset_dir
+from ._defaults import default_alarms
 from .release import RUNTIME
 from ._nag import acknowledge, arn_wildcard_rule
 from .alarms import (
@@ -302,7 +303,9 @@ class SafeLambdaDeployment(Construct):
         canary in production, all at once in alpha); a 10 % canary for
         60 minutes, then all at once, otherwise.
     alarms:
-        Alarm thresholds. Default: ``AlarmPolicy()`` (1 % faults, p99 5 s, ...).
+        Alarm thresholds. Default: inside a Seawall ``ServiceStage``, the team's
+        (``TeamPipelineStack.alarms``, which the pipeline hands the stage);
+        elsewhere ``AlarmPolicy()`` (1 % faults, p99 5 s, ...).
     alias_name:
         Default: ``live``.
     extra_alarms:
@@ -345,7 +348,7 @@ class SafeLambdaDeployment(Construct):
         if not isinstance(self.traffic, TrafficPolicy):
             raise ValueError(f"traffic={traffic!r} must be a TrafficPolicy, e.g. TrafficPolicy.canary()")
         require_one_box(self.traffic)
-        self.alarm_policy = alarms if alarms is not None else AlarmPolicy()
+        self.alarm_policy = alarms if alarms is not None else default_alarms(self)
         if not isinstance(self.alarm_policy, AlarmPolicy):
             raise ValueError(f"alarms={alarms!r} must be an AlarmPolicy")
         self.alias_name = _check_alias_name(alias_name)
@@ -490,8 +493,8 @@ class SafeLambdaDeployment(Construct):
         extra_metric_alarms = [a for a in self.extra_alarms if isinstance(a, cloudwatch.Alarm)]
         #: What CodeDeploy watches: the most important blocking metric alarms, ten at most.
         #: CodeDeploy's documentation describes metric alarms only, so composites are not given to it.
-        self.codedeploy_alarms: list[cloudwatch.IAlarm] = [*self.alarms, *extra_metric_alarms][
-            :MAX_CODEDEPLOY_ALARMS]
+        self.codedeploy_alarms: list[cloudwatch.IAlarm] = [*self.alarms, *extra_metric_alarms]
+        del self.codedeploy_alarms[MAX_CODEDEPLOY_ALARMS:]
         group = _LambdaDeploymentGroup(
             self, "DeploymentGroup", application=self.application, name=name,
             config=self.deployment_config, alarms=self.codedeploy_alarms,
@@ -513,9 +516,9 @@ class SafeLambdaDeployment(Construct):
         role = group.role
         for hook in (pre_traffic_hook, post_traffic_hook):
             rule = arn_wildcard_rule(hook) if hook is not None else None
-            policy = role.node.try_find_child("DefaultPolicy")
-            if rule and policy is not None:
-                acknowledge(policy, rule, "CodeDeploy invokes the hook function, qualified or not (CDK's grant)")
+            role_policy = role.node.try_find_child("DefaultPolicy")
+            if rule and role_policy is not None:
+                acknowledge(role_policy, rule, "CodeDeploy invokes the hook function, qualified or not (CDK's grant)")
         acknowledge(role, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                           "AWSCodeDeployRoleForLambdaLimited]",
                     "AWS's managed role policy for CodeDeploy Lambda deployments: read alarms, update aliases, "

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import CfnElement, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -149,7 +149,10 @@ def _canary_role_findings(role: iam.IRole, bucket: s3.Bucket) -> list[tuple[str,
     if not isinstance(cfn_role, iam.CfnRole):
         return []
     stack = Stack.of(cfn_role)
-    bucket_arn = f"<{stack.resolve(stack.get_logical_id(bucket.node.default_child))}.Arn>"
+    cfn_bucket = bucket.node.default_child
+    if not isinstance(cfn_bucket, CfnElement):
+        return []
+    bucket_arn = f"<{stack.resolve(stack.get_logical_id(cfn_bucket))}.Arn>"
     found: list[tuple[str, str]] = []
     for policy in stack.resolve(cfn_role.policies) or []:
         document = policy.get("policyDocument") or policy.get("PolicyDocument") or {}
@@ -231,8 +234,10 @@ class TeamMonitoringStack(Stack):
             names.append(canary.alarm_name)
         self.aggregate = AggregateAlarm(self, "Aggregate", team=team, alarm_names=names)
         for canary in self.canaries.values():  # the rule names the alarm: it must exist first
+            cfn_alarm = canary.alarm.node.default_child
+            assert isinstance(cfn_alarm, CfnResource)
             for composite in self.aggregate.composites:
-                composite.add_resource_dependency(canary.alarm.node.default_child)
+                composite.add_resource_dependency(cfn_alarm)
         self.aggregate_alarm_name = self.aggregate.alarm_name
         CfnOutput(self, "AggregateAlarmName", value=self.aggregate.alarm_name,
                   description="Seawall: the team's aggregate rollback alarm in this region")

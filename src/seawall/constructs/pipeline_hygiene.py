@@ -70,10 +70,11 @@ def tidy_pipeline(pipeline: codepipeline.Pipeline) -> int:
     for path, sub in _joins(stages, ["Stages"]):
         cfn.add_property_override(path, sub)
     role = pipeline.role.node.default_child
+    role_path = role.node.path if role is not None else None
     keep = []
     for dep in [*cfn.node.dependencies, *pipeline.node.dependencies]:
         for child in dep.node.find_all():
-            if isinstance(child, cdk.CfnResource) and child.node.path != role.node.path:
+            if isinstance(child, cdk.CfnResource) and child.node.path != role_path:
                 keep.append(stack.resolve(stack.get_logical_id(child)))
     if keep:
         cfn.add_override("DependsOn", sorted(set(keep)))

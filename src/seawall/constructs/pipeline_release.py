@@ -94,7 +94,7 @@ def _shift_traffic(d: TargetDeployment) -> TrafficPolicy | pipelines.StackOutput
     first = deployments[0]
     stack = cdk.Stack.of(first)
     output = stack.node.try_find_child(_CONFIG_OUTPUT)
-    if output is None:
+    if not isinstance(output, cdk.CfnOutput):
         output = cdk.CfnOutput(stack, _CONFIG_OUTPUT, value=first.deployment_config.deployment_config_name,
                                description="CodeDeploy deployment config the Seawall shift uses")
     return pipelines.StackOutputReference.from_cfn_output(output)

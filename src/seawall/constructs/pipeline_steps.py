@@ -63,7 +63,8 @@ class FunctionOutputs:
     post_traffic_hook: Value | None = None
 
     def references(self, *, hooks: bool = True) -> list[pipelines.StackOutputReference]:
-        values = [self.function_name, self.target_version, self.application, self.deployment_group, self.alias]
+        values: list[Value | None] = [self.function_name, self.target_version, self.application,
+                                      self.deployment_group, self.alias]
         if hooks:
             values += [self.pre_traffic_hook, self.post_traffic_hook]
         return [v for v in values if isinstance(v, pipelines.StackOutputReference)]

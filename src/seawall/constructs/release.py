@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -275,8 +275,9 @@ class ReleaseStateMachines(Construct):
         """Keep the DependsOn on the role's policy, drop the one on the role a GetAtt already implies (W3005)."""
         policy = role.node.try_find_child("DefaultPolicy")
         cfn = resource.node.default_child
-        if policy is not None and cfn is not None:
-            cfn.add_override("DependsOn", [self._stack.get_logical_id(policy.node.default_child)])
+        cfn_policy = policy.node.default_child if policy is not None else None
+        if isinstance(cfn, CfnResource) and isinstance(cfn_policy, CfnResource):
+            cfn.add_override("DependsOn", [self._stack.get_logical_id(cfn_policy)])
 
     def _task(self, name: str, fn: lambda_.Function, result_path: str, fail: sfn.Fail,
               payload: sfn.TaskInput | None = None) -> tasks.LambdaInvoke:

@@ -123,13 +123,13 @@ class FakeCloudFormation:
 
     def deploy(self, name: str, template: Mapping[str, Any]) -> None:
         """Create the stack, or update it to `template`; on failure roll back and raise."""
-        template = copy.deepcopy(dict(template))
+        wanted: dict[str, Any] = copy.deepcopy(dict(template))
         current = self.stacks.get(name)
         if current is None:
             stack = _Stack(name, {"Resources": {}}, {}, "CREATE_IN_PROGRESS")
             self.stacks[name] = stack
             try:
-                self._apply(stack, template)
+                self._apply(stack, wanted)
             except Exception as e:
                 self._rollback(stack, {"Resources": {}}, e)
                 del self.stacks[name]
@@ -138,7 +138,7 @@ class FakeCloudFormation:
             return
         previous = current.template
         try:
-            self._apply(current, template)
+            self._apply(current, wanted)
         except Exception as e:
             self._rollback(current, previous, e)
             current.status = "UPDATE_ROLLBACK_COMPLETE"
@@ -301,8 +301,9 @@ class FakeCloudFormation:
             event["PhysicalResourceId"] = physical_id
         if old_props is not None:
             event["OldResourceProperties"] = dict(old_props)
-        module.OPEN = _ResponseCatcher(responses)
-        module.SLEEP = lambda seconds: None
+        # The handler's documented seams: where it PUTs its answer, and how it waits (no wall clock here).
+        setattr(module, "OPEN", _ResponseCatcher(responses))  # noqa: B010
+        setattr(module, "SLEEP", lambda seconds: None)  # noqa: B010
         handler(event, None)
         if not responses:
             raise StackOperationFailed(f"{lid}: the custom resource did not respond (CloudFormation waits for "
@@ -331,7 +332,7 @@ class FakeCloudFormation:
                 raise Unmodelled(f"function {fn_resource.physical_id}: cannot load handler {handler_name}")
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-            module.SESSION = self.aws.session(account=self.account, region=self.region)
+            setattr(module, "SESSION", self.aws.session(account=self.account, region=self.region))  # noqa: B010
             self._instances[fn_resource.physical_id] = module
         return module, getattr(module, attr)
 

@@ -42,7 +42,6 @@ PLAN = WavePlan(
 @pytest.fixture(scope="module")
 def findings():
     import safe_lambda  # examples/snippets, on sys.path above: a missing snippet is an error, never a skip
-
     from tests.pipeline.support import make_pipeline
 
     app, _stack, wp = make_pipeline(PLAN)

@@ -25,8 +25,8 @@ from enum import Enum
 
 from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
-
 from constructs import Construct
+
 from seawall.model import AlarmPolicy
 from seawall.model.naming import aggregate_alarm_name
 

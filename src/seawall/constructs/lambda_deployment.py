@@ -33,8 +33,8 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
+
 from seawall.model import AlarmPolicy, TrafficKind, TrafficPolicy, require_one_box
 from seawall.model.naming import (
     alarm_name,
@@ -47,7 +47,6 @@ from seawall.model.naming import (
 
 from ._assets import PUBLISHER_HANDLER, publisher_asset_dir
 from ._defaults import default_alarms
-from .release import RUNTIME
 from ._nag import acknowledge, arn_wildcard_rule
 from .alarms import (
     ALARM_KINDS,
@@ -64,6 +63,7 @@ from .alarms import (
     fault_rate,
     lambda_metric,
 )
+from .release import RUNTIME
 
 #: What Lambda accepts as an alias name: 1-128 of letters, digits, '-' and '_', not all digits.
 _ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")

@@ -11,8 +11,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_synthetics as synthetics
-
 from constructs import Construct
+
 from seawall.model.naming import alarm_name, check_service, check_team, high_severity_alarm_name
 
 from ._nag import acknowledge

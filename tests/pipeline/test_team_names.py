@@ -18,8 +18,8 @@ from aws_cdk import aws_lambda as lambda_
 
 from seawall.constructs import SafeLambdaDeployment, ServiceStage
 from seawall.model import MON_THU, AlarmPolicy, BakePolicy, Target, TimeWindow, Wave, WavePlan
+from seawall.model.limits import MAX_STACK_NAME
 from seawall.model.naming import (
-    MAX_STACK_NAME,
     check_stack_name,
     pipeline_stack_name,
     service_stack_name,

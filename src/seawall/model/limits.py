@@ -8,4 +8,10 @@ from __future__ import annotations
 #: ``configuration``).
 MAX_ACTION_CONFIGURATION_VALUE = 1000
 
-__all__ = ["MAX_ACTION_CONFIGURATION_VALUE"]
+#: CloudFormation: the longest stack name. "A stack name can contain only alphanumeric characters (case
+#: sensitive) and hyphens. It must start with an alphabetical character and can't be longer than 128
+#: characters." (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html,
+#: ``StackName``).
+MAX_STACK_NAME = 128
+
+__all__ = ["MAX_ACTION_CONFIGURATION_VALUE", "MAX_STACK_NAME"]

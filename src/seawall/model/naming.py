@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .limits import MAX_STACK_NAME
+
 _PART = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 #: CloudWatch alarm names may be 255 characters long.
 MAX_ALARM_NAME = 255
@@ -153,10 +155,7 @@ def service_pipeline_name(team: str, service: str) -> str:
 
 # --------------------------------------------------------------------------- stack names
 
-#: CloudFormation's CreateStack: "A stack name can contain only alphanumeric characters (case sensitive)
-#: and hyphens. It must start with an alphabetical character and can't be longer than 128 characters."
-#: (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html)
-MAX_STACK_NAME = 128
+#: What CloudFormation accepts as a stack name (quoted with :data:`seawall.model.limits.MAX_STACK_NAME`).
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 
 

@@ -22,7 +22,6 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
-
 from constructs import IConstruct
 
 from ._nag import acknowledge

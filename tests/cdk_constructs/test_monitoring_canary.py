@@ -95,9 +95,9 @@ def _resolve(value: object, refs: dict[str, str]) -> str:
     return name
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the canary script")
 def test_the_canary_script_calls_the_deployed_url(built, tmp_path):
     """Run the inline script under node with a stub Synthetics module; the URL is the template's, resolved."""
+    assert shutil.which("node"), "node (20+) runs the canary script here and the CDK CLI everywhere: install it"
     env_vars = _canary(built["token"])["Properties"]["RunConfig"]["EnvironmentVariables"]
     url = _resolve(env_vars["SEAWALL_URL"], {"Api": "abc123", "AWS::URLSuffix": "amazonaws.com"})
     assert url == "https://abc123.execute-api.us-east-1.amazonaws.com/items"

@@ -137,6 +137,15 @@ def test_the_foundation_acknowledges_its_pipeline_reader_role_in_cross_account_a
     assert any(rule.startswith("AwsSolutions-IAM5[Resource::") for rule in rules), rules
 
 
+def test_every_function_has_one_version_resource(synthesized):
+    from tests.support.lint import assembly_stacks
+    from tests.support.versions import assert_one_version_resource_per_function
+
+    _name, outdir, error = synthesized
+    assert error is None
+    assert assert_one_version_resource_per_function([tpl for _p, _r, tpl in assembly_stacks(outdir)]) >= 1
+
+
 def _environments(outdir: str) -> list[str]:
     with open(os.path.join(outdir, "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)

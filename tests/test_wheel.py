@@ -14,10 +14,10 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+from tests.support.uv import uv_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
@@ -39,12 +39,7 @@ print(json.dumps(out))
 
 
 def _uv() -> Path:
-    """The uv that `make install` bootstraps: `.tools/uv-<version>` with the version pyproject requires."""
-    with open(ROOT / "pyproject.toml", "rb") as f:
-        required = tomllib.load(f)["tool"]["uv"]["required-version"]
-    uv = ROOT / ".tools" / f"uv-{required.removeprefix('==')}" / "bin" / "uv"
-    assert uv.is_file(), f"{uv} not found: run `make install` (it bootstraps uv {required} with pip)"
-    return uv
+    return uv_binary()
 
 
 def _env() -> dict[str, str]:

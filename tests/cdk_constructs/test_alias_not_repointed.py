@@ -36,7 +36,7 @@ def test_a_code_change_updates_the_one_version_resource_in_place(before_and_afte
     assert list(_of_type(before, "Custom::SeawallVersion")) == list(_of_type(after, "Custom::SeawallVersion")) \
         == [VERSION_ID]
     old, new = before["Resources"][VERSION_ID], after["Resources"][VERSION_ID]
-    assert old["Properties"]["FunctionProperties"]["Code"] != new["Properties"]["FunctionProperties"]["Code"]
+    assert old["Properties"]["FunctionFingerprint"] != new["Properties"]["FunctionFingerprint"]
     assert old["Properties"]["AliasName"] == new["Properties"]["AliasName"] == "live"
 
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aws_cdk import FileSystem
+from tests.support.uv import uv_binary
 
 from seawall.constructs._assets import (
     HOOK_HANDLER,
@@ -239,10 +240,10 @@ def wheel_site() -> Iterator[Path]:
         for name in ("pyproject.toml", "README.md"):
             shutil.copyfile(REPO / name, tree / name)
         shutil.copytree(REPO / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-        _run([*pip, "wheel", "--quiet", "--no-deps", "-w", str(work / "dist"), str(tree)])
-        _run([*pip, "install", "--quiet", "--no-deps", "--no-compile", "--target", str(work / "site"),
-              *map(str, (work / "dist").glob("*.whl"))])
+        uv = str(uv_binary())  # the venv make install builds has no pip
+        _run([uv, "build", "--quiet", "--wheel", "--out-dir", str(work / "dist"), str(tree)])
+        _run([uv, "pip", "install", "--quiet", "--no-deps", "--no-compile", "--python", sys.executable,
+              "--target", str(work / "site"), *map(str, (work / "dist").glob("*.whl"))])
         yield work / "site"
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -250,7 +251,7 @@ def wheel_site() -> Iterator[Path]:
 
 def _run(cmd: list[str]) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, f"{' '.join(cmd[3:5])} failed:\n{done.stdout}{done.stderr}"
+    assert done.returncode == 0, f"{' '.join(cmd[1:3])} failed:\n{done.stdout}{done.stderr}"
 
 
 #: Builds both assets with the wheel's own builder in a bare interpreter: argv = site.  Prints their directories.

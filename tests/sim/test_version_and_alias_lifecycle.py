@@ -182,3 +182,88 @@ def test_the_custom_resource_asks_lambda_only_what_botocore_accepts(templates):
     assert operations[:2] == ["GetFunctionConfiguration", "PublishVersion"]
     assert "CreateAlias" in operations and "UpdateAlias" not in operations
     assert json.dumps(cfn.aws.calls)  # every recorded request is plain data
+
+
+# ------------------------------------------------------------------ what a slower, stricter world does
+
+
+def _env_only(outdir: Path, flag: str) -> dict:
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, STACK, env=ENV)
+    fn = _function(stack, "def handler(e, c):\n    return 1\n")
+    fn.add_environment("FLAG", flag)
+    SafeLambdaDeployment(stack, "Api", function=fn, team="payments", service="api")
+    return app.synth().get_stack_by_name(STACK).template
+
+
+@pytest.fixture(scope="module")
+def flags(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("flags")
+    return {"off": _env_only(root / "off", "off"), "on": _env_only(root / "on", "on"),
+            "assets": {**assembly_assets(root / "off"), **assembly_assets(root / "on")}}
+
+
+def test_a_change_of_configuration_alone_publishes_a_version(flags):
+    cfn, lam = _world(flags["assets"])
+    cfn.deploy(STACK, flags["off"])
+    cfn.deploy(STACK, flags["on"])
+    name = _function_name(cfn)
+    assert _published(cfn) == "2" and lam.versions(ACCOUNT, REGION, name) == ["1", "2"]
+    assert lam.function(ACCOUNT, REGION, name).versions[-1].config["Environment"]["Variables"]["FLAG"] == "on"
+
+
+def test_the_publisher_waits_out_updates_snapshots_and_a_grant_still_propagating(templates):
+    aws, lam = FakeAws(), FakeLambda(update_seconds=90, publish_seconds=40, deny_until=25)
+    aws.register("lambda", lam)
+    cfn = FakeCloudFormation(aws, lam, account=ACCOUNT, region=REGION, assets=templates["assets"])
+    cfn.deploy(STACK, templates["v1"])
+    cfn.deploy(STACK, templates["v2"])
+    name = _function_name(cfn)
+    assert _published(cfn) == "2" and lam.alias_version(ACCOUNT, REGION, name, "live") == "1"
+    polls = [c for c in aws.calls if c[3] == "GetFunctionConfiguration"]
+    assert len(polls) > 2 * (90 + 40) // 5 - 10  # it polled every 5 s through both updates and snapshots
+    assert [c[3] for c in aws.calls].count("PublishVersion") == 2  # once per deploy, never while updating
+    assert lam.now >= 2 * (90 + 40)  # the handler waited on the simulated clock, not the wall clock
+
+
+def test_a_publisher_that_cannot_succeed_answers_failed_in_time_and_the_rollback_deletes_it(templates):
+    aws, lam = FakeAws(), FakeLambda(deny_until=float("inf"))
+    aws.register("lambda", lam)
+    cfn = FakeCloudFormation(aws, lam, account=ACCOUNT, region=REGION, assets=templates["assets"])
+    with pytest.raises(StackOperationFailed, match="gave up waiting: GetFunctionConfiguration .* "
+                                                   "AccessDeniedException"):
+        cfn.deploy(STACK, templates["v1"])
+    version_id = _version_resource_id(templates["v1"])
+    assert (STACK, version_id, "Delete") in cfn.events and STACK not in cfn.stacks
+    assert lam.now < 600  # answered before its budget ran out
+
+
+def test_a_failure_reason_never_makes_the_response_too_long():
+    from seawall.lambdas.publisher import handler
+
+    sent: list[bytes] = []
+
+    class _Open:
+        def __call__(self, request, timeout=None):
+            sent.append(request.data)
+            return self
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def read(self):
+            return b""
+
+    event = {"ResponseURL": "https://example.invalid/r", "StackId": "s" * 200, "RequestId": "r",
+             "LogicalResourceId": "L"}
+    original = handler.OPEN
+    handler.OPEN = _Open()
+    try:
+        handler._respond(event, "FAILED", "p", {}, 'a "quoted" reason \u00e9' * 1000)
+    finally:
+        handler.OPEN = original
+    (body,) = sent
+    assert len(body) <= 4096 and json.loads(body)["Reason"].startswith('a "quoted" reason')

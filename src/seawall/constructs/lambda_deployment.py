@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jsii
 from aws_cdk import (
@@ -19,7 +20,7 @@ from aws_cdk import (
     CfnResource,
     CustomResource,
     Duration,
-    IStableAnyProducer,
+    Fn,
     IStableListProducer,
     IStableStringProducer,
     Lazy,
@@ -33,7 +34,8 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from aws_cdk.interfaces.aws_lambda import AliasReference
+from constructs import Construct, Node
 
 from seawall.model import AlarmPolicy, TrafficKind, TrafficPolicy, require_one_box
 from seawall.model.naming import (
@@ -165,17 +167,109 @@ VERSION_RESOURCE_TYPE = "Custom::SeawallVersion"
 _CLAIMED_BY = "_seawall_deployment_path"
 
 
-@jsii.implements(IStableAnyProducer)
-class _FunctionProperties:
-    """The function's CloudFormation properties, rendered as in its template (tokens stay tokens)."""
+@jsii.implements(IStableStringProducer)
+class _FunctionFingerprint:
+    """CDK's fingerprint of a function's version-relevant configuration and code.
 
-    def __init__(self, function: lambda_.Function) -> None:
-        self._function = function
+    CDK's ``currentVersion`` puts a hash of the function's rendered
+    properties (code, environment, every version-locked setting, property
+    overrides included; ``Function.classify_version_property`` tunes it) into
+    its logical ID, so that "a new version resource is created when the
+    function configuration changes".  Seawall reads that logical ID and drops
+    the Version resource itself: the fingerprint changes exactly when Lambda
+    would publish a new version, and no second ``AWS::Lambda::Version`` exists.
+    """
 
-    def produce(self) -> object:
-        cfn = self._function.node.default_child
-        assert isinstance(cfn, lambda_.CfnFunction)
-        return Stack.of(cfn).resolve(cfn._render_properties(cfn._cfn_properties))
+    def __init__(self, version: lambda_.Version) -> None:
+        cfn = version.node.default_child
+        assert isinstance(cfn, CfnResource)
+        self._cfn = cfn
+        version.node.try_remove_child(cfn.node.id)  # the fingerprint stays; the resource leaves the template
+
+    def produce(self) -> str:
+        return str(Stack.of(self._cfn).resolve(self._cfn.logical_id))
+
+
+#: Module names for annotations inside _LiveAlias, whose ``lambda_`` property shadows the module there.
+_Architecture = lambda_.Architecture
+_IVersion = lambda_.IVersion
+
+
+@jsii.implements(lambda_.IAlias)
+class _LiveAlias(lambda_.QualifiedFunctionBase):
+    """The alias the version resource created (or adopted), as CDK's ``IAlias``.
+
+    Its ARN is the custom resource's ``AliasArn`` attribute and its name is
+    ``{function}:{alias}`` built from that ARN, so an integration, an event
+    source mapping or a permission on it is created after the alias exists
+    and names the alias, not ``$LATEST``.  Metrics carry the ``Resource``
+    dimension of the alias, as CDK's ``lambda.Alias`` does.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, function: lambda_.Function, alias_name: str,
+                 alias_arn: str, version: lambda_.IVersion) -> None:
+        super().__init__(scope, construct_id)
+        self._function, self._alias_name, self._alias_arn, self._version = function, alias_name, alias_arn, version
+
+    @property
+    def lambda_(self) -> lambda_.IFunction:
+        return self._function
+
+    @property
+    def function_arn(self) -> str:
+        return self._alias_arn
+
+    @property
+    def function_name(self) -> str:
+        return Fn.join(":", [Fn.select(6, Fn.split(":", self._alias_arn)), self._alias_name])
+
+    @property
+    def alias_name(self) -> str:
+        return self._alias_name
+
+    @property
+    def version(self) -> _IVersion:
+        return self._version
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self._function.grant_principal
+
+    @property
+    def role(self) -> iam.IRole | None:
+        return self._function.role
+
+    @property
+    def architecture(self) -> _Architecture:
+        return self._function.architecture
+
+    @property
+    def alias_ref(self) -> AliasReference:
+        return AliasReference(alias_arn=self._alias_arn)
+
+    @property
+    def permissions_node(self) -> Node:
+        return self.node
+
+    @property
+    def resource_arns_for_grant_invoke(self) -> list[str]:
+        return [self._alias_arn]
+
+    @property
+    def _can_create_permissions(self) -> bool:
+        return True
+
+    @property
+    def _qualifier(self) -> str:
+        return self._alias_name
+
+    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+        """The alias's own metric: ``FunctionName`` and ``Resource={function}:{alias}`` (CDK's Alias does)."""
+        dimensions = {"FunctionName": self._function.function_name,
+                      "Resource": f"{self._function.function_name}:{self._alias_name}",
+                      **(props.pop("dimensions_map", None) or {})}
+        return cloudwatch.Metric(namespace="AWS/Lambda", metric_name=metric_name, dimensions_map=dimensions,
+                                 **props)
 
 
 class _VersionPublisher(Construct):
@@ -376,19 +470,22 @@ class SafeLambdaDeployment(Construct):
         drop_redundant_role_dependency(function)
 
         # ---- the version and the alias: one custom resource, see seawall.lambdas.publisher.handler
-        if function.node.try_find_child("CurrentVersion") is not None:
-            raise ValueError(
-                f"{function.node.path} already has CDK's currentVersion (an AWS::Lambda::Version resource): with "
-                f"SafeLambdaDeployment's version that makes two Version resources on one function, and the second "
-                f"fails to deploy on unchanged code; remove the use of function.current_version and use "
-                f"{self.node.path}.version instead")
         existing = getattr(function, _CLAIMED_BY, None)
         if existing is not None:
             raise ValueError(
                 f"function {function.node.path} is already deployed by SafeLambdaDeployment {existing}; a second one "
                 f"at {self.node.path} would create a second '{self.alias_name}' alias owner, CodeDeploy group and "
                 f"log group for the same function: keep one SafeLambdaDeployment per function")
+        if function.node.try_find_child("CurrentVersion") is not None:
+            raise ValueError(
+                f"{function.node.path} already has CDK's currentVersion (an AWS::Lambda::Version resource): with "
+                f"SafeLambdaDeployment's version that makes two Version resources on one function, and the second "
+                f"fails to deploy on unchanged code; remove the use of function.current_version and use "
+                f"{self.node.path}.version instead")
         setattr(function, _CLAIMED_BY, self.node.path)
+        # CDK's currentVersion computes the function's fingerprint; its Version resource is removed at once, so
+        # the template has no AWS::Lambda::Version (the check above refuses one a user made before).
+        fingerprint = _FunctionFingerprint(function.current_version)
         publisher = _VersionPublisher.of(stack)
         publisher.grant(function)
         #: The custom resource that publishes this deploy's version and creates the alias once.
@@ -399,24 +496,24 @@ class SafeLambdaDeployment(Construct):
             properties={
                 "FunctionName": function.function_name,
                 "AliasName": self.alias_name,
-                # A copy of the function's properties, tokens and all: whatever CloudFormation changes in the
-                # function (code, configuration, a referenced value) changes this resource too, so it is updated
-                # after the function and publishes the new version.
-                "FunctionProperties": Lazy.any(_FunctionProperties(function)),
+                # Changes whenever Lambda would see a change (code, configuration, overrides): CloudFormation then
+                # updates this resource after the function, and it publishes the new version.
+                "FunctionFingerprint": Lazy.string(fingerprint),
             },
+            # The handler answers within its 15-minute timeout; if it never answers, fail after 16 minutes
+            # rather than CloudFormation's default hour.
+            service_timeout=Duration.minutes(16),
         )
         self.version_resource.node.add_dependency(publisher.policy)
         #: The version this deploy published (the latest one, unchanged, when nothing Lambda sees changed).
         self.version: lambda_.IVersion = lambda_.Version.from_version_attributes(
             self, "PublishedVersion", lambda_=function, version=self.version_resource.get_att_string("Version"))
-        # The alias, as the custom resource created (or adopted) it: a function qualified by the alias name, whose
-        # ARN comes from the custom resource's attribute, so whatever uses it (an integration, an event target, a
-        # permission) is created after the alias exists.
-        #: The alias Seawall's shift moves (``arn:...:function:NAME:ALIAS``): pass it wherever CDK takes a
-        #: function. CloudFormation created it once (or adopted it) and never re-points it.
-        self.alias: lambda_.IFunction = lambda_.Function.from_function_attributes(
-            self, "Alias", function_arn=self.version_resource.get_att_string("AliasArn"),
-            same_environment=True, role=function.role)
+        #: The alias Seawall's shift moves, as CDK's ``IAlias``: pass it wherever CDK takes a function (an
+        #: integration, an event target, an event source). CloudFormation created it once (or adopted it) and
+        #: never re-points it.
+        self.alias: lambda_.IAlias = _LiveAlias(
+            self, "Alias", function=function, alias_name=self.alias_name,
+            alias_arn=self.version_resource.get_att_string("AliasArn"), version=self.version)
 
         # ---- log group and the errors-in-logs metric
         self.log_group = self._log_group(log_retention)

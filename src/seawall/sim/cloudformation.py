@@ -45,6 +45,13 @@ _CUSTOM_UPDATE = Citation(
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-update.html",
     "If the value returned is different, CloudFormation recognizes the update as a replacement and sends a delete "
     "request to the old resource.")
+_RESPONSE_SIZE = Citation(
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html",
+    "The total size of the response body can't exceed 4096 bytes.")
+_FAILED_CREATE = Citation(
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html",
+    "To successfully delete a stack with a custom resource, the custom resource provider must respond "
+    "successfully to a delete request.")
 _RETAIN = Citation(
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html",
     "Retain: CloudFormation keeps the resource without deleting the resource or its contents when its stack is "
@@ -211,13 +218,22 @@ class FakeCloudFormation:
                                                      "FunctionVersion": props["FunctionVersion"]})
             return _Resource(lid, rtype, props, body["AliasArn"], {"AliasArn": body["AliasArn"]})
         if _is_custom(rtype):
-            physical, data = self._custom(stack, lid, rtype, "Create", props)
-            return _Resource(lid, rtype, props, physical, data)
+            return self._create_custom(stack, lid, rtype, props)
         if rtype in RECORDED_TYPES:
             physical = self._physical_name(stack, lid, rtype, props)
             return _Resource(lid, rtype, props, physical,
                              {"Arn": f"arn:aws:sim:{self.region}:{self.account}:{rtype}/{physical}"})
         raise Unmodelled(f"the simulated CloudFormation does not model resource type {rtype} ({lid})")
+
+    @cites(_FAILED_CREATE)
+    def _create_custom(self, stack: _Stack, lid: str, rtype: str, props: dict[str, Any]) -> _Resource:
+        """Create a custom resource; a FAILED create still leaves a resource the rollback sends Delete for."""
+        try:
+            physical, data = self._custom(stack, lid, rtype, "Create", props)
+        except _CustomFailed as e:
+            stack.resources[lid] = _Resource(lid, rtype, props, e.physical_id)
+            raise
+        return _Resource(lid, rtype, props, physical, data)
 
     @cites(_VERSION_EXISTS)
     def _create_version(self, lid: str, props: Mapping[str, Any]) -> _Resource:
@@ -303,14 +319,15 @@ class FakeCloudFormation:
             event["OldResourceProperties"] = dict(old_props)
         # The handler's documented seams: where it PUTs its answer, and how it waits (no wall clock here).
         setattr(module, "OPEN", _ResponseCatcher(responses))  # noqa: B010
-        setattr(module, "SLEEP", lambda seconds: None)  # noqa: B010
+        setattr(module, "SLEEP", self.lambda_.advance)  # noqa: B010  (waiting lets simulated time pass)
+        setattr(module, "CLOCK", lambda: self.lambda_.now)  # noqa: B010
         handler(event, None)
         if not responses:
             raise StackOperationFailed(f"{lid}: the custom resource did not respond (CloudFormation waits for "
                                        f"its timeout, then fails)")
         answer = responses[-1]
         if answer.get("Status") != "SUCCESS":
-            raise StackOperationFailed(f"{lid}: {answer.get('Reason')}")
+            raise _CustomFailed(f"{lid}: {answer.get('Reason')}", str(answer.get("PhysicalResourceId") or lid))
         return str(answer["PhysicalResourceId"]), {k: str(v) for k, v in (answer.get("Data") or {}).items()}
 
     def _handler_for(self, stack: _Stack, token: str) -> tuple[ModuleType, Callable[..., Any]]:
@@ -441,15 +458,27 @@ def _order(template: Mapping[str, Any]) -> list[str]:
     return done
 
 
+class _CustomFailed(StackOperationFailed):
+    """A custom resource answered FAILED (with the physical ID it gave)."""
+
+    def __init__(self, message: str, physical_id: str) -> None:
+        super().__init__(message)
+        self.physical_id = physical_id
+
+
 class _ResponseCatcher:
     """Stands in for the pre-signed URL CloudFormation waits on: records what the handler PUTs there."""
 
     def __init__(self, responses: list[dict[str, Any]]) -> None:
         self._responses = responses
 
+    @cites(_RESPONSE_SIZE)
     def __call__(self, request: Any, timeout: float | None = None) -> _ResponseCatcher:
         if request.get_method() != "PUT" or not str(request.full_url).startswith("https://"):
             raise Unmodelled(f"a custom resource response must be an HTTPS PUT, not {request.get_method()}")
+        if len(request.data) > 4096:
+            raise StackOperationFailed(f"Response object is too long ({len(request.data)} bytes; CloudFormation "
+                                       f"takes at most 4096)")
         self._responses.append(json.loads(request.data))
         return self
 

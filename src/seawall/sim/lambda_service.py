@@ -31,6 +31,10 @@ _CREATE_ALIAS = Citation(
 _NOT_FOUND = Citation(
     "https://docs.aws.amazon.com/lambda/latest/api/API_GetAlias.html",
     "ResourceNotFoundException: The resource specified in the request does not exist.")
+_STATES = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html",
+    "While the update is in progress, you can't modify the function. If you attempt to modify the function, "
+    "Lambda returns a ResourceConflictException.")
 _DELETE_FUNCTION = Citation(
     "https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html",
     "Deletes a Lambda function. To delete a specific function version, use the Qualifier parameter. Otherwise, "
@@ -47,6 +51,7 @@ class _Version:
     number: str
     code_sha: str
     config: dict[str, Any]
+    ready_at: float = 0.0
 
 
 @dataclass
@@ -58,6 +63,8 @@ class _Function:
     versions: list[_Version] = field(default_factory=list)
     last_number: int = 0
     aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    created_at: float = 0.0
+    busy_until: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -79,12 +86,32 @@ def code_sha(code: Mapping[str, Any]) -> str:
 
 
 class FakeLambda:
-    """Lambda for every account and region of a simulated world."""
+    """Lambda for every account and region of a simulated world, on a simulated clock (seconds).
 
-    def __init__(self) -> None:
+    Parameters (what AWS does not promise a number for):
+
+    update_seconds:
+        How long a create or update of a function stays ``Pending`` / ``InProgress``.
+    publish_seconds:
+        How long a newly published version stays ``Pending`` (SnapStart takes a snapshot first).
+    deny_until:
+        Until this moment every call answers ``AccessDeniedException``: a new IAM grant still propagating.
+    """
+
+    def __init__(self, *, update_seconds: float = 0.0, publish_seconds: float = 0.0,
+                 deny_until: float = 0.0) -> None:
         self._functions: dict[tuple[str, str, str], _Function] = {}
         #: Every create, update and delete of an alias, in order.
         self.alias_events: list[AliasEvent] = []
+        self.update_seconds, self.publish_seconds, self.deny_until = update_seconds, publish_seconds, deny_until
+        #: The simulated time, in seconds; :meth:`advance` moves it.
+        self.now = 0.0
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` of simulated time pass."""
+        if seconds < 0:
+            raise ValueError(f"seconds={seconds} must not be negative")
+        self.now += seconds
 
     # ---------------------------------------------------------------- what CloudFormation does to functions
 
@@ -96,10 +123,11 @@ class FakeLambda:
         fn = self._functions.get(key)
         if fn is None:
             fn = _Function(name=name, arn=f"arn:aws:lambda:{region}:{account}:function:{name}",
-                           code_sha=code_sha(code), config=snapshot)
+                           code_sha=code_sha(code), config=snapshot, created_at=self.now)
             self._functions[key] = fn
         else:
             fn.code_sha, fn.config = code_sha(code), snapshot
+        fn.busy_until = self.now + self.update_seconds
         return fn
 
     @cites(_DELETE_FUNCTION)
@@ -127,6 +155,8 @@ class FakeLambda:
         method = getattr(self, f"_op_{operation}", None)
         if method is None:
             raise Unmodelled(f"the simulated Lambda does not model {operation}")
+        if self.now < self.deny_until:
+            raise AwsError("AccessDeniedException", f"not authorized to perform lambda:{operation} (yet)", 403)
         result: dict[str, Any] = method(params, account, region)
         return result
 
@@ -135,18 +165,32 @@ class FakeLambda:
         fn = self._get(account, region, name)
         return self._publish(fn)
 
-    @cites(_PUBLISH, _VERSION_NUMBERS)
+    @cites(_PUBLISH, _VERSION_NUMBERS, _STATES)
     def _publish(self, fn: _Function) -> tuple[str, bool]:
+        if self.now < fn.busy_until:
+            raise AwsError("ResourceConflictException", f"The operation cannot be performed at this time. An update "
+                                                        f"is in progress for resource: {fn.arn}", 409)
         latest = fn.versions[-1] if fn.versions else None
         if latest is not None and latest.code_sha == fn.code_sha and latest.config == fn.config:
             return latest.number, False
         fn.last_number += 1
-        fn.versions.append(_Version(str(fn.last_number), fn.code_sha, dict(fn.config)))
+        fn.versions.append(_Version(str(fn.last_number), fn.code_sha, dict(fn.config),
+                                    ready_at=self.now + self.publish_seconds))
         return str(fn.last_number), True
 
     def _get(self, account: str, region: str, name: str) -> _Function:
-        short = name.rsplit(":", 1)[-1] if name.startswith("arn:") else name
-        fn = self._functions.get((account, region, short))
+        """The function `name` names: a name, or a full or partial ARN in this account and region."""
+        short = name
+        if name.startswith("arn:"):
+            parts = name.split(":")
+            if len(parts) < 7 or parts[3] != region or parts[4] != account or parts[5] != "function":
+                raise AwsError("ResourceNotFoundException", f"Function not found: {name}", 404)
+            short = parts[6]
+        elif ":function:" in name:
+            other, _, short = name.partition(":function:")
+            if other != account:
+                raise AwsError("ResourceNotFoundException", f"Function not found: {name}", 404)
+        fn = self._functions.get((account, region, short.split(":")[0]))
         if fn is None:
             raise AwsError("ResourceNotFoundException", f"Function not found: {name}", 404)
         return fn
@@ -154,19 +198,26 @@ class FakeLambda:
     def _configuration(self, fn: _Function, version: str = "$LATEST") -> dict[str, Any]:
         if version == "$LATEST":
             sha, config = fn.code_sha, fn.config
+            busy = self.now < fn.busy_until
+            new = fn.created_at + self.update_seconds > self.now
+            state, update = ("Pending", "Successful") if new else ("Active", "InProgress" if busy else "Successful")
         else:
-            found = next(v for v in fn.versions if v.number == version)
+            found = next((v for v in fn.versions if v.number == version), None)
+            if found is None:
+                raise AwsError("ResourceNotFoundException", f"Function not found: {fn.arn}:{version}", 404)
             sha, config = found.code_sha, found.config
+            state, update = ("Pending" if self.now < found.ready_at else "Active"), "Successful"
         out: dict[str, Any] = {"FunctionName": fn.name, "FunctionArn": fn.arn if version == "$LATEST"
                                else f"{fn.arn}:{version}", "Version": version, "CodeSha256": sha,
-                               "State": "Active", "LastUpdateStatus": "Successful"}
+                               "State": state, "LastUpdateStatus": update}
         for k in ("Runtime", "Handler", "Role", "MemorySize", "Timeout", "Description"):
             if k in config:
                 out[k] = config[k]
         return out
 
+    @cites(_STATES)
     def _op_GetFunctionConfiguration(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
-        return self._configuration(self._get(account, region, p["FunctionName"]))
+        return self._configuration(self._get(account, region, p["FunctionName"]), p.get("Qualifier", "$LATEST"))
 
     def _op_PublishVersion(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
         fn = self._get(account, region, p["FunctionName"])

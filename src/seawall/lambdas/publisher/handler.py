@@ -31,6 +31,13 @@ update as a replacement ("If the value returned is different, CloudFormation
 recognizes the update as a replacement and sends a delete request to the old
 resource", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-update.html).
 
+It waits for the function to be ``Active`` with its last update
+``Successful`` before publishing, and for the new version to be ``Active``
+(SnapStart takes a snapshot first); it retries an update in progress and a
+new IAM grant that has not reached Lambda yet; and it always answers
+CloudFormation before Lambda's timeout, FAILED with the reason if it must
+give up, in a body within CloudFormation's 4,096 bytes.
+
 The module imports only the standard library and boto3, which every Lambda
 Python runtime includes: the asset is this file alone.
 """
@@ -49,10 +56,17 @@ from botocore.config import Config
 FUNCTION_NAME = "FunctionName"
 ALIAS_NAME = "AliasName"
 
-#: How long to wait for the function's previous update to finish before publishing.
-UPDATE_WAIT_SECONDS = 600
-#: How often to look, and how often to retry a publish that collides with an update in progress.
+#: How often to look again while the function updates, a version activates or a new grant propagates.
 POLL_SECONDS = 5
+#: The handler answers FAILED this long before Lambda would stop it, so CloudFormation never waits for its
+#: timeout ("The default value is 3600 seconds (1 hour)",
+#: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html, ServiceTimeout).
+RESPONSE_MARGIN_SECONDS = 30
+#: The whole budget when Lambda gives no context (a test): well under the function's 15-minute timeout.
+DEFAULT_BUDGET_SECONDS = 600
+#: CloudFormation's limit on the response body: "The total size of the response body can't exceed 4096 bytes"
+#: (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html).
+MAX_RESPONSE_BYTES = 4096
 
 #: The boto3 session the handler's clients come from (the simulation replaces it).
 SESSION: Any = boto3.session.Session()
@@ -60,12 +74,36 @@ SESSION: Any = boto3.session.Session()
 OPEN: Any = urllib.request.urlopen
 #: How the handler waits between polls (the simulation replaces it with its clock).
 SLEEP: Any = time.sleep
+#: What the handler reads the time from (the simulation replaces it with its clock).
+CLOCK: Any = time.monotonic
 
-_CONFIG = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 5, "mode": "standard"})
+_CONFIG = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"})
+
+#: Errors that pass: the function is still updating ("While the update is in progress, you can't modify the
+#: function", https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html), or the publisher's new
+#: grant has not reached Lambda yet (IAM changes are eventually consistent: "while the changes will show up
+#: right away if we were to call an API to describe that policy/role, the updates may not have actually
+#: propagated", aws/aws-cdk#29908; the grant is created just before this resource, aws/aws-cdk#37675).
+_TRANSIENT = frozenset({"ResourceConflictException", "AccessDeniedException", "AccessDenied"})
 
 
 class PublishError(Exception):
     """The version could not be published or the alias could not be read or created."""
+
+
+class _Deadline:
+    """When the handler must stop trying and answer, from Lambda's remaining time."""
+
+    def __init__(self, context: Any) -> None:
+        remaining = (context.get_remaining_time_in_millis() / 1000 if context is not None
+                     and hasattr(context, "get_remaining_time_in_millis") else DEFAULT_BUDGET_SECONDS)
+        self.until = CLOCK() + max(0.0, remaining - RESPONSE_MARGIN_SECONDS)
+
+    def wait(self, what: str) -> None:
+        """Sleep one poll, or fail when the next poll would pass the deadline."""
+        if CLOCK() + POLL_SECONDS > self.until:
+            raise PublishError(f"gave up waiting: {what}")
+        SLEEP(POLL_SECONDS)
 
 
 def _lambda() -> Any:
@@ -77,45 +115,51 @@ def _code(error: Exception) -> str:
     return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
-def _wait_for_update(lam: Any, function_name: str) -> None:
-    """Wait while ``LastUpdateStatus`` is ``InProgress``; fail on ``Failed``.
-
-    "While the update is in progress, you can't modify the function"
-    (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html); publishing then answers
-    ResourceConflictException.
-    """
-    waited = 0
+def _call(deadline: _Deadline, what: str, fn: Any, **params: Any) -> Any:
+    """Call `fn`, retrying the transient errors above until the deadline."""
     while True:
-        config = lam.get_function_configuration(FunctionName=function_name)
-        status = config.get("LastUpdateStatus", "Successful")
-        if status == "Successful" and config.get("State", "Active") != "Pending":
-            return
-        if status == "Failed":
-            raise PublishError(f"function {function_name}'s last update failed "
-                               f"({config.get('LastUpdateStatusReason', 'no reason given')}); nothing was published")
-        if waited >= UPDATE_WAIT_SECONDS:
-            raise PublishError(f"function {function_name} was still updating after {UPDATE_WAIT_SECONDS} s")
-        SLEEP(POLL_SECONDS)
-        waited += POLL_SECONDS
-
-
-def _publish(lam: Any, function_name: str) -> str:
-    waited = 0
-    while True:
-        _wait_for_update(lam, function_name)
         try:
-            return str(lam.publish_version(FunctionName=function_name)["Version"])
+            return fn(**params)
         except Exception as e:
-            if _code(e) != "ResourceConflictException" or waited >= UPDATE_WAIT_SECONDS:
+            if _code(e) not in _TRANSIENT:
                 raise
-        SLEEP(POLL_SECONDS)
-        waited += POLL_SECONDS
+            deadline.wait(f"{what} kept failing with {_code(e)}: {e}")
 
 
-def _ensure_alias(lam: Any, function_name: str, alias_name: str, version: str) -> str:
+def _wait_until(deadline: _Deadline, lam: Any, function_name: str, qualifier: str | None = None) -> None:
+    """Wait until the function (or one version) is ``Active`` with its last update ``Successful``.
+
+    A new function starts ``Pending``; an updated one is ``InProgress`` until the update finishes; a
+    published version, with SnapStart, is ``Pending`` while Lambda takes its snapshot
+    (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html).
+    """
+    params = {"FunctionName": function_name, **({"Qualifier": qualifier} if qualifier else {})}
+    label = f"{function_name}:{qualifier}" if qualifier else function_name
+    while True:
+        config = _call(deadline, f"GetFunctionConfiguration {label}", lam.get_function_configuration, **params)
+        state, update = config.get("State", "Active"), config.get("LastUpdateStatus", "Successful")
+        if state == "Failed" or update == "Failed":
+            raise PublishError(f"{label} is {state}, last update {update}: "
+                               f"{config.get('StateReason') or config.get('LastUpdateStatusReason') or 'no reason'}")
+        if state == "Active" and update == "Successful":
+            return
+        deadline.wait(f"{label} stayed {state} / {update}")
+
+
+def _publish(deadline: _Deadline, lam: Any, function_name: str) -> str:
+    _wait_until(deadline, lam, function_name)
+    version = str(_call(deadline, f"PublishVersion {function_name}", lam.publish_version,
+                        FunctionName=function_name)["Version"])
+    _wait_until(deadline, lam, function_name, version)
+    return version
+
+
+def _ensure_alias(deadline: _Deadline, lam: Any, function_name: str, alias_name: str, version: str) -> str:
     """Create the alias on `version` unless it exists; return the version it points at."""
+    label = f"{function_name}:{alias_name}"
     try:
-        return str(lam.get_alias(FunctionName=function_name, Name=alias_name)["FunctionVersion"])
+        return str(_call(deadline, f"GetAlias {label}", lam.get_alias, FunctionName=function_name,
+                         Name=alias_name)["FunctionVersion"])
     except Exception as e:
         if _code(e) != "ResourceNotFoundException":
             raise
@@ -124,9 +168,10 @@ def _ensure_alias(lam: Any, function_name: str, alias_name: str, version: str) -
                          Description="Seawall: created once on the first published version; moved only by "
                                      "Seawall's release state machines")
     except Exception as e:
-        if _code(e) != "ResourceConflictException":  # created meanwhile: adopt it as it is
+        if _code(e) not in _TRANSIENT:
             raise
-        return str(lam.get_alias(FunctionName=function_name, Name=alias_name)["FunctionVersion"])
+        # created meanwhile (adopt it as it is), or the grant is still propagating (look again)
+        return _ensure_alias(deadline, lam, function_name, alias_name, version)
     return version
 
 
@@ -140,7 +185,7 @@ def _properties(event: dict[str, Any]) -> tuple[str, str]:
     return function_name, alias_name
 
 
-def on_event(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
+def on_event(event: dict[str, Any], context: Any = None) -> tuple[str, dict[str, str]]:
     """Carry out one CloudFormation request; return ``(physical resource ID, attributes)``."""
     request = event.get("RequestType")
     if request == "Delete":
@@ -148,10 +193,12 @@ def on_event(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
     if request not in ("Create", "Update"):
         raise PublishError(f"RequestType={request!r} is not Create, Update or Delete")
     function_name, alias_name = _properties(event)
+    deadline = _Deadline(context)
     lam = _lambda()
-    version = _publish(lam, function_name)
-    alias_version = _ensure_alias(lam, function_name, alias_name, version)
-    function_arn = str(lam.get_function_configuration(FunctionName=function_name)["FunctionArn"])
+    version = _publish(deadline, lam, function_name)
+    alias_version = _ensure_alias(deadline, lam, function_name, alias_name, version)
+    function_arn = str(_call(deadline, f"GetFunctionConfiguration {function_name}", lam.get_function_configuration,
+                             FunctionName=function_name)["FunctionArn"])
     physical_id = (str(event["PhysicalResourceId"]) if request == "Update" and event.get("PhysicalResourceId")
                    else f"{function_arn}:{alias_name}")
     return physical_id, {"Version": version, "FunctionArn": function_arn,
@@ -161,11 +208,16 @@ def on_event(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
 def _respond(event: dict[str, Any], status: str, physical_id: str, data: dict[str, str], reason: str) -> None:
     """PUT the response to CloudFormation's pre-signed URL (the format of
     https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html)."""
-    body = json.dumps({
-        "Status": status, "Reason": reason[:3000], "PhysicalResourceId": physical_id,
-        "StackId": event.get("StackId"), "RequestId": event.get("RequestId"),
-        "LogicalResourceId": event.get("LogicalResourceId"), "NoEcho": False, "Data": data,
-    }).encode()
+    fields = {"Status": status, "Reason": "", "PhysicalResourceId": physical_id, "StackId": event.get("StackId"),
+              "RequestId": event.get("RequestId"), "LogicalResourceId": event.get("LogicalResourceId"),
+              "NoEcho": False, "Data": data}
+    room = MAX_RESPONSE_BYTES - len(json.dumps(fields).encode())
+    escaped = len(json.dumps(reason).encode()) - 2  # the reason's bytes in the body, quotes aside
+    if escaped > room:  # cut in proportion to the escaping, then by a little more until it fits
+        reason = reason[: len(reason) * max(room, 0) // escaped]
+        while reason and len(json.dumps(reason).encode()) - 2 > room:
+            reason = reason[:-16]
+    body = json.dumps({**fields, "Reason": reason}).encode()
     request = urllib.request.Request(str(event["ResponseURL"]), data=body, method="PUT",
                                      headers={"Content-Type": "", "Content-Length": str(len(body))})
     with OPEN(request, timeout=30) as response:
@@ -175,7 +227,7 @@ def _respond(event: dict[str, Any], status: str, physical_id: str, data: dict[st
 def handler(event: dict[str, Any], context: Any) -> None:
     """Lambda entry point: always answers CloudFormation, SUCCESS or FAILED with the reason."""
     try:
-        physical_id, data = on_event(event)
+        physical_id, data = on_event(event, context)
     except Exception as e:  # every failure is reported: a silent custom resource hangs the stack for an hour
         fallback = str(event.get("PhysicalResourceId") or event.get("LogicalResourceId") or "failed")
         print(json.dumps({"level": "ERROR", "message": "Seawall version publisher failed", "error": repr(e)}))

@@ -302,3 +302,27 @@ def test_every_suppression_is_on_a_resource_with_a_reason(built):
     assert found
     assert all(rule.startswith("AwsSolutions-") and len(reason) > 20 for _, rule, reason in found)
     assert "Metadata" not in built["canary"] or "cdk_nag" not in built["canary"].get("Metadata", {})
+
+
+def test_the_alias_is_an_ialias_that_event_sources_and_grants_name_as_the_alias():
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_lambda_event_sources as sources
+    from aws_cdk import aws_sqs as sqs
+
+    app = App()
+    stack = Stack(app, "Queue", env=ENV)
+    deployment = SafeLambdaDeployment(stack, "Api", function=user_function(stack), team="payments", service="q")
+    assert deployment.alias.alias_name == "live" and deployment.alias.version is deployment.version
+    deployment.alias.add_event_source(sources.SqsEventSource(sqs.Queue(stack, "Jobs")))
+    deployment.alias.grant_invoke(iam.ServicePrincipal("apigateway.amazonaws.com"))
+    template = synth(stack)
+    (mapping,) = [r["Properties"] for r in template["Resources"].values()
+                  if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    arn = {"Fn::GetAtt": [VERSION_ID, "AliasArn"]}
+    assert mapping["FunctionName"] == {"Fn::Join": [":", [
+        {"Fn::Select": [6, {"Fn::Split": [":", arn]}]}, "live"]]}
+    (permission,) = [r["Properties"] for r in template["Resources"].values()
+                     if r["Type"] == "AWS::Lambda::Permission"]
+    assert permission["FunctionName"] == arn
+    dims = stack.resolve(deployment.alias.metric_invocations().to_metric_config().metric_stat.dimensions)
+    assert {d["name"] for d in dims} == {"FunctionName", "Resource"}

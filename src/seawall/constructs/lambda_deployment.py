@@ -263,13 +263,19 @@ class _LiveAlias(lambda_.QualifiedFunctionBase):
     def _qualifier(self) -> str:
         return self._alias_name
 
-    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
-        """The alias's own metric: ``FunctionName`` and ``Resource={function}:{alias}`` (CDK's Alias does)."""
+    def metric(self, metric_name: str, props: Any = None, **options: Any) -> cloudwatch.Metric:
+        """The alias's own metric: ``FunctionName`` and ``Resource={function}:{alias}`` (CDK's Alias does).
+
+        CDK calls it with a ``MetricOptions`` struct (``metric_invocations()`` and the like), Python code
+        with keyword arguments; both are accepted.
+        """
+        given = dict(getattr(props, "_values", None) or {})
+        given.update(options)
         dimensions = {"FunctionName": self._function.function_name,
                       "Resource": f"{self._function.function_name}:{self._alias_name}",
-                      **(props.pop("dimensions_map", None) or {})}
+                      **(given.pop("dimensions_map", None) or {})}
         return cloudwatch.Metric(namespace="AWS/Lambda", metric_name=metric_name, dimensions_map=dimensions,
-                                 **props)
+                                 **given)
 
 
 class _VersionPublisher(Construct):

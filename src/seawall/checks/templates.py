@@ -94,33 +94,26 @@ def check_alias_has_deployment_group(t: StackTemplate) -> Iterator[Finding]:
     needs at least one Lambda deployment group in the same template.
     """
     groups = _lambda_groups(t)
-    for lid, _ in t.of_type(SEAWALL_VERSION):
-        if groups:
-            yield _finding("SW001", Compliance.COMPLIANT, t, lid,
-                           f"alias created by {lid} has Lambda deployment group {groups[0]} in its stack")
-        else:
-            yield _finding(
-                "SW001", Compliance.NON_COMPLIANT, t, lid,
-                f"alias created by {lid} has no CodeDeploy Lambda deployment group in its stack, so no canary "
-                f"shifts its traffic and nothing rolls it back; deploy the function with SafeLambdaDeployment")
-    for lid, alias in t.of_type(ALIAS):
-        linked = seawall_metadata(alias).get("deploymentGroup")
+    # An AWS::Lambda::Alias, or the alias SafeLambdaDeployment's version resource creates (never linked by metadata).
+    aliases = [(lid, seawall_metadata(alias).get("deploymentGroup"), f"alias {lid}") for lid, alias in t.of_type(ALIAS)]
+    aliases += [(lid, None, f"alias created by {lid}") for lid, _ in t.of_type(SEAWALL_VERSION)]
+    for lid, linked, what in aliases:
         if isinstance(linked, str) and linked:
             if linked in groups:
-                yield _finding("SW001", Compliance.COMPLIANT, t, lid, f"alias {lid} is deployed by {linked}")
+                yield _finding("SW001", Compliance.COMPLIANT, t, lid, f"{what} is deployed by {linked}")
             else:
                 yield _finding(
                     "SW001", Compliance.NON_COMPLIANT, t, lid,
-                    f"alias {lid} names deployment group {linked!r} in Metadata.seawall.deploymentGroup, but this "
+                    f"{what} names deployment group {linked!r} in Metadata.seawall.deploymentGroup, but this "
                     f"template has no Lambda deployment group with that logical ID; deploy the function with "
                     f"SafeLambdaDeployment or fix the link", "Metadata/seawall/deploymentGroup")
         elif groups:
             yield _finding("SW001", Compliance.COMPLIANT, t, lid,
-                           f"alias {lid} has Lambda deployment group {groups[0]} in its stack")
+                           f"{what} has Lambda deployment group {groups[0]} in its stack")
         else:
             yield _finding(
                 "SW001", Compliance.NON_COMPLIANT, t, lid,
-                f"alias {lid} has no CodeDeploy Lambda deployment group in its stack, so no canary shifts its "
+                f"{what} has no CodeDeploy Lambda deployment group in its stack, so no canary shifts its "
                 f"traffic and nothing rolls it back; deploy the function with SafeLambdaDeployment (or add a "
                 f"LambdaDeploymentGroup with alarms and auto-rollback)")
 

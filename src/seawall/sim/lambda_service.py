@@ -35,6 +35,15 @@ _STATES = Citation(
     "https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html",
     "While the update is in progress, you can't modify the function. If you attempt to modify the function, "
     "Lambda returns a ResourceConflictException.")
+_UPDATE_ALIAS = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html",
+    "Updates the configuration of a Lambda function alias.")
+_ROUTING = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/api/API_AliasRoutingConfiguration.html",
+    "The traffic-shifting configuration of a Lambda function alias.")
+_DELETE_ALIAS = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/api/API_DeleteAlias.html",
+    "Deletes a Lambda function alias.")
 _DELETE_FUNCTION = Citation(
     "https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html",
     "Deletes a Lambda function. To delete a specific function version, use the Qualifier parameter. Otherwise, "
@@ -219,6 +228,7 @@ class FakeLambda:
     def _op_GetFunctionConfiguration(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
         return self._configuration(self._get(account, region, p["FunctionName"]), p.get("Qualifier", "$LATEST"))
 
+    @cites(_PUBLISH)
     def _op_PublishVersion(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
         fn = self._get(account, region, p["FunctionName"])
         number, _ = self._publish(fn)
@@ -254,6 +264,7 @@ class FakeLambda:
         self._record(account, region, fn, p["Name"], "CreateAlias", p["FunctionVersion"], routing)
         return self._alias_body(fn, p["Name"])
 
+    @cites(_UPDATE_ALIAS, _ROUTING)
     def _op_UpdateAlias(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
         fn = self._get(account, region, p["FunctionName"])
         if p["Name"] not in fn.aliases:
@@ -268,6 +279,7 @@ class FakeLambda:
         self._record(account, region, fn, p["Name"], "UpdateAlias", entry["FunctionVersion"], entry["Routing"])
         return self._alias_body(fn, p["Name"])
 
+    @cites(_DELETE_ALIAS)
     def _op_DeleteAlias(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
         fn = self._get(account, region, p["FunctionName"])
         if fn.aliases.pop(p["Name"], None) is not None:

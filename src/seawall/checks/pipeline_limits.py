@@ -9,9 +9,12 @@ count what would be deployed, not what the renderer intended.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from ..model.limits import MAX_ACTION_CONFIGURATION_VALUE
 
 #: CodePipeline: stages per pipeline.
 MAX_STAGES_PER_PIPELINE = 50
@@ -98,3 +101,125 @@ def stack_quota_errors(name: str, template: Mapping[str, Any]) -> list[str]:
     for p in pipelines_in(template):
         errors += p.quota_errors()
     return errors
+
+
+# --------------------------------------------------------------------------------------------------
+# Action configuration values: CodePipeline's 1,000 characters per value
+# --------------------------------------------------------------------------------------------------
+
+#: How a release action is recognised by its name: CDK Pipelines names a step's action after the step
+#: (``Gate``, ``Shift``, ``Bake``), prefixed by the service stage's name when a wave has several stages.
+_RELEASE_ACTION = re.compile(r"(?:^|\.)(Gate|Shift|Bake)", re.IGNORECASE)
+
+
+def configuration_value_length(value: Any) -> int:
+    """Characters of one action configuration value, as measured against CodePipeline's limit.
+
+    A string (every literal value, and every state machine input: CDK writes
+    ``StateMachineInput.literal`` as a JSON string) is measured exactly. A value
+    that is an intrinsic function (``Fn::Sub``, ``Fn::Join``, ``Ref``,
+    ``Fn::GetAtt``) has no length until CloudFormation resolves it at deploy time
+    ("Use intrinsic functions in your templates to assign values to properties
+    that are not available until runtime",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html);
+    it is measured as its compact JSON text. That text counts every literal part
+    exactly and each reference by its own spelling (``{"Ref":"AWS::Partition"}``,
+    ``${AWS::AccountId}``), which is longer than what the pseudo parameters
+    resolve to (a partition, a 12-digit account, a region name); a reference to
+    a resource's name or ARN is an estimate. CDK Pipelines uses such intrinsics
+    only for short values (role ARNs, bucket and stack names), so the measure is
+    exact where the limit is at stake: the literal inputs.
+    """
+    if isinstance(value, str):
+        return len(value)
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def _field(body: Mapping[str, Any], name: str) -> Any:
+    """A declaration field in template casing (``Name``) or as CDK resolves the L1 (``name``)."""
+    return body.get(name, body.get(name[:1].lower() + name[1:]))
+
+
+@dataclass(frozen=True)
+class OversizeValue:
+    """One action configuration value longer than CodePipeline accepts."""
+
+    stage: str
+    action: str
+    key: str
+    length: int
+
+    @property
+    def fix(self) -> str:
+        """What to change, by the kind of action."""
+        m = _RELEASE_ACTION.search(self.action)
+        kind = m.group(1).lower() if m else None
+        if kind == "gate":
+            return ("each blocking alarm adds its name to a gate's input: name fewer blocking_alarms (one "
+                    "composite alarm over several counts once)")
+        if kind in ("shift", "bake"):
+            return (f"each function the target releases adds its name and new version to a {kind}'s input (and "
+                    f"each blocking alarm its name to a bake's): release fewer functions per target (split the "
+                    f"service's functions over two services) or name fewer blocking_alarms")
+        return ("shorten the value: carry large data in the action's input artifact or in a parameter the "
+                "action reads, not in its configuration")
+
+    def describe(self) -> str:
+        return (f"stage {self.stage!r}, action {self.action!r}: configuration {self.key} is {self.length} "
+                f"characters, over CodePipeline's {MAX_ACTION_CONFIGURATION_VALUE}; {self.fix}")
+
+
+def oversize_configuration_values(stages: Sequence[Mapping[str, Any]]) -> list[OversizeValue]:
+    """Every action configuration value of `stages` over :data:`~seawall.model.limits.MAX_ACTION_CONFIGURATION_VALUE`.
+
+    Parameters
+    ----------
+    stages:
+        A pipeline's ``Stages`` as the template holds them (``Name``, ``Actions``,
+        ``Configuration``) or as ``Stack.resolve`` renders a ``CfnPipeline``'s
+        stages (``name``, ``actions``, ``configuration``; configuration keys are
+        CloudFormation's in both). Values are measured with
+        :func:`configuration_value_length`.
+    """
+    found = []
+    for stage in stages:
+        for action in _field(stage, "Actions") or []:
+            for key, value in (_field(action, "Configuration") or {}).items():
+                length = configuration_value_length(value)
+                if length > MAX_ACTION_CONFIGURATION_VALUE:
+                    found.append(OversizeValue(str(_field(stage, "Name")), str(_field(action, "Name")), key, length))
+    return found
+
+
+def check_action_configuration_values(stages: Sequence[Mapping[str, Any]], *, shown: int = 5) -> None:
+    """Raise when any action configuration value of `stages` is longer than CodePipeline accepts.
+
+    CodePipeline's API: action configuration "Value Length Constraints: Minimum
+    length of 1. Maximum length of 1000."
+    (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionConfiguration.html).
+    A pipeline with a longer value fails to create or update, after the rest of
+    the app has synthesized, so ``WavePipeline`` checks before that.
+
+    Parameters
+    ----------
+    stages:
+        As for :func:`oversize_configuration_values`.
+    shown:
+        How many offending values the message lists (the rest are counted). Default: 5.
+
+    Raises
+    ------
+    ValueError
+        Naming, for each value, the stage, the action, the key, its length and what to change.
+    """
+    over = sorted(oversize_configuration_values(stages), key=lambda o: -o.length)
+    if not over:
+        return
+    lines = [f"  - {o.describe()}" for o in over[:shown]]
+    if len(over) > shown:
+        lines.append(f"  - and {len(over) - shown} more (up to {over[shown].length} characters)")
+    raise ValueError(
+        f"{len(over)} pipeline action configuration value(s) exceed CodePipeline's "
+        f"{MAX_ACTION_CONFIGURATION_VALUE} characters per value, so creating or updating the pipeline would "
+        f"fail:\n" + "\n".join(lines)
+    )

@@ -1,4 +1,7 @@
-"""CodePipeline's 1,000 characters per action configuration value, over hand-made stages.  No synthesis."""
+"""CodePipeline's 1,000 characters per action configuration value (the build-time check and SW013).
+
+Hand-made stages and templates, no synthesis.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,9 @@ import json
 
 import pytest
 
+from seawall.checks import Compliance
+from seawall.checks.core import CHECKS, StackTemplate
+from seawall.checks.pipeline import check_action_configuration_size
 from seawall.checks.pipeline_limits import (
     check_action_configuration_values,
     configuration_value_length,
@@ -86,3 +92,31 @@ def test_the_message_lists_the_longest_first_and_counts_the_rest():
     listed = [line for line in message.splitlines() if line.startswith("  - stage")]
     assert [line.split("'")[3] for line in listed] == ["t8.Bake", "t7.Bake", "t6.Bake"]
     assert "and 5 more (up to 1050 characters)" in message
+
+
+# SW013 over a template ------------------------------------------------------------------------------
+
+def pipeline_template(*actions: dict) -> dict:
+    return {"Resources": {"Pipeline": {"Type": "AWS::CodePipeline::Pipeline",
+                                       "Properties": {"PipelineType": "V2", "Stages": stages(*actions)}}}}
+
+
+def sw013(template: dict) -> list:
+    return list(check_action_configuration_size(StackTemplate("pipeline.template.json", template)))
+
+
+def test_sw013_trips_on_an_input_over_1000_characters_and_names_it():
+    [f] = sw013(pipeline_template(sfn_action("orders-us-east-1.Bake", 1421), sfn_action("Gate", 400)))
+    assert f.check_id == "SW013" and f.is_failure and f.resource == "Pipeline"
+    for part in ("'prod-1'", "'orders-us-east-1.Bake'", "Input", "1421 characters"):
+        assert part in f.message, part
+    assert f.location == "Properties/Stages/prod-1/Actions/orders-us-east-1.Bake/Configuration/Input"
+
+
+def test_sw013_passes_a_pipeline_whose_values_fit():
+    [f] = sw013(pipeline_template(sfn_action("orders-us-east-1.Bake", LIMIT), sfn_action("Gate", 400)))
+    assert f.check_id == "SW013" and f.status is Compliance.COMPLIANT
+
+
+def test_sw013_is_in_the_catalogue():
+    assert "1,000 characters" in CHECKS["SW013"].title and CHECKS["SW013"].reads == ("pipeline templates",)

@@ -190,6 +190,16 @@ _CATALOGUE = (
             "Custom::SeawallVersion) and drop function.current_version and any other lambda.Version on it.",
         reads=("templates",),
     ),
+    Check(
+        id="SW013", title="Pipeline action configuration value over 1,000 characters",
+        why="CodePipeline accepts at most 1,000 characters per action configuration value (API "
+            "ActionConfiguration); a pipeline with a longer one, such as a state machine input, fails to "
+            "create or update, so no change reaches production.",
+        fix="Shorten the value: a Seawall gate, shift or bake input grows with the functions a target releases "
+            "and the blocking alarms it names (release fewer per target, or name fewer); any other action "
+            "should carry large data in its input artifact or a parameter it reads.",
+        reads=("pipeline templates",),
+    ),
 )
 
 CHECKS: Mapping[str, Check] = {c.id: c for c in _CATALOGUE}

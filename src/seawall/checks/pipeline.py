@@ -26,8 +26,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.limits import MAX_ACTION_CONFIGURATION_VALUE
 from ..model.waves import Step, WavePlan
 from .core import Compliance, Finding, StackTemplate, flat_text, props
+from .pipeline_limits import oversize_configuration_values
 
 PIPELINE = "AWS::CodePipeline::Pipeline"
 ROLES = ("gate", "shift", "bake")
@@ -200,6 +202,26 @@ def _missing_roles(st: Stage, targets: Sequence[str], roles: Sequence[str] = ROL
     if not st.deploys:
         gaps.append("a CloudFormation deploy action")
     return "; ".join(gaps)
+
+
+def check_action_configuration_size(t: StackTemplate) -> Iterator[Finding]:
+    """SW013: every action configuration value of a pipeline is at most 1,000 characters.
+
+    CodePipeline's API: action configuration "Value Length Constraints: Minimum
+    length of 1. Maximum length of 1000."
+    (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionConfiguration.html).
+    Values are measured by :func:`seawall.checks.pipeline_limits.configuration_value_length`
+    (a string exactly; an intrinsic function as its compact JSON text).
+    """
+    for lid, pipe in t.of_type(PIPELINE):
+        over = oversize_configuration_values(props(pipe).get("Stages") or [])
+        for o in over:
+            yield _finding("SW013", Compliance.NON_COMPLIANT, t, lid, f"pipeline {lid} {o.describe()}",
+                           f"Properties/Stages/{o.stage}/Actions/{o.action}/Configuration/{o.key}")
+        if not over:
+            yield _finding("SW013", Compliance.COMPLIANT, t, lid,
+                           f"pipeline {lid}: every action configuration value is at most "
+                           f"{MAX_ACTION_CONFIGURATION_VALUE} characters", "Properties/Stages")
 
 
 PIPELINE_RULES = (check_gated_stage_complete, check_deploy_stage_rollback)

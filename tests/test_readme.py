@@ -69,3 +69,14 @@ def test_quickstart_templates_pass_cfn_lint(quickstart_assembly):
     assert len(stacks) > len(assembly.stacks)  # the service stages' stacks are linted too
     for s in stacks:
         assert cfn_lint_findings(s.template, regions=(s.environment.region,)) == [], s.stack_name
+
+
+def test_quickstart_action_configuration_values_fit_codepipelines_limit(quickstart_assembly):
+    from tests.support.actions import assembly_configuration_values
+
+    from seawall.model.limits import MAX_ACTION_CONFIGURATION_VALUE
+
+    _, assembly = quickstart_assembly
+    values = assembly_configuration_values(assembly.directory)
+    assert any(k == "Input" and "Shift" in a for a, k, _n in values), "no shift action found"
+    assert [(a, k, n) for a, k, n in values if n > MAX_ACTION_CONFIGURATION_VALUE] == []

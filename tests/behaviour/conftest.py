@@ -16,6 +16,16 @@ Every moto internal the suite touches is patched here, and only here:
   test chose (per function with ``World.deploy_outcomes``), and on success points the alias at the target version as
   CodeDeploy would; ``StopDeployment`` (missing in moto) marks a deployment
   Stopped and records the call in ``World.stopped``.
+* ``DescribeStacks`` (the context task reads the target's release stacks): moto
+  5.2.5's CloudFormation backend imports API Gateway's, which needs
+  ``openapi-spec-validator`` (the ``moto[cloudformation]`` extra, not pinned
+  here), so a ``before-call`` hook on boto3's default session answers it from
+  ``World.stacks`` -- after botocore validated the request against its model --
+  with the response shape of that model, and AWS's ``ValidationError`` ("Stack
+  with id ... does not exist") for a missing stack.  ``World.deploy_stack``
+  leaves the outputs a SafeLambdaDeployment deploy would.
+* The team settings: the environment variable the synthesized template gives
+  the release Lambdas; ``World.team`` replaces it for one scenario.
 * Observation and faults at the backends: every ``UpdateAlias`` made by the
   code under test (not the harness's own CodeDeploy stand-in) is recorded in
   ``World.alias_updates``; ``World.inject`` makes the Nth call of a backend
@@ -61,10 +71,11 @@ def release_app() -> tuple[Any, Any]:
         import aws_cdk as cdk
 
         from seawall.constructs.release import ReleaseStateMachines
+        from seawall.model.window import TimeWindow
 
         app = cdk.App()
         stack = cdk.Stack(app, "PaymentsRelease", env=cdk.Environment(account=ACCOUNT, region=REGION))
-        ReleaseStateMachines(stack, "Release", team=TEAM)
+        ReleaseStateMachines(stack, "Release", team=TEAM, window=TimeWindow.always(time_zone="Europe/Berlin"))
         _APP.update(app=app, stack=stack)
     return _APP["app"], _APP["stack"]
 
@@ -106,6 +117,24 @@ def definitions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def handlers(template: dict[str, Any]) -> dict[str, str]:
     return {k: r["Properties"]["Handler"] for k, r in template["Resources"].items()
             if r["Type"] == "AWS::Lambda::Function"}
+
+
+def team_settings_env(template: dict[str, Any]) -> str:
+    """The SEAWALL_TEAM_SETTINGS every release Lambda of the template carries (one value for all)."""
+    from seawall.model.contracts import TEAM_SETTINGS_ENV
+
+    values = {r["Properties"]["Environment"]["Variables"][TEAM_SETTINGS_ENV]
+              for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"}
+    (value,) = values
+    return value
+
+
+class _Http:
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+        self.headers: dict[str, str] = {}
+        self.content = b""
+        self.text = ""
 
 
 # ----------------------------------------------------------------------------- the world
@@ -152,6 +181,9 @@ class World:
         self.deploy_error: dict[str, str] = {}
         self.waits: list[int] = []
         self.invocations: list[tuple[str, datetime]] = []
+        #: The target's CloudFormation stacks: {stack name: {OutputKey: OutputValue}} (DescribeStacks).
+        self.stacks: dict[str, dict[str, str]] = {}
+        self.describe_stacks: list[str] = []
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
         self.cw = boto3.client("cloudwatch", region_name=REGION)
         self.lam = boto3.client("lambda", region_name=REGION)
@@ -196,6 +228,39 @@ class World:
         self.cd.create_application(applicationName=f"{name}-app", computePlatform="Lambda")
         self.cd.create_deployment_group(applicationName=f"{name}-app", deploymentGroupName=f"{name}-dg",
                                         serviceRoleArn=self.role)
+
+    # --- the target's stacks and the team runtime
+    def deploy_stack(self, stack_name: str, functions: list[Any], token: str,
+                     service_alarms: tuple[str, ...] = ()) -> None:
+        """Leave in `stack_name` the outputs a deploy of SafeLambdaDeployments would (FunctionRelease each)."""
+        from seawall.model.contracts import FUNCTION_OUTPUT_PREFIX, RELEASE_TOKEN_OUTPUT, SERVICE_ALARMS_OUTPUT
+
+        outputs = {RELEASE_TOKEN_OUTPUT: token, SERVICE_ALARMS_OUTPUT: json.dumps(list(service_alarms))}
+        for i, f in enumerate(functions):
+            outputs[f"{FUNCTION_OUTPUT_PREFIX}Fn{i}"] = json.dumps(f.to_json(), separators=(",", ":"))
+        self.stacks[stack_name] = outputs
+
+    def team(self, **settings: Any) -> None:
+        """Replace the team settings (TeamSettings.of keywords) the release Lambdas read."""
+        from seawall.lambdas.release import common
+        from seawall.model.contracts import TEAM_SETTINGS_ENV, TeamSettings
+
+        self.monkeypatch.setenv(TEAM_SETTINGS_ENV, TeamSettings.of(team=TEAM, **settings).to_env())
+        common.settings.cache_clear()
+
+    def _describe_stacks(self, params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]]:
+        body = params.get("body") or {}  # botocore's request dict, serialized after validation
+        name = body.get("StackName", "") if isinstance(body, dict) else ""
+        self.describe_stacks.append(name)
+        outputs = self.stacks.get(name)
+        if outputs is None:
+            return _Http(400), {"Error": {"Code": "ValidationError", "Message": f"Stack with id {name} does not exist",
+                                          "Type": "Sender"}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        return _Http(200), {"Stacks": [{
+            "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{name}/0000", "StackName": name,
+            "CreationTime": datetime(2025, 1, 1, tzinfo=UTC), "StackStatus": "UPDATE_COMPLETE",
+            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]}],
+            "ResponseMetadata": {"HTTPStatusCode": 200}}
 
     def alarm_changes_on_check(self, check: int, name: str, state: str) -> dict[str, int]:
         """Set alarm `name` to `state` just before the `check`-th alarm read of the release Lambdas.
@@ -399,7 +464,17 @@ def world(release_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(LambdaBackend, "update_alias", update_alias)
 
+    from seawall.model.contracts import TEAM_SETTINGS_ENV
+
+    monkeypatch.setenv(TEAM_SETTINGS_ENV, team_settings_env(release_template))
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
+        import boto3
+
         ref["world"] = World(release_template, clock, monkeypatch)
+        common.reset_clients()
+        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION.events.register("before-call.cloudformation.DescribeStacks",
+                                              lambda params, **kw: ref["world"]._describe_stacks(params, **kw))
         yield ref["world"]
+    boto3.DEFAULT_SESSION = None
     common.reset_clients()

@@ -11,47 +11,87 @@ import pytest
 from conftest import AGGREGATE, PIPELINE, REGION, World
 
 from seawall.model import BakePolicy, Target, TrafficPolicy
+from seawall.model.contracts import (
+    BakeInput,
+    FunctionRelease,
+    GateInput,
+    PipelineRef,
+    ReleaseStack,
+    ShiftInput,
+    TargetRef,
+)
 from seawall.model.naming import high_severity_alarm_name
-from seawall.model.release import FunctionRelease, bake_input, gate_input, shift_input
 from seawall.model.window import MON_THU, TimeWindow
 
-TARGET = Target(region=REGION)
+TARGET = TargetRef.of(Target(region=REGION))
 FN = "payments-api"
 FN2 = "payments-worker"
 BERLIN = ZoneInfo("Europe/Berlin")
 #: The service's own high-severity composite, as SafeLambdaDeployment names it.
 SERVICE_ALARM = high_severity_alarm_name("payments", "api", REGION)
+#: The target's service stack, and the variable its deploy action's release token arrives in.
+STACK = f"payments-api-{REGION}-Api"
+TOKEN = "#{Deploy-Api.SeawallReleaseToken}"
+CANARY = TrafficPolicy.canary(interval=timedelta(minutes=10)).predefined_config_name
+PIPE = PipelineRef(name=PIPELINE)
 
 
-def release(target_version: str = "2", function_name: str = FN) -> FunctionRelease:
+def release(target_version: str = "2", function_name: str = FN, **kw: Any) -> FunctionRelease:
     return FunctionRelease(function_name=function_name, alias="live", target_version=target_version,
-                           application=f"{function_name}-app", deployment_group=f"{function_name}-dg")
+                           application=f"{function_name}-app", deployment_group=f"{function_name}-dg",
+                           deployment_config=kw.pop("deployment_config", CANARY), **kw)
 
 
-def substituted(payload: dict[str, Any], execution_id: str = "exec-1", override: str = "false") -> dict[str, Any]:
+def token_of(execution_id: str) -> str:
+    """The release token the deploy action of `execution_id` left in the stack."""
+    return f"tok-{execution_id}"
+
+
+def substituted(payload: dict[str, Any], execution_id: str = "exec-1", override: str = "false",
+                token: str | None = None) -> dict[str, Any]:
     """What CodePipeline hands the state machine once it substituted the variables."""
     text = json.dumps(payload).replace("#{codepipeline.PipelineExecutionId}", execution_id)
     text = text.replace("#{variables.SeawallEmergencyOverride}", override)
+    text = text.replace(TOKEN, token or token_of(execution_id))
     return json.loads(text)
 
 
-def gate(window: TimeWindow, **kw: Any) -> dict[str, Any]:
-    return gate_input(target=TARGET, window=window, alarm_names=[AGGREGATE], pipeline_name=PIPELINE, **kw)
+def deploy(world: World, functions: list[FunctionRelease] | None = None, execution_id: str = "exec-1") -> None:
+    """What the deploy action of `execution_id` leaves in the target: the stack's outputs and its token."""
+    world.deploy_stack(STACK, functions or [release()], token_of(execution_id), service_alarms=(SERVICE_ALARM,))
+
+
+def gate(world: World, window: TimeWindow, **team: Any) -> dict[str, Any]:
+    """A gate input; the window and the gate's timing are the team runtime's (`team`: TeamSettings.of keywords)."""
+    world.team(window=window, **team)
+    return GateInput(target=TARGET, pipeline=PIPE).to_json()
+
+
+def shift_payload() -> dict[str, Any]:
+    return ShiftInput(target=TARGET, pipeline=PIPE, stacks=(ReleaseStack(stack_name=STACK, token=TOKEN),)).to_json()
+
+
+def run_shift(world: World, functions: list[FunctionRelease] | None = None, execution_id: str = "exec-1",
+              override: str = "false") -> dict[str, Any]:
+    """Deploy `functions` in `execution_id`, then run its shift."""
+    deploy(world, functions, execution_id)
+    return world.run("shift", substituted(shift_payload(), execution_id, override))
 
 
 def shift(world: World, override: str = "false", execution_id: str = "exec-1",
           traffic: TrafficPolicy | None = None) -> dict[str, Any]:
-    payload = shift_input(target=TARGET, functions=[release()], pipeline_name=PIPELINE,
-                          traffic=traffic or TrafficPolicy.canary(interval=timedelta(minutes=10)))
-    return world.run("shift", substituted(payload, execution_id, override))
+    config = (traffic or TrafficPolicy.canary(interval=timedelta(minutes=10))).predefined_config_name
+    return run_shift(world, [release(deployment_config=config)], execution_id, override)
+
+
+def bake_payload(shift_arn: str, policy: BakePolicy, max_wait: timedelta | None = None) -> dict[str, Any]:
+    return BakeInput.of(target=TARGET, pipeline=PIPE, stacks=[ReleaseStack(stack_name=STACK, token=TOKEN)],
+                        bake=policy, shift_execution_arn=shift_arn, max_wait=max_wait).to_json()
 
 
 def bake(world: World, shift_arn: str, policy: BakePolicy, override: str = "false",
          execution_id: str = "exec-1", max_wait: timedelta | None = None) -> dict[str, Any]:
-    payload = bake_input(target=TARGET, bake=policy, alarm_names=[AGGREGATE], functions=[release()],
-                         service_alarm_names=[SERVICE_ALARM], shift_execution_arn=shift_arn,
-                         pipeline_name=PIPELINE, max_wait=max_wait)
-    return world.run("bake", substituted(payload, execution_id, override))
+    return world.run("bake", substituted(bake_payload(shift_arn, policy, max_wait), execution_id, override))
 
 
 ALWAYS = TimeWindow.always(time_zone="Europe/Berlin")
@@ -195,7 +235,7 @@ def test_gate_friday_evening_proceeds_monday_0900_in_window_zone(world: World) -
     world.composite_alarm(AGGREGATE, "OK")
     world.clock.t = datetime(2025, 6, 6, 17, 0, tzinfo=BERLIN)  # a Friday
     window = TimeWindow(time_zone="Europe/Berlin", days=MON_THU, start=time(9), end=time(16))
-    d = world.run("gate", substituted(gate(window)))
+    d = world.run("gate", substituted(gate(world, window)))
     assert d["status"] == "SUCCEEDED", d.get("cause")
     opened = [o["windowCheck"] for o in world.task_outputs(d, "Check time window")]
     assert [o["verdict"] for o in opened] == ["CLOSED", "OPEN"]
@@ -208,7 +248,7 @@ def test_gate_friday_evening_proceeds_monday_0900_in_window_zone(world: World) -
 def test_gate_blocks_while_aggregate_in_alarm_and_proceeds_once_ok(world: World) -> None:
     world.composite_alarm(AGGREGATE, "ALARM")
     world.alarm_changes_on_check(3, AGGREGATE, "OK")
-    d = world.run("gate", substituted(gate(ALWAYS)))
+    d = world.run("gate", substituted(gate(world, ALWAYS)))
     assert d["status"] == "SUCCEEDED", d.get("cause")
     verdicts = [o["alarmCheck"]["verdict"] for o in world.task_outputs(d, "Check alarms")]
     assert verdicts == ["BLOCKED", "BLOCKED", "QUIET"]
@@ -216,14 +256,15 @@ def test_gate_blocks_while_aggregate_in_alarm_and_proceeds_once_ok(world: World)
 
 def test_gate_in_alarm_gives_up_at_its_limit(world: World) -> None:
     world.composite_alarm(AGGREGATE, "INSUFFICIENT_DATA")
-    d = world.run("gate", substituted(gate(ALWAYS, max_wait=timedelta(hours=2), poll=timedelta(minutes=20))))
+    payload = gate(world, ALWAYS, gate_max_wait=timedelta(hours=2), gate_poll=timedelta(minutes=20))
+    d = world.run("gate", substituted(payload))
     assert d["status"] == "FAILED"
     assert AGGREGATE in d["cause"] and "INSUFFICIENT_DATA" in d["cause"] and "gave up" in d["cause"]
     assert "Step may start" not in world.entered(d)
 
 
 def test_gate_missing_aggregate_fails_with_the_fix(world: World) -> None:
-    d = world.run("gate", substituted(gate(ALWAYS)))
+    d = world.run("gate", substituted(gate(world, ALWAYS)))
     assert d["status"] == "FAILED"
     assert AGGREGATE in d["cause"] and "deploy the team monitoring stack" in d["cause"]
 
@@ -238,7 +279,7 @@ def test_gate_throttled_cloudwatch_never_passes(world: World, monkeypatch: Any) 
     world.composite_alarm(AGGREGATE, "OK")
     monkeypatch.setattr(CloudWatchBackend, "get_alarms_by_alarm_names",
                         lambda self, names: (_ for _ in ()).throw(Throttling("Rate exceeded")))
-    d = world.run("gate", substituted(gate(ALWAYS)))
+    d = world.run("gate", substituted(gate(world, ALWAYS)))
     assert d["status"] == "FAILED"
     assert "Gate failed closed" in world.entered(d) and "Rate exceeded" in d["cause"]
 
@@ -247,7 +288,7 @@ def test_gate_override_skips_window_and_alarms(world: World) -> None:
     world.composite_alarm(AGGREGATE, "ALARM")
     world.clock.t = datetime(2025, 6, 7, 3, 0, tzinfo=BERLIN)  # Saturday night
     window = TimeWindow(time_zone="Europe/Berlin", days=MON_THU, start=time(9), end=time(16))
-    d = world.run("gate", substituted(gate(window), override="true: incident 42"))
+    d = world.run("gate", substituted(gate(world, window), override="true: incident 42"))
     assert d["status"] == "SUCCEEDED"
     assert "Override skips window and alarms" in world.entered(d)
     assert "Check time window" not in world.entered(d) and "Check alarms" not in world.entered(d)
@@ -256,14 +297,14 @@ def test_gate_override_skips_window_and_alarms(world: World) -> None:
 def test_gate_rollback_passes_through(world: World) -> None:
     world.composite_alarm(AGGREGATE, "ALARM")
     world.execution_types["exec-rb"] = "ROLLBACK"
-    d = world.run("gate", substituted(gate(ALWAYS), execution_id="exec-rb"))
+    d = world.run("gate", substituted(gate(world, ALWAYS), execution_id="exec-rb"))
     assert d["status"] == "SUCCEEDED"
     assert "Rollback passes the gate" in world.entered(d)
 
 
 def test_malformed_override_fails_closed(world: World) -> None:
     world.composite_alarm(AGGREGATE, "ALARM")
-    d = world.run("gate", substituted(gate(ALWAYS), override="#{variables.SeawallEmergencyOverride}"))
+    d = world.run("gate", substituted(gate(world, ALWAYS), override="#{variables.SeawallEmergencyOverride}"))
     assert d["status"] == "FAILED" and "InvalidInputError" in d["cause"]
 
 
@@ -311,9 +352,7 @@ def test_failed_shift_puts_a_sibling_that_already_succeeded_back(world: World) -
     world.service_function(FN)
     world.service_function(FN2)
     world.deploy_outcomes = {FN: "Succeeded", FN2: "Failed"}
-    payload = shift_input(target=TARGET, functions=[release(), release(function_name=FN2)], pipeline_name=PIPELINE,
-                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
-    d = world.run("shift", substituted(payload))
+    d = run_shift(world, [release(), release(function_name=FN2)])
     assert d["status"] == "FAILED"
     assert world.alias_version(FN) == "1" and world.alias_version(FN2) == "1"
     assert world.alias_updates == [(FN, "live", "1")]  # the revert of the succeeded sibling, by the status task
@@ -348,9 +387,7 @@ def test_rollback_shift_moves_the_alias_without_codedeploy(world: World) -> None
     world.composite_alarm(AGGREGATE, "ALARM")
     world.service_function(FN, live="2")
     world.execution_types["exec-rb"] = "ROLLBACK"
-    payload = shift_input(target=TARGET, functions=[release("1")], pipeline_name=PIPELINE,
-                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
-    d = world.run("shift", substituted(payload, "exec-rb"))
+    d = run_shift(world, [release("1")], "exec-rb")
     assert d["status"] == "SUCCEEDED", d.get("cause")
     assert world.deployments() == []
     assert world.alias_updates == [(FN, "live", "1")]
@@ -377,9 +414,7 @@ def test_rollback_shift_stops_a_deployment_in_flight_and_clears_a_split_alias(wo
     world.alias_updates.clear()
     world.composite_alarm(AGGREGATE, "ALARM")
     world.execution_types["exec-rb"] = "ROLLBACK"
-    payload = shift_input(target=TARGET, functions=[release("1"), release("2", function_name=FN2)],
-                          pipeline_name=PIPELINE, traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
-    d = world.run("shift", substituted(payload, "exec-rb"))
+    d = run_shift(world, [release("1"), release("2", function_name=FN2)], "exec-rb")
     assert d["status"] == "SUCCEEDED", d.get("cause")
     # Stopped without CodeDeploy's automatic rollback: the rollback moves the alias itself.
     assert sorted(world.stopped) == sorted((in_flight[n], False) for n in (FN, FN2))
@@ -411,9 +446,7 @@ def test_shift_start_failing_half_way_stops_what_it_started(world: World) -> Non
     world.inject(CodeDeployBackend, "create_deployment",
                  CodeDeployException("AccessDeniedException", "not authorized to perform codedeploy:CreateDeployment"),
                  on_call=2)
-    payload = shift_input(target=TARGET, functions=[release(), release(function_name=FN2)], pipeline_name=PIPELINE,
-                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
-    d = world.run("shift", substituted(payload))
+    d = run_shift(world, [release(), release(function_name=FN2)])
     assert d["status"] == "FAILED"
     assert "AccessDeniedException" in d["cause"] and FN2 in d["cause"] and "ShiftStartFailedError" in d["cause"]
     (first,) = world.deployments()  # the second was denied
@@ -455,16 +488,12 @@ def test_shift_missing_alias_fails_with_a_clear_cause(world: World) -> None:
 
 
 def hooked(target_version: str = "2") -> FunctionRelease:
-    return FunctionRelease(function_name=FN, alias="live", target_version=target_version,
-                           application=f"{FN}-app", deployment_group=f"{FN}-dg",
-                           pre_traffic_hook=f"{FN}-pre-traffic", post_traffic_hook=f"{FN}-post-traffic")
+    return release(target_version, pre_traffic_hook=f"{FN}-pre-traffic", post_traffic_hook=f"{FN}-post-traffic")
 
 
 def test_shift_puts_the_traffic_hooks_into_the_appspec(world: World) -> None:
     world.service_function(FN)
-    payload = shift_input(target=TARGET, functions=[hooked()], pipeline_name=PIPELINE,
-                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
-    d = world.run("shift", substituted(payload))
+    d = run_shift(world, [hooked()])
     assert d["status"] == "SUCCEEDED", d.get("cause")
     (dep,) = world.deployments()
     spec = json.loads(dep.revision["appSpecContent"]["content"])
@@ -483,9 +512,7 @@ def test_shift_without_hooks_writes_no_hooks_section(world: World) -> None:
 def test_rollback_shift_runs_no_traffic_hooks(world: World) -> None:
     world.service_function(FN, live="2")
     world.execution_types["exec-rb"] = "ROLLBACK"
-    payload = shift_input(target=TARGET, functions=[hooked("1")], pipeline_name=PIPELINE,
-                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
-    d = world.run("shift", substituted(payload, "exec-rb"))
+    d = run_shift(world, [hooked("1")], "exec-rb")
     assert d["status"] == "SUCCEEDED", d.get("cause")
     assert world.deployments() == []  # no CodeDeploy deployment, so no lifecycle hooks run
     invoked = {n for n, _ in world.invocations}
@@ -503,15 +530,71 @@ def _events_per_turn(d: dict[str, Any], state: str) -> set[int]:
 
 
 def test_one_poll_turn_costs_the_history_events_the_limits_assume(world: World, shifted: str) -> None:
+    from seawall.model.contracts import BAKE_EVENTS_PER_TURN
     from seawall.model.policies import SHIFT_EVENTS_PER_TURN
-    from seawall.model.release import BAKE_EVENTS_PER_TURN
 
     d = bake(world, shifted, BakePolicy(duration=timedelta(minutes=10), min_data_points=0))
     assert d["status"] == "SUCCEEDED", d.get("cause")
     assert _events_per_turn(d, "Check bake") == {BAKE_EVENTS_PER_TURN}
     world.service_function(FN2)
-    payload = shift_input(target=TARGET, functions=[release(function_name=FN2)], pipeline_name=PIPELINE,
-                          traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)))
-    d = world.run("shift", substituted(payload))
+    d = run_shift(world, [release(function_name=FN2)], "exec-2")
     assert d["status"] == "SUCCEEDED", d.get("cause")
     assert _events_per_turn(d, "Check deployments") == {SHIFT_EVENTS_PER_TURN}
+
+
+# ----------------------------------------------------------------------------- the stacks belong to this execution
+
+
+def test_bake_refuses_a_manifest_that_belongs_to_another_execution(world: World, shifted: str) -> None:
+    # exec-1 shifted; then exec-2 deployed the stack again (its own versions, its own token).  exec-1's bake
+    # must not watch -- or revert -- what exec-2 deployed.
+    deploy(world, [release("3")], execution_id="exec-2")
+    world.invocations_metric(FN, 500)
+    world.set_alarm(SERVICE_ALARM, "ALARM")  # would revert, if the bake went on
+    d = bake(world, shifted, BakePolicy(duration=timedelta(0), min_data_points=0))
+    assert d["status"] == "FAILED"
+    assert f"stack {STACK} holds release token 'tok-exec-2'" in d["cause"]
+    assert "'tok-exec-1'" in d["cause"] and "another execution deployed the stack since" in d["cause"]
+    names = world.entered(d)
+    assert "Bake failed closed" in names
+    assert "Read previous versions" not in names and "Check bake" not in names and "Bake passed" not in names
+    assert world.alias_updates == [] and world.alias_version(FN) == "2"
+    assert world.describe_stacks == [STACK, STACK]  # the shift's context task and the bake's read the stack
+
+
+def test_shift_refuses_a_manifest_that_belongs_to_another_execution(world: World) -> None:
+    world.service_function(FN)
+    deploy(world, [release("2")], execution_id="exec-2")
+    d = world.run("shift", substituted(shift_payload(), "exec-1"))  # exec-1's deploy left tok-exec-1
+    assert d["status"] == "FAILED"
+    assert "holds release token 'tok-exec-2'" in d["cause"] and "fails closed" in d["cause"]
+    assert "Start deployments" not in world.entered(d)
+    assert world.deployments() == [] and world.alias_updates == [] and world.alias_version(FN) == "1"
+
+
+def test_shift_fails_closed_when_the_stack_is_missing(world: World) -> None:
+    world.service_function(FN)
+    d = world.run("shift", substituted(shift_payload()))  # no deploy happened
+    assert d["status"] == "FAILED"
+    assert f"stack {STACK} does not exist in this region and account" in d["cause"]
+    assert world.deployments() == [] and world.alias_version(FN) == "1"
+
+
+def test_rollback_shift_releases_what_the_stack_holds_whatever_the_token(world: World) -> None:
+    # A rollback's deploy re-publishes the old code under a new number, so its token is new while the
+    # input's variable may be the execution rolled back to (AWS: a rollback "will use the variables ... from
+    # the execution to which it is rolling back"): the rollback moves the alias to what the stack holds.
+    world.service_function(FN, versions=3, live="2")
+    world.execution_types["exec-rb"] = "ROLLBACK"
+    deploy(world, [release("3")], execution_id="exec-rb")
+    d = world.run("shift", substituted(shift_payload(), "exec-rb", token=token_of("exec-0")))
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    assert world.alias_updates == [(FN, "live", "3")] and world.deployments() == []
+
+
+def test_the_shift_uses_each_functions_own_deployment_config_from_the_stack(world: World) -> None:
+    world.service_function(FN)
+    d = run_shift(world, [release(deployment_config="CodeDeployDefault.LambdaLinear10PercentEvery1Minute")])
+    assert d["status"] == "SUCCEEDED", d.get("cause")
+    (dep,) = world.deployments()
+    assert dep.deployment_config_name == "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"

@@ -15,9 +15,9 @@ from tests.support.lint import assembly_stacks, cfn_lint_findings, nag_findings,
 from seawall.constructs.lambda_deployment import drop_redundant_role_dependency
 from seawall.constructs.pipeline_hygiene import tidy_pipeline
 from seawall.constructs.pipeline_nag import acknowledge_generated, acknowledge_iam
-from seawall.constructs.pipeline_steps import BakeStep, FunctionOutputs, GateStep, ShiftStep
-from seawall.model import BakePolicy, Target, TrafficPolicy
-from seawall.model.window import TimeWindow
+from seawall.constructs.pipeline_steps import BakeStep, GateStep, ShiftStep
+from seawall.model import BakePolicy, Target
+from seawall.model.contracts import RELEASE_TOKEN_OUTPUT
 
 TARGET = Target(region="eu-west-1", account="222222222222")
 ROLE = "arn:aws:iam::222222222222:role/seawall-release-eu-west-1"
@@ -37,10 +37,9 @@ class Service(cdk.Stage):
             return fn
 
         fn = function("Fn")
-        self.version = cdk.CfnOutput(stack, "Version", value=fn.current_version.version)
-        self.name = cdk.CfnOutput(stack, "Name", value=fn.function_name)
-        hook = function("Hook")
-        self.hook = cdk.CfnOutput(stack, "HookName", value=hook.function_name)
+        # What SafeLambdaDeployment leaves in its stack (besides one output per function): the release token.
+        self.token = cdk.CfnOutput(stack, RELEASE_TOKEN_OUTPUT, value=fn.current_version.version)
+        self.stack = stack
 
 
 @pytest.fixture(scope="module")
@@ -53,18 +52,10 @@ def built() -> dict[str, Any]:
         synth=pipelines.ShellStep(
         "Synth", input=pipelines.CodePipelineSource.git_hub("acme/payments", "main"), commands=["cdk synth"]))
     service = Service(app, "EuWest1", env=cdk.Environment(account="222222222222", region="eu-west-1"))
-    fn = FunctionOutputs(function_name=pipelines.StackOutputReference.from_cfn_output(service.name),
-                         target_version=pipelines.StackOutputReference.from_cfn_output(service.version),
-                         application="payments-api", deployment_group="payments-api-live",
-                         pre_traffic_hook=pipelines.StackOutputReference.from_cfn_output(service.hook),
-                         post_traffic_hook="payments-api-smoke")
-    gate = GateStep("Gate", target=TARGET, team="payments", alarm_names=["payments-eu-west-1-aggregate"],
-                    window=TimeWindow.always(time_zone="Europe/Berlin"), role_arn=ROLE)
-    shift = ShiftStep("Shift", target=TARGET, team="payments", functions=[fn],
-                      traffic=TrafficPolicy.canary(interval=timedelta(minutes=10)), role_arn=ROLE)
+    gate = GateStep("Gate", target=TARGET, team="payments", role_arn=ROLE)
+    shift = ShiftStep("Shift", target=TARGET, team="payments", stacks=[service.stack], role_arn=ROLE)
     bake = BakeStep("Bake", target=TARGET, team="payments", bake=BakePolicy(duration=timedelta(hours=1)),
-                    alarm_names=["payments-eu-west-1-aggregate"], functions=[fn], shift=shift, role_arn=ROLE,
-                    service_alarm_names=["payments-api-eu-west-1-high-severity"])
+                    shift=shift, stacks=[service.stack], role_arn=ROLE)
     pipe.add_stage(service, pre=[gate], post=[shift, bake])
     # As WavePipeline does after building: template hygiene and per-resource acknowledgments of what
     # CDK Pipelines generates, so the templates pass cfn-lint and cdk-nag.
@@ -123,28 +114,35 @@ def test_the_app_has_no_unacknowledged_cdk_nag_findings(built: dict[str, Any]) -
         assert all(len(reason.strip()) >= 20 for _id, _rule, reason in suppressions(tpl)), path
 
 
-def test_shift_consumes_stack_outputs_and_bake_reads_its_execution_arn(pipeline_template: dict[str, Any]) -> None:
+def test_shift_consumes_the_release_token_and_bake_reads_its_execution_arn(pipeline_template: dict[str, Any]) -> None:
     actions = _actions(pipeline_template)
     shift, bake = _input(actions["Shift"]), _input(actions["Bake"])
-    fn = shift["functions"][0]
-    assert fn["targetVersion"].startswith("#{") and fn["functionName"].startswith("#{")
-    deploy_ns = fn["targetVersion"][2:].split(".")[0]
-    assert any(a.get("Namespace") == deploy_ns for a in actions.values())  # CDK Pipelines exposes the outputs
+    (stack,) = shift["stacks"]
+    assert stack["stackName"] == "EuWest1-Api"
+    assert stack["token"].startswith("#{") and stack["token"].endswith(f".{RELEASE_TOKEN_OUTPUT}}}")
+    deploy_ns = stack["token"][2:].split(".")[0]
+    assert actions["Api.Deploy"].get("Namespace") == deploy_ns  # CDK Pipelines exposes the deploy's outputs
+    assert bake["stacks"] == shift["stacks"]
     ns = actions["Shift"]["Namespace"]
     assert bake["shiftExecutionArn"] == f"#{{{ns}.ExecutionArn}}"
     assert actions["Bake"]["RunOrder"] > actions["Shift"]["RunOrder"]
-    assert shift["deploymentConfig"] == "CodeDeployDefault.LambdaCanary10Percent10Minutes"
     assert shift["override"] == "#{variables.SeawallEmergencyOverride}"
     assert shift["pipeline"]["name"] == "payments-api" and shift["pipeline"]["region"] == "us-east-1"
     assert shift["pipeline"]["executionId"] == "#{codepipeline.PipelineExecutionId}"
 
 
-def test_shift_carries_the_traffic_hooks_and_the_bake_does_not(pipeline_template: dict[str, Any]) -> None:
+def test_no_input_lists_functions_hooks_or_alarms(pipeline_template: dict[str, Any]) -> None:
     actions = _actions(pipeline_template)
-    shift, bake = _input(actions["Shift"])["functions"][0], _input(actions["Bake"])["functions"][0]
-    assert shift["preTrafficHook"].startswith("#{") and shift["preTrafficHook"].endswith(".HookName}")
-    assert shift["postTrafficHook"] == "payments-api-smoke"
-    assert "preTrafficHook" not in bake and "postTrafficHook" not in bake
+    gate, shift, bake = (_input(actions[n]) for n in ("Gate", "Shift", "Bake"))
+    assert set(gate) == {"kind", "schema", "target", "pipeline", "override"}
+    assert set(shift) == {"kind", "schema", "target", "pipeline", "override", "stacks"}
+    assert set(bake) == {"kind", "schema", "target", "pipeline", "override", "stacks", "bake", "maxWaitSeconds",
+                         "shiftExecutionArn"}
+    # The only variables: the execution, the override, the deploy's release token, the shift's execution.
+    variables = {v.split("}")[0] for a in ("Gate", "Shift", "Bake")
+                 for v in json.dumps(_input(actions[a])).split("#{")[1:]}
+    assert {v.split(".")[-1] for v in variables} == {"PipelineExecutionId", "SeawallEmergencyOverride",
+                                                     RELEASE_TOKEN_OUTPUT, "ExecutionArn"}
 
 
 def test_a_target_in_another_account_reads_the_pipeline_through_the_reader_role(
@@ -160,10 +158,9 @@ def test_a_target_in_another_account_reads_the_pipeline_through_the_reader_role(
 def test_pipeline_role_only_across_accounts_and_overridable() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "P", env=cdk.Environment(account="111111111111", region="cn-north-1"))
-    window = TimeWindow.always(time_zone="Europe/Berlin")
 
     def role(target: Target, **kw: Any) -> str:
-        step = GateStep("Gate", target=target, team="payments", alarm_names=["a"], window=window, **kw)
+        step = GateStep("Gate", target=target, team="payments", **kw)
         return step._pipeline_role_arn(stack)
 
     assert role(Target(region="eu-west-1")) == ""  # no account: the pipeline's own
@@ -173,17 +170,24 @@ def test_pipeline_role_only_across_accounts_and_overridable() -> None:
     assert role(TARGET, pipeline_role_arn="arn:aws:iam::111111111111:role/mine") == \
         "arn:aws:iam::111111111111:role/mine"
     agnostic = cdk.Stack(app, "Agnostic")
-    step = GateStep("Gate", target=TARGET, team="payments", alarm_names=["a"], window=window)
+    step = GateStep("Gate", target=TARGET, team="payments")
     with pytest.raises(ValueError, match="explicit env, or pass pipeline_role_arn="):
         step._pipeline_role_arn(agnostic)
 
 
-def test_bake_step_requires_a_service_alarm() -> None:
-    fn = FunctionOutputs(function_name="fn", target_version="2", application="a", deployment_group="g")
-    shift = ShiftStep("Shift", target=TARGET, team="payments", functions=[fn], traffic=TrafficPolicy.all_at_once())
-    with pytest.raises(ValueError, match=r"Bake: service_alarm_names=\[\] must name the high-severity alarm"):
-        BakeStep("Bake", target=TARGET, team="payments", bake=BakePolicy(duration=timedelta(hours=1)),
-                 alarm_names=["payments-eu-west-1-aggregate"], functions=[fn], shift=shift, service_alarm_names=[])
-    with pytest.raises(TypeError, match="service_alarm_names"):
+def test_shift_and_bake_steps_require_stacks_with_a_release_token() -> None:
+    plain = cdk.Stack(cdk.App(), "Plain")
+    with pytest.raises(ValueError, match=f"has no {RELEASE_TOKEN_OUTPUT} output: only a stack with a "
+                                         f"SafeLambdaDeployment can be released"):
+        ShiftStep("Shift", target=TARGET, team="payments", stacks=[plain])
+    with pytest.raises(ValueError, match="stacks must be a non-empty list"):
+        ShiftStep("Shift", target=TARGET, team="payments", stacks=[])
+    service = Service(cdk.App(), "EuWest1", env=cdk.Environment(account="222222222222", region="eu-west-1"))
+    shift = ShiftStep("Shift", target=TARGET, team="payments", stacks=[service.stack])
+    assert len(shift.consumed_stack_outputs) == 1
+    with pytest.raises(TypeError, match="BakeStep.__init__|shift"):
         BakeStep("Bake", target=TARGET, team="payments",  # type: ignore[call-arg]
-                 bake=BakePolicy(duration=timedelta(hours=1)), alarm_names=["agg"], functions=[fn], shift=shift)
+                 bake=BakePolicy(duration=timedelta(hours=1)), stacks=[service.stack])
+    with pytest.raises(ValueError, match="longer than 1 day, 16:00:00"):
+        BakeStep("Bake", target=TARGET, team="payments", bake=BakePolicy(duration=timedelta(hours=41)),
+                 shift=shift, stacks=[service.stack])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from conftest import _resolve, definitions, release_app
@@ -59,20 +60,21 @@ def test_polls_that_would_overflow_the_execution_history_are_rejected_at_synth()
     import pytest
 
     from seawall.constructs.release import ReleaseStateMachines
+    from seawall.model.window import TimeWindow
 
     for kw, text in (({"bake_poll": cdk.Duration.seconds(10)}, r"bake_poll=10(\.0)? s must be 54 to 60 seconds"),
                      ({"bake_poll": cdk.Duration.seconds(90)}, r"bake_poll=90(\.0)? s must be 54 to 60"),
                      ({"shift_poll": cdk.Duration.seconds(5)}, r"shift_poll=5(\.0)? s must be 30 to 300")):
         stack = cdk.Stack(cdk.App(), "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
         with pytest.raises(ValueError, match=text) as e:
-            ReleaseStateMachines(stack, "R", team="payments", **kw)
+            ReleaseStateMachines(stack, "R", team="payments", window=TimeWindow.always(), **kw)
         assert "25,000-event execution history" in str(e.value)
 
 
 def test_shift_machine_outlives_the_longest_shift(release_template: dict[str, Any]) -> None:
     from datetime import timedelta
 
-    from seawall.model.release import MAX_SHIFT_DURATION, SHIFT_HOOK_ALLOWANCE
+    from seawall.model.policies import MAX_SHIFT_DURATION, SHIFT_HOOK_ALLOWANCE
 
     shift = definitions(release_template)["shift"]
     assert shift["TimeoutSeconds"] >= (MAX_SHIFT_DURATION + SHIFT_HOOK_ALLOWANCE + timedelta(hours=1)).total_seconds()
@@ -113,3 +115,38 @@ def test_the_rollback_shift_may_list_and_stop_the_groups_deployments(release_tem
     grants = _grants(release_template, "ShiftStart")
     group = "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:*"
     assert group in grants["codedeploy:ListDeployments"] and group in grants["codedeploy:StopDeployment"]
+
+
+def test_the_context_task_reads_only_the_teams_stacks(release_template: dict[str, Any]) -> None:
+    grants = _grants(release_template, "Context")
+    assert grants["cloudformation:DescribeStacks"] == {
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/payments-*/*"}
+    for task in ("GateWindow", "GateAlarms", "ShiftStart", "BakeCheck", "BakeRevert"):
+        assert "cloudformation:DescribeStacks" not in _grants(release_template, task), task
+
+
+def test_every_release_lambda_carries_the_team_settings(release_template: dict[str, Any]) -> None:
+    from conftest import team_settings_env
+
+    from seawall.model.contracts import TeamSettings
+    from seawall.model.limits import MAX_LAMBDA_ENVIRONMENT
+
+    settings = TeamSettings.from_json(team_settings_env(release_template))  # one value, on every function
+    assert settings.team == "payments" and settings.alarm_names("eu-west-1") == ("payments-eu-west-1-aggregate",)
+    for r in release_template["Resources"].values():
+        if r["Type"] == "AWS::Lambda::Function":
+            env = r["Properties"]["Environment"]["Variables"]
+            assert len(json.dumps(env, separators=(",", ":"))) <= MAX_LAMBDA_ENVIRONMENT
+
+
+def test_team_settings_past_lambdas_environment_limit_fail_at_synth() -> None:
+    import aws_cdk as cdk
+    import pytest
+
+    from seawall.constructs.release import ReleaseStateMachines
+    from seawall.model.window import TimeWindow
+
+    stack = cdk.Stack(cdk.App(), "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    many = [f"org-wide-alarm-with-a-rather-long-descriptive-name-{i:03d}" for i in range(80)]
+    with pytest.raises(ValueError, match=r"environment is \d+ bytes, more than Lambda's 4096"):
+        ReleaseStateMachines(stack, "R", team="payments", window=TimeWindow.always(), blocking_alarms=many)

@@ -171,3 +171,13 @@ def test_no_two_stacks_in_one_account_and_region_share_a_physical_name(assembly)
             "orders-storefront-eu-north-1-cell-1-Service", "orders-storefront-eu-north-1-cell-2-Service"} <= crowded, \
         crowded
 
+
+
+def test_every_action_configuration_value_fits_codepipelines_limit(assembly):
+    from tests.support.actions import assembly_configuration_values
+
+    from seawall.model.limits import MAX_ACTION_CONFIGURATION_VALUE
+
+    values = assembly_configuration_values(assembly[0])
+    assert any(k == "Input" and "Bake" in a for a, k, _n in values), "no bake action found"
+    assert [(a, k, n) for a, k, n in values if n > MAX_ACTION_CONFIGURATION_VALUE] == []

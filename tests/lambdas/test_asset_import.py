@@ -46,7 +46,7 @@ from seawall.constructs._assets import (
 )
 from seawall.constructs.release import RUNTIME, lambda_asset_dir
 from seawall.model import Target
-from seawall.model.release import gate_input
+from seawall.model.contracts import GateInput, PipelineRef, TargetRef, TeamSettings
 from seawall.model.window import TimeWindow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,7 +87,9 @@ print(json.dumps({
 CHECK_WINDOW = r"""
 import json, sys
 from datetime import datetime
-asset, site, cases = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+import os
+asset, site, given = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+os.environ["SEAWALL_TEAM_SETTINGS"], cases = given["settings"], given["cases"]  # as the team runtime sets it
 sys.path[:0] = [asset, site]
 from seawall.lambdas.release import common, gate
 
@@ -189,9 +191,9 @@ def test_every_handler_imports_from_the_asset_in_an_isolated_runtime(
 
 def test_the_gate_reads_holidays_without_the_holidays_package(python313: str, runtime_site: Path) -> None:
     window = TimeWindow.business_hours(time_zone="America/New_York", holidays=("US",))
-    event = gate_input(target=Target(region="us-east-1"), window=window, alarm_names=["a"], pipeline_name="p",
-                       execution_id="e", override="false")
-    event["window"] = window.to_dict(today=date(2026, 6, 1))  # data through 2027-12-31
+    event = GateInput(target=TargetRef.of(Target(region="us-east-1")), pipeline=PipelineRef(name="p", execution_id="e"),
+                      override="false").to_json()
+    settings = TeamSettings(team="payments", window=window.to_dict(today=date(2026, 6, 1)))  # through 2027-12-31
 
     def case(now: datetime) -> list[object]:
         return [now.isoformat(), {**event, "context": {"startedAt": now.isoformat()}}]
@@ -199,12 +201,12 @@ def test_the_gate_reads_holidays_without_the_holidays_package(python313: str, ru
     christmas = datetime.combine(date(2026, 12, 25), time(10), NY)  # a Friday, open hours, a US holiday
     after = datetime.combine(date(2028, 1, 4), time(10), NY)  # a Tuesday past the data
     found = run_isolated(python313, CHECK_WINDOW, lambda_asset_dir(), str(runtime_site),
-                         json.dumps([case(christmas), case(after)]))
+                         json.dumps({"settings": settings.to_env(), "cases": [case(christmas), case(after)]}))
     closed, expired = found["results"]
     assert not found["holidays_imported"]
     assert closed["verdict"] == "CLOSED" and closed["nextOpen"] == "2026-12-28T09:00:00-05:00", closed
     assert "holiday data (US)" in expired["error"] and "ends at 2027-12-31" in expired["error"], expired
-    assert "redeploy the pipeline" in expired["error"]
+    assert "redeploy the team runtime" in expired["error"]
 
 
 # --------------------------------------------------------------------------- reproducible bytes

@@ -43,7 +43,8 @@ def test_settings_are_validated_at_cold_start(monkeypatch: pytest.MonkeyPatch) -
 @pytest.mark.parametrize(("event", "match"), [
     ({}, "expect"),
     ({"expect": "seawall.gate", "input": {"kind": "seawall.bake"}}, "kind='seawall.bake' is not 'seawall.gate'"),
-    ({"expect": "seawall.gate", "input": "nope"}, "must be a JSON object"),
+    ({"expect": "seawall.gate", "input": ["nope"]}, "must be a JSON object"),
+    ({"expect": "seawall.gate", "input": "nope"}, "input is not JSON"),
     ({"expect": "seawall.gate", "input": {"kind": "seawall.gate", "schema": 9}}, "schema=9"),
 ])
 def test_context_rejects_malformed_events(event: Any, match: str) -> None:
@@ -55,24 +56,38 @@ def test_context_rejects_malformed_events(event: Any, match: str) -> None:
 
 
 def _gate() -> dict[str, Any]:
-    from seawall.model import Target
-    from seawall.model.release import gate_input
-    from seawall.model.window import TimeWindow
+    from seawall.model.contracts import GateInput, PipelineRef, TargetRef
 
-    g = gate_input(target=Target(region="us-east-1"), window=TimeWindow.always(), alarm_names=["a"],
-                   pipeline_name="p", execution_id="e")
+    g = GateInput(target=TargetRef(region="us-east-1"), pipeline=PipelineRef(name="p", execution_id="e")).to_json()
     g["override"] = "false"
     return g
 
 
+def _team_settings(window: Any = None, **kw: Any) -> str:
+    from seawall.model.contracts import TeamSettings
+    from seawall.model.window import TimeWindow
+
+    if window is None:
+        window = TimeWindow.always().to_dict()
+    return TeamSettings(team="payments", window=window, **kw).to_env()
+
+
+@pytest.fixture(autouse=True)
+def team_settings(env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from seawall.lambdas.release import common
+
+    monkeypatch.setenv("SEAWALL_TEAM_SETTINGS", _team_settings())
+    common.reset_clients()
+    yield
+    common.reset_clients()
+
+
 @pytest.mark.parametrize(("mutate", "match"), [
-    (lambda g: g.pop("alarmNames"), "missing 'alarmNames'"),
-    (lambda g: g.update(alarmNames=[]), "non-empty list"),
     (lambda g: g.update(override="maybe"), "override='maybe' is not understood"),
     (lambda g: g.update(override="#{variables.SeawallEmergencyOverride}"), "is not understood"),
-    (lambda g: g["pipeline"].update(executionId="#{codepipeline.PipelineExecutionId}"), "substituted"),
-    (lambda g: g.update(maxWaitSeconds="soon"), "maxWaitSeconds='soon'"),
-    (lambda g: g.update(window={"nonsense": 1}), "is not a TimeWindow"),
+    (lambda g: g["pipeline"].update(executionId="#{codepipeline.PipelineExecutionId}"), "unsubstituted"),
+    (lambda g: g["target"].pop("region"), r"input.target.region=None must be a non-empty string"),
+    (lambda g: g.update(schema=2), "schema=2 is not 3; rebuild the pipeline"),
 ])
 def test_gate_window_check_rejects_malformed_input(mutate: Any, match: str) -> None:
     from seawall.lambdas.release.common import InvalidInputError
@@ -85,6 +100,38 @@ def test_gate_window_check_rejects_malformed_input(mutate: Any, match: str) -> N
         check_window(g)
 
 
+@pytest.mark.parametrize(("settings", "match"), [
+    (None, "SEAWALL_TEAM_SETTINGS is not set .* fails closed; redeploy the team runtime"),
+    ({"nonsense": 1}, "is not a TimeWindow"),
+])
+def test_gate_without_valid_team_settings_fails_closed(monkeypatch: pytest.MonkeyPatch, settings: Any,
+                                                       match: str) -> None:
+    from seawall.lambdas.release import common
+    from seawall.lambdas.release.common import InvalidInputError
+    from seawall.lambdas.release.gate import check_window
+
+    if settings is None:
+        monkeypatch.delenv("SEAWALL_TEAM_SETTINGS")
+    else:
+        monkeypatch.setenv("SEAWALL_TEAM_SETTINGS", _team_settings(window=settings))
+    common.reset_clients()
+    g = {**_gate(), "context": {"startedAt": "2025-06-06T17:00:00+00:00"}}
+    with pytest.raises(InvalidInputError, match=match):
+        check_window(g)
+
+
+def test_team_settings_of_another_team_fail_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawall.lambdas.release import common
+    from seawall.model.contracts import TeamSettings
+    from seawall.model.window import TimeWindow
+
+    monkeypatch.setenv("SEAWALL_TEAM_SETTINGS", TeamSettings(team="orders", window=TimeWindow.always().to_dict())
+                       .to_env())
+    common.reset_clients()
+    with pytest.raises(RuntimeError, match="is for team 'orders', not 'payments'; redeploy the team runtime"):
+        common.settings()
+
+
 def test_gate_window_check_requires_context() -> None:
     from seawall.lambdas.release.common import InvalidInputError
     from seawall.lambdas.release.gate import check_window
@@ -93,35 +140,47 @@ def test_gate_window_check_requires_context() -> None:
         check_window(_gate())
 
 
-def test_bake_rejects_a_bad_shift_arn_and_unsubstituted_versions() -> None:
+STACK = "payments-api-us-east-1-Api"
+SHIFT_ARN = "arn:aws:states:us-east-1:123456789012:execution:seawall-payments-shift:x"
+
+
+def test_bake_rejects_a_bad_shift_arn_and_unsubstituted_tokens() -> None:
     from datetime import timedelta
 
-    from seawall.model import BakePolicy, Target
-    from seawall.model.release import FunctionRelease, bake_input, parse_bake_input
+    from seawall.model import BakePolicy
+    from seawall.model.contracts import BakeInput, PipelineRef, ReleaseStack, TargetRef
 
-    f = FunctionRelease(function_name="fn", target_version="#{svc.Version}", application="a", deployment_group="g")
-    b = bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
-                   alarm_names=["a"], service_alarm_names=["s"], functions=[f],
-                   shift_execution_arn="#{ns.ExecutionArn}", pipeline_name="p", execution_id="e", override="false")
+    b = BakeInput.of(target=TargetRef(region="us-east-1"), pipeline=PipelineRef(name="p", execution_id="e"),
+                     stacks=[ReleaseStack(stack_name=STACK, token="#{Deploy.SeawallReleaseToken}")],
+                     bake=BakePolicy(duration=timedelta(hours=1)), shift_execution_arn="nope",
+                     override="false").to_json()
     with pytest.raises(ValueError, match="not a Step Functions execution ARN"):
-        parse_bake_input(b)
-    b["shiftExecutionArn"] = "arn:aws:states:us-east-1:123456789012:execution:seawall-payments-shift:x"
-    with pytest.raises(ValueError, match="unsubstituted pipeline variable"):
-        parse_bake_input(b)
+        BakeInput.from_json(b)
+    b["shiftExecutionArn"] = SHIFT_ARN
+    with pytest.raises(ValueError, match=r"input.stacks\[0\].token=.*unsubstituted pipeline variable"):
+        BakeInput.from_json(b)
 
 
-def _bake_event(**extra: Any) -> dict[str, Any]:
+def _manifest(service_alarms: tuple[str, ...] = ("payments-api-us-east-1-high-severity",)) -> dict[str, Any]:
+    from seawall.model.contracts import FunctionRelease, ReleaseManifest, ReleaseStack
+
+    f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g",
+                        deployment_config="CodeDeployDefault.LambdaAllAtOnce", pre_traffic_hook="fn-pre")
+    return ReleaseManifest(stacks=(ReleaseStack(stack_name=STACK, token="2"),), functions=(f,),
+                           service_alarm_names=service_alarms).to_json()
+
+
+def _bake_event(manifest: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     from datetime import timedelta
 
-    from seawall.model import BakePolicy, Target
-    from seawall.model.release import FunctionRelease, bake_input
+    from seawall.model import BakePolicy
+    from seawall.model.contracts import BakeInput, PipelineRef, ReleaseStack, TargetRef
 
-    f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g")
-    b = bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
-                   alarm_names=["agg"], service_alarm_names=["payments-api-us-east-1-high-severity"],
-                   functions=[f], shift_execution_arn="arn:aws:states:us-east-1:123456789012:execution:s:x",
-                   pipeline_name="p", execution_id="e", override="false")
-    return {**b, **extra}
+    b = BakeInput.of(target=TargetRef(region="us-east-1"), pipeline=PipelineRef(name="p", execution_id="e"),
+                     stacks=[ReleaseStack(stack_name=STACK, token="2")], bake=BakePolicy(duration=timedelta(hours=1)),
+                     shift_execution_arn=SHIFT_ARN, override="false").to_json()
+    return {**b, "context": {"startedAt": "2025-06-02T10:00:00+00:00", "rollback": False,
+                             "manifest": manifest or _manifest()}, **extra}
 
 
 @pytest.mark.parametrize("seconds, match", [
@@ -138,46 +197,43 @@ def test_bake_check_names_a_bad_baking_seconds(seconds: Any, match: str) -> None
         bake.check(event)
 
 
-def test_bake_input_carries_the_service_alarms_apart_from_the_gate_alarms() -> None:
-    from seawall.model.release import parse_bake_input
+def test_bake_check_requires_a_service_alarm_from_the_stacks() -> None:
+    from seawall.lambdas.release import bake
+    from seawall.lambdas.release.common import InvalidInputError
+
+    baking = {"startedAt": "2025-06-02T10:00:00+00:00", "seconds": 60}
+    with pytest.raises(InvalidInputError, match="name no service high-severity alarm.*aggregate alone watches nothing"):
+        bake.check(_bake_event(_manifest(service_alarms=()), baking=baking))
+    # An alarm the team settings already watch (the aggregate) does not count as the service's own.
+    with pytest.raises(InvalidInputError, match="name no service high-severity alarm"):
+        bake.check(_bake_event(_manifest(service_alarms=("payments-us-east-1-aggregate",)), baking=baking))
+
+
+def test_bake_tasks_require_the_manifest_of_the_context_task() -> None:
+    from seawall.lambdas.release import bake
+    from seawall.lambdas.release.common import InvalidInputError
+
+    event = _bake_event()
+    event["context"].pop("manifest")
+    with pytest.raises(InvalidInputError, match="no context.manifest; the context task must run first"):
+        bake.check(event)
+    event["context"]["manifest"] = {**_manifest(), "functions": [{"functionName": "fn", "version": "#{x.V}"}]}
+    with pytest.raises(InvalidInputError, match=r"context.manifest.functions\[0\].version=.*unsubstituted"):
+        bake.start(event)
+
+
+def test_old_inputs_ask_for_a_rebuild() -> None:
+    from seawall.model.contracts import SCHEMA_VERSION, BakeInput
 
     b = _bake_event()
-    assert b["alarmNames"] == ["agg"] and b["serviceAlarmNames"] == ["payments-api-us-east-1-high-severity"]
-    parsed = parse_bake_input(b)
-    assert parsed.watched_alarm_names == ("agg", "payments-api-us-east-1-high-severity")
-    with pytest.raises(ValueError, match="repeats an alarm"):
-        parse_bake_input({**b, "serviceAlarmNames": ["agg"]})
-
-
-def test_bake_input_requires_a_service_alarm_and_old_inputs_ask_for_a_rebuild() -> None:
-    from seawall.model.release import SCHEMA_VERSION, parse_bake_input
-
-    b = _bake_event()
-    assert b["schema"] == SCHEMA_VERSION == 2
-    with pytest.raises(ValueError, match="missing 'serviceAlarmNames'"):
-        parse_bake_input({k: v for k, v in b.items() if k != "serviceAlarmNames"})
-    with pytest.raises(ValueError, match=r"serviceAlarmNames=\[\] must name the high-severity alarm"):
-        parse_bake_input({**b, "serviceAlarmNames": []})
-    # A pipeline built before serviceAlarmNames was required carries schema 1: it fails with the fix.
-    with pytest.raises(ValueError, match="schema=1 is not 2; rebuild the pipeline"):
-        parse_bake_input({**{k: v for k, v in b.items() if k != "serviceAlarmNames"}, "schema": 1})
-
-
-def test_bake_input_builder_requires_service_alarm_names() -> None:
-    from datetime import timedelta
-
-    from seawall.model import BakePolicy, Target
-    from seawall.model.release import FunctionRelease, bake_input
-
-    f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g")
-    with pytest.raises(ValueError, match="service_alarm_names must name"):
-        bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
-                   alarm_names=["agg"], service_alarm_names=[], functions=[f],
-                   shift_execution_arn="arn:aws:states:us-east-1:123456789012:execution:s:x", pipeline_name="p")
+    assert b["schema"] == SCHEMA_VERSION == 3
+    # A pipeline built before the constant-size inputs carries schema 2: it fails with the fix.
+    with pytest.raises(ValueError, match="schema=2 is not 3; rebuild the pipeline"):
+        BakeInput.from_json({**b, "schema": 2})
 
 
 def test_override_values() -> None:
-    from seawall.model.release import parse_override
+    from seawall.model.contracts import parse_override
 
     assert parse_override("false") is None and parse_override(" FALSE ") is None
     assert parse_override("true: incident 42") == "incident 42"
@@ -190,46 +246,36 @@ def test_override_values() -> None:
 @pytest.mark.parametrize("value", ["", "yes", "on", "1", "no", "off", "0", "none", "yes: incident", "1: x",
                                    "truee", "true incident", "#{variables.SeawallEmergencyOverride}"])
 def test_only_true_and_false_are_override_values(value: str) -> None:
-    from seawall.model.release import parse_override
+    from seawall.model.contracts import parse_override
 
     with pytest.raises(ValueError, match=r"must be one of 'false' \(off\) or 'true' / 'true: <reason>' \(on\)"):
         parse_override(value)
 
 
-# ----------------------------------------------------------------------------- traffic hooks in the input
+# ----------------------------------------------------------------------------- traffic hooks in the manifest
 
 
-def test_hooks_travel_in_the_shift_input_only_and_only_when_set() -> None:
-    from seawall.model import Target, TrafficPolicy
-    from seawall.model.release import FunctionRelease, parse_shift_input, shift_input
+def test_hooks_travel_in_the_function_output_only_when_set() -> None:
+    from seawall.model.contracts import FunctionRelease, ReleaseManifest
 
-    plain = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g")
+    plain = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g",
+                            deployment_config="c")
     hooked = FunctionRelease(function_name="fn2", target_version="2", application="a2", deployment_group="g2",
-                             pre_traffic_hook="fn2-pre", post_traffic_hook="fn2-post")
-    s = shift_input(target=Target(region="us-east-1"), functions=[plain, hooked], traffic=TrafficPolicy.all_at_once(),
-                    pipeline_name="p", execution_id="e", override="false")
-    assert "preTrafficHook" not in s["functions"][0] and "postTrafficHook" not in s["functions"][0]
-    assert s["functions"][1]["preTrafficHook"] == "fn2-pre" and s["functions"][1]["postTrafficHook"] == "fn2-post"
-    parsed = parse_shift_input(s).functions[1]
-    assert parsed.hooks == [{"BeforeAllowTraffic": "fn2-pre"}, {"AfterAllowTraffic": "fn2-post"}]
-    assert parse_shift_input(s).functions[0].hooks == []
+                             deployment_config="c", pre_traffic_hook="fn2-pre", post_traffic_hook="fn2-post")
+    assert "preTrafficHook" not in plain.to_json() and "postTrafficHook" not in plain.to_json()
+    assert hooked.to_json()["preTrafficHook"] == "fn2-pre" and hooked.to_json()["postTrafficHook"] == "fn2-post"
+    m = ReleaseManifest.from_json({**_manifest(), "functions": [plain.to_json(), hooked.to_json()]})
+    assert m.functions[1].hooks == [{"BeforeAllowTraffic": "fn2-pre"}, {"AfterAllowTraffic": "fn2-post"}]
+    assert m.functions[0].hooks == []
     with pytest.raises(ValueError, match="pre_traffic_hook=''"):
         FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g",
-                        pre_traffic_hook="")
+                        deployment_config="c", pre_traffic_hook="")
 
 
-def test_the_bake_input_leaves_hooks_out() -> None:
-    from datetime import timedelta
-
-    from seawall.model import BakePolicy, Target
-    from seawall.model.release import FunctionRelease, bake_input
-
-    f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g",
-                        pre_traffic_hook="fn-pre")
-    b = bake_input(target=Target(region="us-east-1"), bake=BakePolicy(duration=timedelta(hours=1)),
-                   alarm_names=["a"], service_alarm_names=["s"], functions=[f],
-                   shift_execution_arn="#{ns.ExecutionArn}", pipeline_name="p")
-    assert "preTrafficHook" not in b["functions"][0]
+def test_no_input_carries_functions_or_hooks() -> None:
+    b = {k: v for k, v in _bake_event().items() if k != "context"}  # the input, without the task state
+    assert "functions" not in b and "preTrafficHook" not in str(b)
+    assert "functions" not in _gate()
 
 
 # ----------------------------------------------------------------------------- cross-account pipeline reads
@@ -269,13 +315,11 @@ def moto_pipeline(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def _gate_event(role_arn: str) -> dict[str, Any]:
-    from seawall.model import Target
-    from seawall.model.release import gate_input
-    from seawall.model.window import TimeWindow
+    from seawall.model.contracts import GateInput, PipelineRef, TargetRef
 
-    g = gate_input(target=Target(region="us-east-1", account="222222222222"), window=TimeWindow.always(),
-                   alarm_names=["a"], pipeline_name="payments-api", execution_id="e-1", override="false",
-                   pipeline_region="eu-west-1", pipeline_role_arn=role_arn)
+    g = GateInput(target=TargetRef(region="us-east-1", account="222222222222"), override="false",
+                  pipeline=PipelineRef(name="payments-api", execution_id="e-1", region="eu-west-1",
+                                       role_arn=role_arn)).to_json()
     return {"expect": "seawall.gate", "input": g}
 
 

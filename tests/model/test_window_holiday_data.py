@@ -11,8 +11,8 @@ import pytest
 
 from seawall.model import Target
 from seawall.model import window as window_module
-from seawall.model.limits import MAX_ACTION_CONFIGURATION_VALUE
-from seawall.model.release import gate_input
+from seawall.model.contracts import GateInput, PipelineRef, TargetRef, TeamSettings
+from seawall.model.limits import MAX_ACTION_CONFIGURATION_VALUE, MAX_LAMBDA_ENVIRONMENT
 from seawall.model.window import MON_FRI, HolidayDataExpired, TimeWindow
 
 NY = ZoneInfo("America/New_York")
@@ -47,23 +47,24 @@ def test_the_horizon_is_whole_years_from_this_one_through_the_next() -> None:
     assert (data["from"], data["through"]) == ("2026-01-01", "2027-12-31")
     offsets = [int(data["days"][i:i + 2], 36) for i in range(0, len(data["days"]), 2)]
     assert offsets[0] == 0 and 723 in offsets  # 2026-01-01 and 2027-12-25, as day offsets
-    assert len(json.dumps(data)) < 200, "the gate input is one action configuration value of at most 1,000 characters"
+    assert len(json.dumps(data)) < 200, "the team settings share Lambda's 4 KB environment with the org-wide alarms"
 
 
-def test_a_gate_input_with_two_calendars_fits_one_action_configuration_value() -> None:
+def test_team_settings_with_two_calendars_fit_the_lambda_environment_and_the_gate_input_carries_none() -> None:
     window = TimeWindow.business_hours(time_zone="Europe/Berlin", holidays=("DE-BY", "US"))
-    event = gate_input(target=Target(region="ap-southeast-2", account="123456789012", cell="cell-1"), window=window,
-                       alarm_names=["seawall-storefront-aggregate-ap-southeast-2", "org-wide-sev1-freeze"],
-                       pipeline_name="storefront-checkout-pipeline", pipeline_region="us-east-1",
-                       pipeline_role_arn="arn:aws:iam::111111111111:role/seawall-storefront-pipeline-reader")
-    rendered = json.dumps(event, separators=(",", ":"))  # as CDK renders StateMachineInput.literal
-    assert "holidayDates" in rendered and len(rendered) <= MAX_ACTION_CONFIGURATION_VALUE, len(rendered)
+    settings = TeamSettings.of(team="storefront", window=window, blocking_alarms=["org-wide-sev1-freeze"])
+    assert "holidayDates" in settings.to_env() and len(settings.to_env()) <= MAX_LAMBDA_ENVIRONMENT // 4
+    event = GateInput(target=TargetRef.of(Target(region="ap-southeast-2", account="123456789012", cell="cell-1")),
+                      pipeline=PipelineRef(name="storefront-checkout", region="us-east-1",
+                                           role_arn="arn:aws:iam::111111111111:role/seawall-storefront-pipeline-reader"))
+    rendered = json.dumps(event.to_json(), separators=(",", ":"))  # as CDK renders StateMachineInput.literal
+    assert "holiday" not in rendered and len(rendered) <= MAX_ACTION_CONFIGURATION_VALUE // 2, len(rendered)
 
 
 def test_past_the_horizon_the_gate_side_fails_closed_saying_so() -> None:
     g = gate_side(planner())
     expired = (r"holiday data \(US, DE-BY\) covers 2026-01-01 to 2027-12-31 and ends at 2027-12-31; "
-               r"2028-01-03 is outside it.*redeploy the pipeline")
+               r"2028-01-03 is outside it.*redeploy the team runtime")
     with pytest.raises(HolidayDataExpired, match=expired):
         g.is_open(datetime(2028, 1, 3, 10, tzinfo=NY))
     with pytest.raises(HolidayDataExpired):  # Thu 17:00; Fri 2027-12-31 is a holiday; Mon 2028-01-03 is past the data

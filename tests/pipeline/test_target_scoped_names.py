@@ -118,17 +118,20 @@ def test_each_bake_watches_the_composite_its_target_created(shared_region):
         composites = [v for _env, t in _stacks(d) for rtype, _p, v in physical_names(t)
                       if rtype == "AWS::CloudWatch::CompositeAlarm"]
         assert composites == [high_severity_alarm_name("payments", "orders", step_scope(d.step, d.target))]
+        # The bake reads the alarms to watch from the stack it deployed: its SeawallServiceAlarms output.
         (bake,) = d.bake
-        assert bake.service_alarm_names == composites, d.target.name
+        outputs = [t.get("Outputs", {}).get("SeawallServiceAlarms") for _env, t in _stacks(d)]
+        (alarms,) = [o for o in outputs if o]
+        assert json.loads(alarms["Value"]) == composites, d.target.name
+        assert len(bake.stacks) == 1, d.target.name
         created_by_target[d.stage.node.path] = composites[0]
-    # ... and so does what the pipeline hands the bake state machine.
+    # ... and the pipeline hands the bake state machines no alarm names at all.
     pipeline = next(r for r in tpls["PipelineStack.template.json"]["Resources"].values()
                     if r["Type"] == "AWS::CodePipeline::Pipeline")
-    watched = [json.loads(a["Configuration"]["Input"])["serviceAlarmNames"]
-               for s in pipeline["Properties"]["Stages"] for a in s["Actions"]
-               if a["ActionTypeId"]["Provider"] == "StepFunctions"
-               and "serviceAlarmNames" in json.loads(a["Configuration"]["Input"])]
-    assert sorted(n for names in watched for n in names) == sorted(created_by_target.values())
+    inputs = [json.loads(a["Configuration"]["Input"]) for s in pipeline["Properties"]["Stages"]
+              for a in s["Actions"] if a["ActionTypeId"]["Provider"] == "StepFunctions"]
+    assert inputs and not any("serviceAlarmNames" in i or "alarmNames" in i for i in inputs)
+    assert len(created_by_target) == len(wp.deployments)
 
 
 class SharedRegionTeam(TeamPipelineStack):

@@ -121,13 +121,16 @@ def test_release_actions_share_one_invoker_role_per_account_and_region(built):
     assert sum(r["Type"] == "AWS::IAM::Role" for r in tpl["Resources"].values()) < 10
 
 
-def test_a_custom_canary_shift_reads_its_codedeploy_config_from_the_deploy_action(built):
+def test_a_custom_canary_shift_reads_its_codedeploy_config_from_the_deployed_stack(built):
     step = next(s for s in expand_steps(PLAN) if s.production)
     assert step.traffic.predefined_config_name is None  # 10 % for 60 minutes: a custom config
     (action,) = [a for name, a in _actions(built[2]) if name == step.name and a["Name"].endswith("Shift")]
     payload = json.loads(action["Configuration"]["Input"])
-    assert payload["deploymentConfig"].startswith("#{") and "SeawallShiftDeploymentConfig" in \
-        payload["deploymentConfig"]
+    # The config's generated name is in each function's stack output, not in the action: the action names
+    # the stack and consumes only its release token.
+    assert "deploymentConfig" not in payload and "functions" not in payload
+    (stack,) = payload["stacks"]
+    assert stack["token"].startswith("#{") and stack["token"].endswith(".SeawallReleaseToken}")
     assert payload["override"] == f"#{{variables.{OVERRIDE_VARIABLE}}}"
 
 
@@ -149,8 +152,7 @@ def test_same_account_targets_carry_no_pipeline_role_and_hookless_services_no_ho
         if action["ActionTypeId"]["Provider"] == "StepFunctions":
             payload = json.loads(action["Configuration"]["Input"])
             assert payload["pipeline"]["roleArn"] == ""
-            assert all("preTrafficHook" not in f and "postTrafficHook" not in f for f in payload["functions"]) \
-                if "functions" in payload else True
+            assert "functions" not in payload and "Hook" not in json.dumps(payload)
 
 
 def test_the_app_has_no_unacknowledged_cdk_nag_findings(built):

@@ -9,6 +9,7 @@ machines read from :attr:`SafeLambdaDeployment.release_outputs`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,12 @@ from aws_cdk.interfaces.aws_lambda import AliasReference
 from constructs import Construct, Node
 
 from seawall.model import AlarmPolicy, TrafficKind, TrafficPolicy, require_one_box
+from seawall.model.contracts import (
+    FUNCTION_OUTPUT_PREFIX,
+    RELEASE_TOKEN_OUTPUT,
+    SERVICE_ALARMS_OUTPUT,
+    FunctionRelease,
+)
 from seawall.model.naming import (
     alarm_name,
     check_service,
@@ -77,31 +84,81 @@ ERRORS_IN_LOGS_PATTERN = logs.FilterPattern.string_value("$.level", "=", "ERROR"
 
 @dataclass(frozen=True)
 class ReleaseOutputs:
-    """The stack outputs a pipeline step reads as CodePipeline variables (one set per function).
+    """The stack outputs the release state machines read from the deployed stack (not from the pipeline).
 
-    The shift state machine's input needs exactly the first five strings.
-    The hook outputs exist only when hooks are configured; a shift that
-    builds the AppSpec passes them as ``BeforeAllowTraffic`` /
-    ``AfterAllowTraffic`` hooks.
+    ``function``: this function's :class:`~seawall.model.contracts.FunctionRelease` as compact JSON, keyed
+    ``SeawallFunction...``.  ``token`` and ``service_alarms`` are shared by every SafeLambdaDeployment of
+    the stack: ``SeawallReleaseToken`` (the published versions of the stack's functions, joined in tree
+    order, so it changes whenever one of them does) and ``SeawallServiceAlarms`` (a JSON list of the
+    stack's service high-severity alarm names).  The pipeline consumes only the token: its shift and bake
+    actions stay the same size whatever the number of functions.
     """
 
-    function_name: CfnOutput
-    alias_name: CfnOutput
-    version: CfnOutput
-    application_name: CfnOutput
-    deployment_group_name: CfnOutput
-    pre_traffic_hook: CfnOutput | None = None
-    post_traffic_hook: CfnOutput | None = None
+    function: CfnOutput
+    token: CfnOutput
+    service_alarms: CfnOutput
 
-    def as_dict(self) -> dict[str, CfnOutput]:
-        """The five outputs the shift needs, keyed by the shift input's field names."""
-        return {
-            "functionName": self.function_name,
-            "aliasName": self.alias_name,
-            "version": self.version,
-            "applicationName": self.application_name,
-            "deploymentGroupName": self.deployment_group_name,
-        }
+
+@jsii.implements(IStableStringProducer)
+class _TokenProducer:
+    def __init__(self, deployments: list[SafeLambdaDeployment]) -> None:
+        self._deployments = deployments
+
+    def produce(self) -> str:
+        return Fn.join(".", [d.version.version for d in self._deployments])
+
+
+@jsii.implements(IStableStringProducer)
+class _AlarmNamesProducer:
+    def __init__(self, deployments: list[SafeLambdaDeployment]) -> None:
+        self._deployments = deployments
+
+    def produce(self) -> str:
+        names: list[str] = []
+        for d in self._deployments:
+            cfn = d.high_severity_alarm.node.default_child
+            literal = getattr(cfn, "alarm_name", None)  # the physical name, when set literally (Seawall's are)
+            name = literal if isinstance(literal, str) and not Token.is_unresolved(literal) \
+                else d.high_severity_alarm.alarm_name
+            if name not in names:
+                names.append(name)
+        return Stack.of(self._deployments[0]).to_json_string(names)
+
+
+class _ReleaseStackOutputs(Construct):
+    """The outputs every SafeLambdaDeployment of one stack shares: the release token and the service alarms.
+
+    No value changes per commit in the pipeline's template: the token is a ``Fn::Join`` of the version
+    resources' ``Version`` attributes, resolved by CloudFormation in the service stack.
+    """
+
+    ID = "SeawallReleaseOutputs"
+
+    @classmethod
+    def of(cls, stack: Stack) -> _ReleaseStackOutputs:
+        found = stack.node.try_find_child(cls.ID)
+        if isinstance(found, _ReleaseStackOutputs):
+            return found
+        return cls(stack, cls.ID)
+
+    def __init__(self, scope: Stack, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.deployments: list[SafeLambdaDeployment] = []
+        self.token = CfnOutput(scope, RELEASE_TOKEN_OUTPUT, value=Lazy.string(_TokenProducer(self.deployments)),
+                               description="Seawall: the published versions of this stack's functions; the "
+                                           "release state machines check it against the pipeline execution's")
+        self.service_alarms = CfnOutput(scope, SERVICE_ALARMS_OUTPUT,
+                                        value=Lazy.string(_AlarmNamesProducer(self.deployments)),
+                                        description="Seawall: the service high-severity alarms the bake watches")
+        for output, key in ((self.token, RELEASE_TOKEN_OUTPUT), (self.service_alarms, SERVICE_ALARMS_OUTPUT)):
+            output.override_logical_id(key)
+
+
+def _function_output_id(deployment: Construct) -> str:
+    """``SeawallFunction`` + the deployment's construct ID (letters and digits) + a hash of its path."""
+    readable = re.sub(r"[^A-Za-z0-9]", "", deployment.node.id)[:60]
+    digest = hashlib.sha256(deployment.node.path.encode()).hexdigest()[:8].upper()
+    return f"{FUNCTION_OUTPUT_PREFIX}{readable}{digest}"
 
 
 def function_key(construct_id: str) -> str:
@@ -627,26 +684,23 @@ class SafeLambdaDeployment(Construct):
                     "AWS's managed role policy for CodeDeploy Lambda deployments: read alarms, update aliases, "
                     "invoke hooks named CodeDeployHook_*; AWS keeps it current")
 
-        # ---- outputs the pipeline reads
-        self.release_outputs = ReleaseOutputs(
-            function_name=CfnOutput(self, "FunctionName", value=fn_name,
-                                    description=f"Seawall {name}: function name"),
-            alias_name=CfnOutput(self, "AliasName", value=self.alias_name,
-                                 description=f"Seawall {name}: alias the shift moves"),
-            version=CfnOutput(self, "Version", value=self.version.version,
-                              description=f"Seawall {name}: the new version"),
-            application_name=CfnOutput(self, "ApplicationName", value=self.application.application_name,
-                                       description=f"Seawall {name}: CodeDeploy application"),
-            deployment_group_name=CfnOutput(self, "DeploymentGroupName",
-                                            value=self.deployment_group.deployment_group_name,
-                                            description=f"Seawall {name}: CodeDeploy deployment group"),
-            pre_traffic_hook=CfnOutput(self, "PreTrafficHook", value=pre_traffic_hook.function_name,
-                                       description=f"Seawall {name}: BeforeAllowTraffic hook")
-            if pre_traffic_hook is not None else None,
-            post_traffic_hook=CfnOutput(self, "PostTrafficHook", value=post_traffic_hook.function_name,
-                                        description=f"Seawall {name}: AfterAllowTraffic hook")
-            if post_traffic_hook is not None else None,
+        # ---- outputs the release state machines read from the deployed stack
+        shared = _ReleaseStackOutputs.of(stack)
+        shared.deployments.append(self)
+        release = FunctionRelease(
+            function_name=fn_name, alias=self.alias_name, target_version=self.version.version,
+            application=self.application.application_name,
+            deployment_group=self.deployment_group.deployment_group_name,
+            deployment_config=self.deployment_config.deployment_config_name,
+            pre_traffic_hook=pre_traffic_hook.function_name if pre_traffic_hook is not None else None,
+            post_traffic_hook=post_traffic_hook.function_name if post_traffic_hook is not None else None,
         )
+        function_output = CfnOutput(stack, _function_output_id(self),
+                                    value=stack.to_json_string(release.to_json()),
+                                    description=f"Seawall {name}: what the shift moves and the bake watches")
+        function_output.override_logical_id(_function_output_id(self))
+        self.release_outputs = ReleaseOutputs(function=function_output, token=shared.token,
+                                              service_alarms=shared.service_alarms)
 
     # ------------------------------------------------------------------ helpers
 

@@ -2,10 +2,15 @@
 
 Each step renders one CodePipeline Step Functions invoke action.  The state
 machine is found by name (:func:`seawall.model.naming.state_machine_name`) in
-the target's region and account, so the action lands there; its input is
-built by :mod:`seawall.model.release` and holds CodePipeline ``#{...}``
-variables that are substituted at run time.  Pass ``role_arn`` to share one
-action role per account and region instead of one role per action.
+the target's region and account, so the action lands there; its input is a
+:mod:`seawall.model.contracts` document holding CodePipeline ``#{...}``
+variables that are substituted at run time.  What an input carries does not
+grow with the number of functions or alarms: a shift or bake names the
+target's release stacks and the ``SeawallReleaseToken`` each one's deploy
+action produced (the only stack outputs the pipeline consumes); the state
+machines read the functions from the stacks and the team's rules from the
+team runtime.  Pass ``role_arn`` to share one action role per account and
+region instead of one role per action.
 """
 
 from __future__ import annotations
@@ -13,73 +18,40 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import jsii
-from aws_cdk import Stack, Token, pipelines
+from aws_cdk import CfnOutput, Stack, Token, pipelines
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as cpactions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.region_info import RegionInfo
 
-from ..model.naming import pipeline_reader_role_name, state_machine_name
-from ..model.policies import BakePolicy, TrafficPolicy
-from ..model.release import (
-    DEFAULT_GATE_POLL,
-    DEFAULT_GATE_WAIT,
-    FunctionRelease,
-    bake_input,
-    deployment_config_name,
-    gate_input,
-    shift_input,
+from ..model.contracts import (
+    RELEASE_TOKEN_OUTPUT,
+    BakeInput,
+    GateInput,
+    PipelineRef,
+    ReleaseStack,
+    ShiftInput,
+    TargetRef,
 )
+from ..model.naming import pipeline_reader_role_name, state_machine_name
+from ..model.policies import BakePolicy
 from ..model.waves import Target
-from ..model.window import TimeWindow
-
-Value = str | pipelines.StackOutputReference
 
 
-@dataclass(frozen=True, kw_only=True)
-class FunctionOutputs:
-    """A function to release whose fields may come from the service stack's outputs.
-
-    Each field is a string or a ``pipelines.StackOutputReference`` (e.g.
-    ``StackOutputReference.from_cfn_output(deployment.new_version_output)``);
-    references are substituted by CodePipeline from the deploy action's
-    variables.  ``pre_traffic_hook`` / ``post_traffic_hook`` (None: no hook)
-    name the functions CodeDeploy runs as ``BeforeAllowTraffic`` /
-    ``AfterAllowTraffic`` hooks; only the shift carries them.
-    """
-
-    function_name: Value
-    target_version: Value
-    application: Value
-    deployment_group: Value
-    alias: Value = "live"
-    pre_traffic_hook: Value | None = None
-    post_traffic_hook: Value | None = None
-
-    def references(self, *, hooks: bool = True) -> list[pipelines.StackOutputReference]:
-        values: list[Value | None] = [self.function_name, self.target_version, self.application,
-                                      self.deployment_group, self.alias]
-        if hooks:
-            values += [self.pre_traffic_hook, self.post_traffic_hook]
-        return [v for v in values if isinstance(v, pipelines.StackOutputReference)]
-
-    def resolve(self, outputs: pipelines.StackOutputsMap, *, hooks: bool = True) -> FunctionRelease:
-        def r(v: Value) -> str:
-            return v if isinstance(v, str) else outputs.to_code_pipeline(v)
-
-        def h(v: Value | None) -> str | None:
-            return r(v) if hooks and v is not None else None
-
-        return FunctionRelease(function_name=r(self.function_name), target_version=r(self.target_version),
-                               application=r(self.application), deployment_group=r(self.deployment_group),
-                               alias=r(self.alias), pre_traffic_hook=h(self.pre_traffic_hook),
-                               post_traffic_hook=h(self.post_traffic_hook))
+def release_token_output(stack: Stack) -> CfnOutput:
+    """The stack's ``SeawallReleaseToken`` output (every stack with a SafeLambdaDeployment has one)."""
+    if not isinstance(stack, Stack):
+        raise TypeError(f"stacks item {stack!r} must be a cdk.Stack")
+    found = stack.node.try_find_child(RELEASE_TOKEN_OUTPUT)
+    if not isinstance(found, CfnOutput):
+        raise ValueError(f"stack {stack.node.path!r} has no {RELEASE_TOKEN_OUTPUT} output: only a stack with a "
+                         f"SafeLambdaDeployment can be released; wrap the service's functions in one")
+    return found
 
 
 _NS = re.compile(r"[^A-Za-z0-9@_-]")
@@ -90,7 +62,7 @@ class _ReleaseStep(pipelines.Step):
 
     part = ""
 
-    def __init__(self, id: str, *, target: Target, team: str, role_arn: str | None,
+    def __init__(self, id: str, *, target: Target, team: str, role_arn: str | None = None,
                  pipeline_role_arn: str | None = None) -> None:
         super().__init__(id)
         if not isinstance(target, Target):
@@ -104,14 +76,14 @@ class _ReleaseStep(pipelines.Step):
         self.pipeline_role_arn = pipeline_role_arn
         self.namespace: str | None = None
 
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline: dict[str, str]) -> dict[str, Any]:
+    def _input(self, options: pipelines.ProduceActionOptions, pipeline: PipelineRef) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _pipeline(self, options: pipelines.ProduceActionOptions) -> dict[str, str]:
+    def _pipeline(self, options: pipelines.ProduceActionOptions) -> PipelineRef:
         """Where the state machines call ``GetPipelineExecution``: name, region and, across accounts, a role."""
         stack = Stack.of(options.pipeline)
-        return {"pipeline_name": _pipeline_name(options), "pipeline_region": stack.region,
-                "pipeline_role_arn": self._pipeline_role_arn(stack)}
+        return PipelineRef(name=_pipeline_name(options), region=stack.region,
+                           role_arn=self._pipeline_role_arn(stack))
 
     def _pipeline_role_arn(self, stack: Stack) -> str:
         if self.pipeline_role_arn is not None:
@@ -156,15 +128,13 @@ class _ReleaseStep(pipelines.Step):
 class GateStep(_ReleaseStep):
     """May the step start in `target` now?  Runs the team's gate state machine there.
 
+    The window, the org-wide alarms and the gate's poll and limit are the
+    team's, read by the gate from the team runtime
+    (:class:`~seawall.constructs.ReleaseStateMachines`); the input names only
+    the target and the pipeline execution.
+
     Parameters
     ----------
-    window:
-        The team's time window.
-    alarm_names:
-        The team's aggregate alarm for the target's region first, then
-        organisation-wide alarms.
-    max_wait, poll:
-        See :func:`seawall.model.release.gate_input`.  Default: 6 days 18 hours, 10 minutes.
     role_arn:
         The action role shared per account and region.  Default: CDK creates one for this action.
     pipeline_role_arn:
@@ -173,37 +143,54 @@ class GateStep(_ReleaseStep):
 
     part = "gate"
 
-    def __init__(self, id: str, *, target: Target, team: str, window: TimeWindow, alarm_names: Sequence[str],
-                 max_wait: timedelta = DEFAULT_GATE_WAIT, poll: timedelta = DEFAULT_GATE_POLL,
-                 role_arn: str | None = None, pipeline_role_arn: str | None = None) -> None:
-        super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
-        self.window, self.alarm_names, self.max_wait, self.poll = window, list(alarm_names), max_wait, poll
-        gate_input(target=target, window=window, alarm_names=self.alarm_names, pipeline_name="validate",
-                   max_wait=max_wait, poll=poll)  # fail at construction, not at synth
+    def _input(self, options: pipelines.ProduceActionOptions, pipeline: PipelineRef) -> dict[str, Any]:
+        return GateInput(target=TargetRef.of(self.target), pipeline=pipeline).to_json()
 
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline: dict[str, str]) -> dict[str, Any]:
-        return gate_input(target=self.target, window=self.window, alarm_names=self.alarm_names,
-                          max_wait=self.max_wait, poll=self.poll, **pipeline)
+
+class _StackStep(_ReleaseStep):
+    """A step that names the target's release stacks and consumes only their release tokens."""
+
+    def __init__(self, id: str, *, target: Target, team: str, stacks: Sequence[Stack], role_arn: str | None,
+                 pipeline_role_arn: str | None = None) -> None:
+        super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
+        if isinstance(stacks, Stack) or not stacks:
+            raise ValueError(f"{id}: stacks must be a non-empty list of the target's stacks that have "
+                             f"SafeLambdaDeployments")
+        self.stacks = list(stacks)
+        self._tokens = [pipelines.StackOutputReference.from_cfn_output(release_token_output(s))
+                        for s in self.stacks]
+        for s in self.stacks:
+            if Token.is_unresolved(s.stack_name):
+                raise ValueError(f"{id}: stack {s.node.path!r} has no literal name; the state machines read it "
+                                 f"by name")
+            ReleaseStack(stack_name=s.stack_name, token="validate")  # a CloudFormation stack name
+
+    @property
+    def consumed_stack_outputs(self) -> list[pipelines.StackOutputReference]:
+        """One output per stack, whatever the number of functions: its release token."""
+        return list(self._tokens)
+
+    def _release_stacks(self, options: pipelines.ProduceActionOptions) -> tuple[ReleaseStack, ...]:
+        outputs = options.stack_outputs_map
+        return tuple(ReleaseStack(stack_name=s.stack_name, token=outputs.to_code_pipeline(ref))
+                     for s, ref in zip(self.stacks, self._tokens, strict=True))
 
 
 @jsii.implements(pipelines.ICodePipelineActionFactory)
-class ShiftStep(_ReleaseStep):
-    """Move each function's alias to its new version with CodeDeploy, in `target`.
+class ShiftStep(_StackStep):
+    """Move each function of `stacks` to its new version with CodeDeploy, in `target`.
 
     Its action exposes ``#{<namespace>.ExecutionArn}``; a :class:`BakeStep`
-    reads the previous versions from that execution.
+    reads the previous versions from that execution.  The functions, their
+    new versions, CodeDeploy groups, deployment configs and traffic hooks are
+    read by the state machine from the stacks' outputs
+    (:attr:`SafeLambdaDeployment.release_outputs`), after it checked that each
+    stack's release token is the one this execution's deploy produced.
 
     Parameters
     ----------
-    functions:
-        What to release; a function's ``pre_traffic_hook`` / ``post_traffic_hook``
-        go into its deployment's AppSpec ``Hooks``.
-    traffic:
-        The step's :class:`~seawall.model.TrafficPolicy` (its predefined
-        CodeDeploy config), a deployment config name, or a
-        ``pipelines.StackOutputReference`` to the service stack's output that
-        names a custom config (a policy with no predefined config, such as a
-        10 % canary for 60 minutes).
+    stacks:
+        The target's stacks that have SafeLambdaDeployments, deployed earlier in the stage.
     role_arn:
         The action role shared per account and region.  Default: CDK creates one for this action.
     pipeline_role_arn:
@@ -216,82 +203,54 @@ class ShiftStep(_ReleaseStep):
 
     part = "shift"
 
-    def __init__(self, id: str, *, target: Target, team: str,
-                 functions: Sequence[FunctionOutputs | FunctionRelease],
-                 traffic: TrafficPolicy | str | pipelines.StackOutputReference,
+    def __init__(self, id: str, *, target: Target, team: str, stacks: Sequence[Stack],
                  role_arn: str | None = None, pipeline_role_arn: str | None = None) -> None:
-        super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
-        self.functions = _functions(id, functions)
-        self.traffic = traffic
-        if not isinstance(traffic, pipelines.StackOutputReference):
-            deployment_config_name(traffic)  # fail at construction, not at synth
+        super().__init__(id, target=target, team=team, stacks=stacks, role_arn=role_arn,
+                         pipeline_role_arn=pipeline_role_arn)
 
-    @property
-    def consumed_stack_outputs(self) -> list[pipelines.StackOutputReference]:
-        refs = [r for f in self.functions for r in f.references()]
-        if isinstance(self.traffic, pipelines.StackOutputReference):
-            refs.append(self.traffic)
-        return refs
-
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline: dict[str, str]) -> dict[str, Any]:
-        outputs = options.stack_outputs_map
-        traffic = (outputs.to_code_pipeline(self.traffic) if isinstance(self.traffic, pipelines.StackOutputReference)
-                   else self.traffic)
-        return shift_input(target=self.target, functions=[f.resolve(outputs) for f in self.functions],
-                           traffic=traffic, **pipeline)
+    def _input(self, options: pipelines.ProduceActionOptions, pipeline: PipelineRef) -> dict[str, Any]:
+        return ShiftInput(target=TargetRef.of(self.target), pipeline=pipeline,
+                          stacks=self._release_stacks(options)).to_json()
 
 
 @jsii.implements(pipelines.ICodePipelineActionFactory)
-class BakeStep(_ReleaseStep):
+class BakeStep(_StackStep):
     """Watch `target` for the bake time and data points; revert on ALARM.  Runs after `shift`.
+
+    It watches the team's aggregate and org-wide alarms (the team runtime's
+    settings) and the high-severity alarms the stacks name in their outputs.
 
     Parameters
     ----------
-    alarm_names:
-        The team's aggregate alarm for the target's region first, then
-        organisation-wide alarms.
-    service_alarm_names:
-        The high-severity composite of each service the step deploys, in the
-        target's region (``high_severity_alarm_name(team, service, region)``):
-        a service that has not joined the team aggregate yet is watched
-        through it.  Required, at least one.  It must exist when the bake runs
-        (the deploy creates it); a missing one fails the bake.
+    stacks:
+        The same stacks as the shift's.
+    max_wait:
+        When the bake fails for lack of data points.  Default: the bake time
+        plus 24 hours, at most 40 hours.
     ``pipeline_role_arn``: see :class:`ShiftStep`.
     """
 
     part = "bake"
 
-    def __init__(self, id: str, *, target: Target, team: str, bake: BakePolicy, alarm_names: Sequence[str],
-                 functions: Sequence[FunctionOutputs | FunctionRelease], shift: ShiftStep,
-                 service_alarm_names: Sequence[str], max_wait: timedelta | None = None,
-                 role_arn: str | None = None, pipeline_role_arn: str | None = None) -> None:
-        super().__init__(id, target=target, team=team, role_arn=role_arn, pipeline_role_arn=pipeline_role_arn)
+    def __init__(self, id: str, *, target: Target, team: str, bake: BakePolicy, shift: ShiftStep,
+                 stacks: Sequence[Stack], max_wait: timedelta | None = None, role_arn: str | None = None,
+                 pipeline_role_arn: str | None = None) -> None:
+        super().__init__(id, target=target, team=team, stacks=stacks, role_arn=role_arn,
+                         pipeline_role_arn=pipeline_role_arn)
         if not isinstance(shift, ShiftStep):
-            raise ValueError(f"{id}: shift={shift!r} must be the ShiftStep of the same target")
-        self.bake, self.alarm_names, self.shift, self.max_wait = bake, list(alarm_names), shift, max_wait
-        if isinstance(service_alarm_names, str):
-            raise ValueError(f"{id}: service_alarm_names must be a list of alarm names, not one string")
-        self.service_alarm_names = list(service_alarm_names)
-        if not self.service_alarm_names:
-            raise ValueError(
-                f"{id}: service_alarm_names=[] must name the high-severity alarm of each service the step deploys "
-                f"(high_severity_alarm_name(team, service, region)): the team aggregate alone watches nothing "
-                f"while no service has joined it")
-        self.functions = _functions(id, functions)
+            raise TypeError(f"{id}: shift={shift!r} must be the ShiftStep of the same target")
+        self.bake, self.shift, self.max_wait = bake, shift, max_wait
+        BakeInput.of(target=target, pipeline=PipelineRef(name="validate"),  # fail at construction, not at synth
+                     stacks=[ReleaseStack(stack_name=s.stack_name, token="t") for s in self.stacks],
+                     bake=bake, shift_execution_arn="validate", max_wait=max_wait)
         self.add_step_dependency(shift)
 
-    @property
-    def consumed_stack_outputs(self) -> list[pipelines.StackOutputReference]:
-        return [r for f in self.functions for r in f.references(hooks=False)]
-
-    def _input(self, options: pipelines.ProduceActionOptions, pipeline: dict[str, str]) -> dict[str, Any]:
+    def _input(self, options: pipelines.ProduceActionOptions, pipeline: PipelineRef) -> dict[str, Any]:
         if self.shift.namespace is None:
             raise ValueError(f"{self.id}: its ShiftStep {self.shift.id!r} is not in this pipeline before it")
-        return bake_input(target=self.target, bake=self.bake, alarm_names=self.alarm_names,
-                          service_alarm_names=self.service_alarm_names,
-                          functions=[f.resolve(options.stack_outputs_map, hooks=False) for f in self.functions],
-                          shift_execution_arn=f"#{{{self.shift.namespace}.ExecutionArn}}",
-                          max_wait=self.max_wait, **pipeline)
+        return BakeInput.of(target=self.target, pipeline=pipeline, stacks=self._release_stacks(options),
+                            bake=self.bake, shift_execution_arn=f"#{{{self.shift.namespace}.ExecutionArn}}",
+                            max_wait=self.max_wait).to_json()
 
 
 def _pipeline_name(options: pipelines.ProduceActionOptions) -> str:
@@ -305,18 +264,3 @@ def _pipeline_name(options: pipelines.ProduceActionOptions) -> str:
             "circular)"
         )
     return name
-
-
-def _functions(id: str, functions: Sequence[FunctionOutputs | FunctionRelease]) -> list[FunctionOutputs]:
-    if isinstance(functions, (str, FunctionOutputs, FunctionRelease)) or not functions:
-        raise ValueError(f"{id}: functions must be a non-empty list of FunctionOutputs or FunctionRelease")
-    out = []
-    for f in functions:
-        if isinstance(f, FunctionRelease):
-            f = FunctionOutputs(function_name=f.function_name, target_version=f.target_version,
-                                application=f.application, deployment_group=f.deployment_group, alias=f.alias,
-                                pre_traffic_hook=f.pre_traffic_hook, post_traffic_hook=f.post_traffic_hook)
-        if not isinstance(f, FunctionOutputs):
-            raise ValueError(f"{id}: functions item {f!r} must be FunctionOutputs or FunctionRelease")
-        out.append(f)
-    return out

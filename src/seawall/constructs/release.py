@@ -3,13 +3,15 @@
 Deploy one :class:`ReleaseStateMachines` per region and account the team
 deploys to (the team monitoring stack is a good home).  The pipeline finds
 the machines by name (:func:`seawall.model.naming.state_machine_name`), so a
-service pipeline never needs a reference to them.  Inputs are built by
-:mod:`seawall.model.release`.
+service pipeline never needs a reference to them.  Inputs and the team
+settings are :mod:`seawall.model.contracts`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import timedelta
 
 from aws_cdk import Acknowledgment, CfnResource, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -19,21 +21,26 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from ..model.naming import check_team, state_machine_name
-from ..model.release import (
+from ..model.contracts import (
     BAKE_KIND,
     BAKE_POLL,
+    DEFAULT_GATE_POLL,
+    DEFAULT_GATE_WAIT,
     GATE_KIND,
     MAX_BAKE_WAIT,
     MAX_GATE_WAIT,
-    MAX_SHIFT_DURATION,
     MAX_SHIFT_POLL,
     MIN_BAKE_POLL,
     MIN_SHIFT_POLL,
     SHIFT_KIND,
-    SHIFT_POLL,
     SHIFT_TIMEOUT,
+    TEAM_SETTINGS_ENV,
+    TeamSettings,
 )
+from ..model.limits import MAX_LAMBDA_ENVIRONMENT
+from ..model.naming import check_team, state_machine_name
+from ..model.policies import MAX_SHIFT_DURATION, SHIFT_POLL
+from ..model.window import TimeWindow
 from ._assets import (
     POWERTOOLS_LAYER_ACCOUNT,
     POWERTOOLS_LAYER_NAME,
@@ -84,6 +91,17 @@ class ReleaseStateMachines(Construct):
     ----------
     team:
         The team; names the machines ``seawall-{team}-{gate|shift|bake}``.
+    window:
+        The team's time window; every gate checks it.  Its holiday dates are
+        resolved now and travel, with the other team settings, in the release
+        Lambdas' ``SEAWALL_TEAM_SETTINGS`` environment variable (past their end
+        the gate fails closed: redeploy the team runtime).
+    blocking_alarms:
+        Organisation-wide alarms every gate and bake watches after the team's
+        aggregate alarm (``{team}-{region}-aggregate``).  Default: none.
+    gate_poll, gate_max_wait:
+        How often a gate blocked by alarms re-checks them (default 10 minutes) and
+        how long it keeps waiting (default and maximum 6 days 18 hours).
     shift_poll:
         How often the shift asks CodeDeploy how its deployments are going.
         Default and minimum: 30 seconds (a shorter poll would overflow the
@@ -120,6 +138,10 @@ class ReleaseStateMachines(Construct):
         construct_id: str,
         *,
         team: str,
+        window: TimeWindow,
+        blocking_alarms: Sequence[str] = (),
+        gate_poll: timedelta = DEFAULT_GATE_POLL,
+        gate_max_wait: timedelta = DEFAULT_GATE_WAIT,
         shift_poll: Duration | None = None,
         bake_poll: Duration | None = None,
         pipeline_role_arns: Sequence[str] = (),
@@ -128,6 +150,9 @@ class ReleaseStateMachines(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.team = check_team(team)
+        #: What the gate and bake read from the team runtime; validated here, at synth.
+        self.settings = TeamSettings.of(team=self.team, window=window, blocking_alarms=blocking_alarms,
+                                        gate_poll=gate_poll, gate_max_wait=gate_max_wait)
         shift_poll = shift_poll or Duration.seconds(SHIFT_POLL.total_seconds())
         bake_poll = bake_poll or Duration.seconds(BAKE_POLL.total_seconds())
         low, high = int(MIN_BAKE_POLL.total_seconds()), int(BAKE_POLL.total_seconds())
@@ -163,10 +188,20 @@ class ReleaseStateMachines(Construct):
         if pipeline_role_arns:
             context_policy.append(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=list(pipeline_role_arns)))
         alarms = iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=[arn("cloudwatch", "alarm:*")])
+        # The release stacks the context task reads: every service stack name carries the team
+        # (seawall.model.naming.service_stack_name: "{team}-{service}-{scope}-{stack}").  The Service
+        # Authorization Reference gives the stack resource as
+        # "arn:${Partition}:cloudformation:${Region}:${Account}:stack/${StackName}/${Id}"
+        # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html), and
+        # DescribeStacks' own page scopes it the same way: '"NotResource": "arn:aws:cloudformation:*:*:stack/*/*"'
+        # (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html).
+        context_policy.append(iam.PolicyStatement(actions=["cloudformation:DescribeStacks"],
+                                                  resources=[arn("cloudformation", f"stack/{self.team}-*/*")]))
         context = fn("Context", context_policy,
                      "reads any pipeline execution of this account in any region: pipelines and their regions "
-                     "are the team's and known only at run time")
-        window = fn("GateWindow", [], "")
+                     "are the team's and known only at run time; reads the outputs of the team's stacks "
+                     "(named {team}-*) in this region, whose names arrive in the pipeline input")
+        gate_window = fn("GateWindow", [], "")
         gate_alarms = fn("GateAlarms", [alarms], "alarm names (the team aggregate and organisation-wide alarms) "
                          "come from the pipeline input at run time")
         shift_start = fn("ShiftStart", [
@@ -209,7 +244,7 @@ class ReleaseStateMachines(Construct):
                                                                             arn("lambda", "function:*")]),
         ], "reverts the alias of any function of the team's services; names come from the shift at run time")
 
-        self.gate = self._machine("Gate", "gate", self._gate_definition(context, window, gate_alarms),
+        self.gate = self._machine("Gate", "gate", self._gate_definition(context, gate_window, gate_alarms),
                                   MAX_GATE_WAIT.total_seconds() + 4 * _HOUR)
         self.shift = self._machine("Shift", "shift",
                                    self._shift_definition(context, shift_start, shift_status, shift_poll),
@@ -257,8 +292,7 @@ class ReleaseStateMachines(Construct):
             handler=_HANDLERS[name], role=role, layers=[self._layer], memory_size=256,
             timeout=Duration.seconds(60), tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
             description=f"seawall {self.team} release: {name}",
-            environment={"SEAWALL_TEAM": self.team, "POWERTOOLS_SERVICE_NAME": "seawall-release",
-                         "POWERTOOLS_LOG_LEVEL": "INFO"},
+            environment=self._environment(name),
         )
         reasons = ["logs:*: the function's own log streams"]
         if wildcard_reason:
@@ -270,6 +304,20 @@ class ReleaseStateMachines(Construct):
         self._depend_on_policy_only(fn, role)
         self.functions[name] = fn
         return fn
+
+    def _environment(self, name: str) -> dict[str, str]:
+        """The function's environment, checked against Lambda's 4 KB limit at synth."""
+        env = {"SEAWALL_TEAM": self.team, "POWERTOOLS_SERVICE_NAME": "seawall-release",
+               "POWERTOOLS_LOG_LEVEL": "INFO", TEAM_SETTINGS_ENV: self.settings.to_env()}
+        size = len(json.dumps(env, separators=(",", ":")).encode())
+        if size > MAX_LAMBDA_ENVIRONMENT:
+            window = len(json.dumps(dict(self.settings.window)))
+            raise ValueError(
+                f"{name}: the release Lambda's environment is {size} bytes, more than Lambda's "
+                f"{MAX_LAMBDA_ENVIRONMENT}; {TEAM_SETTINGS_ENV} holds the window ({window}"
+                f" bytes with its resolved holiday dates) and {len(self.settings.blocking_alarm_names)} blocking "
+                f"alarm names: use fewer holiday calendars or fewer, shorter organisation-wide alarm names")
+        return env
 
     def _depend_on_policy_only(self, resource: Construct, role: iam.IRole) -> None:
         """Keep the DependsOn on the role's policy, drop the one on the role a GetAtt already implies (W3005)."""

@@ -441,8 +441,8 @@ class BakeInput(_Input):
         policy = bake.to_dict()
         return cls(target=target if isinstance(target, TargetRef) else TargetRef.of(target), pipeline=pipeline,
                    stacks=tuple(stacks), shift_execution_arn=shift_execution_arn, override=override,
-                   seconds=int(policy["seconds"]), override_seconds=int(policy["overrideSeconds"]),
-                   min_data_points=int(policy["minDataPoints"]), metric=str(policy["metric"]),
+                   seconds=int(str(policy["seconds"])), override_seconds=int(str(policy["overrideSeconds"])),
+                   min_data_points=int(str(policy["minDataPoints"])), metric=str(policy["metric"]),
                    max_wait_seconds=_seconds(max_wait, "max_wait"))
 
     @property

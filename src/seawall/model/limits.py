@@ -14,4 +14,10 @@ MAX_ACTION_CONFIGURATION_VALUE = 1000
 #: ``StackName``).
 MAX_STACK_NAME = 128
 
-__all__ = ["MAX_ACTION_CONFIGURATION_VALUE", "MAX_STACK_NAME"]
+#: Lambda: the environment of one function, every variable together: "Function environment variables | 4 KB,
+#: for all environment variables associated with the function, in aggregate"
+#: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).  Seawall measures the variables
+#: as compact JSON, in bytes.
+MAX_LAMBDA_ENVIRONMENT = 4096
+
+__all__ = ["MAX_ACTION_CONFIGURATION_VALUE", "MAX_LAMBDA_ENVIRONMENT", "MAX_STACK_NAME"]

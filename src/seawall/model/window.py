@@ -205,7 +205,8 @@ class HolidayDates:
             raise HolidayDataExpired(
                 f"holiday data ({', '.join(codes)}) covers {self.first.isoformat()} to {self.last.isoformat()} "
                 f"and ends at {self.last.isoformat()}; {day.isoformat()} is outside it, so nobody can tell whether "
-                f"it is a holiday and the gate fails closed: redeploy the pipeline (a new pipeline execution "
+                f"it is a holiday and the gate fails closed: redeploy the team runtime (a new execution of the "
+                f"team's foundation pipeline "
                 f"updates it with holiday data from its synthesis year on)"
             )
 
@@ -834,7 +835,7 @@ class TimeWindow:
                 raise ValueError(
                     f"window.holidays={hol!r} comes without holidayDates and the holidays package is not "
                     f"installed here; build the input with TimeWindow.to_dict() of this Seawall version "
-                    f"(it resolves the dates), i.e. redeploy the pipeline"
+                    f"(it resolves the dates), i.e. redeploy the team runtime"
                 ) from None
         return cls(
             time_zone=data["timeZone"], days=_parse_days(days, "window.days"), start=start, end=end,

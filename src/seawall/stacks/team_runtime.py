@@ -22,6 +22,7 @@ deploying the same stack would race each other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
@@ -47,6 +48,7 @@ from ..model.naming import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..model.window import TimeWindow
     from .team_pipeline import TeamPipelineStack
 
 #: The service name the foundation pipeline uses for its own stages.
@@ -120,12 +122,20 @@ class TeamRuntimeStack(cdk.Stack):
         Every service of the team (the aggregate alarm covers them).
     pipeline_accounts:
         Accounts whose pipelines may start the release state machines.
+    window:
+        The team's time window, which every gate checks (its holiday dates are resolved at synth:
+        redeploy the runtime before they end).
+    blocking_alarms:
+        Organisation-wide alarms every gate and bake watches.  Default: none.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, team: str, services: tuple[str, ...],
-                 pipeline_accounts: tuple[str, ...], **kwargs: Any) -> None:
+                 pipeline_accounts: tuple[str, ...], window: TimeWindow, blocking_alarms: Sequence[str] = (),
+                 **kwargs: Any) -> None:
         super().__init__(scope, construct_id, stack_name=runtime_stack_name(team), **kwargs)
         self.team = check_team(team)
+        self.window = window
+        self.blocking_alarms = tuple(blocking_alarms)
         self.services = tuple(services)
         others = sorted(a for a in set(pipeline_accounts) if a != self.account)
         #: Roles the release Lambdas assume to read executions of pipelines in other accounts.
@@ -145,7 +155,8 @@ class TeamRuntimeStack(cdk.Stack):
 
     def add_runtime(self) -> None:
         """The release state machines, and the grants the pipelines' invoke actions need on them."""
-        machines = ReleaseStateMachines(self, "Release", team=self.team,
+        machines = ReleaseStateMachines(self, "Release", team=self.team, window=self.window,
+                                        blocking_alarms=self.blocking_alarms,
                                         pipeline_role_arns=self.pipeline_reader_role_arns)
         self.release = machines
         self.invoker_role.add_to_policy(iam.PolicyStatement(
@@ -185,7 +196,8 @@ class TeamFoundationStack(cdk.Stack):
                 services=services, scopes=scopes,
                 canary_alarm_names=[alarm_name(self.team, s, scope, "canary") for scope in scopes for s in canaries],
             )
-            TeamRuntimeStack(stage, "Runtime", team=self.team, services=services, pipeline_accounts=accounts)
+            TeamRuntimeStack(stage, "Runtime", team=self.team, services=services, pipeline_accounts=accounts,
+                             window=team_class.window, blocking_alarms=tuple(team_class.blocking_alarms))
 
         self.pipeline = WavePipeline(
             self, "Pipeline",

@@ -5,6 +5,12 @@ ARN the pipeline passes as ``#{<shift namespace>.ExecutionArn}``) to learn
 each function's previous version, and fixes the bake time of this execution
 (``overrideSeconds`` under the emergency override: shorter, never zero).
 
+The functions come from the manifest the context task read from the target's
+stacks (``$.context.manifest``); the watched alarms are the team's aggregate
+for the region and the org-wide alarms (the team runtime's
+:class:`~seawall.model.contracts.TeamSettings`) and the services'
+high-severity alarms the stacks name.  Each task parses its input once.
+
 ``check`` returns ``ALARM`` as soon as any watched alarm is in ALARM,
 ``PASS`` once the bake time has elapsed *and* the alias saw at least
 ``minDataPoints`` of the metric (summed over the target's functions, in
@@ -24,13 +30,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from seawall.model.release import BakeInput, parse_bake_input
+from seawall.model.contracts import BakeInput, FunctionRelease
 
 from . import common
 from .common import AwsApiError, InvalidInputError, duration_text, logger, tracer
@@ -53,7 +59,8 @@ def _state(event: Mapping[str, Any], key: str, what: str) -> Mapping[str, Any]:
 
 
 def start(event: Mapping[str, Any]) -> dict[str, Any]:
-    bake = common.parse(parse_bake_input, event)
+    bake = common.parse(BakeInput.from_json, event)
+    manifest = common.manifest(event)
     ctx = _state(event, "context", "the context task")
     started = common.parse_time(ctx.get("startedAt"), "context.startedAt")
     sfn = common.client("stepfunctions", bake.region)
@@ -67,7 +74,7 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
     except (ValueError, KeyError, TypeError) as e:
         raise AwsApiError(f"the shift execution {bake.shift_execution_arn} has no functions in its output: {e}") from e
     functions = []
-    for f in bake.functions:
+    for f in manifest.functions:
         s = shifted.get(f.function_name)
         if s is None or s.get("alias") != f.alias:
             raise InvalidInputError(
@@ -78,21 +85,22 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
                           "previousVersion": str(s["previousVersion"]), "targetVersion": str(s["targetVersion"]),
                           "changed": bool(s["changed"])})
     seconds = bake.effective_seconds
-    if bake.override:
+    reason = bake.override_reason
+    if reason is not None:
         logger.warning("EMERGENCY OVERRIDE: bake shortened", extra={"seconds": seconds, "normal": bake.seconds,
-                                                                    "override_reason": bake.override})
-    return {"startedAt": started.isoformat(), "seconds": seconds, "override": bake.override is not None,
+                                                                    "override_reason": reason})
+    return {"startedAt": started.isoformat(), "seconds": seconds, "override": reason is not None,
             "functions": functions}
 
 
-def data_points(bake: BakeInput, since: datetime, until: datetime) -> int:
+def data_points(bake: BakeInput, functions: Sequence[FunctionRelease], since: datetime, until: datetime) -> int:
     if until <= since:
         return 0
     span = (until - since).total_seconds()
     period = max(60, math.ceil(span / MAX_POINTS / 60) * 60)
     cw = common.client("cloudwatch", bake.region)
     total = 0.0
-    for f in bake.functions:
+    for f in functions:
         out = common.call(
             f"CloudWatch GetMetricStatistics {bake.metric} {f.function_name}:{f.alias}", cw.get_metric_statistics,
             Namespace="AWS/Lambda", MetricName=bake.metric,
@@ -105,7 +113,15 @@ def data_points(bake: BakeInput, since: datetime, until: datetime) -> int:
 
 
 def check(event: Mapping[str, Any]) -> dict[str, Any]:
-    bake = common.parse(parse_bake_input, event)
+    bake = common.parse(BakeInput.from_json, event)
+    manifest = common.manifest(event)
+    team_alarms = common.team_settings().alarm_names(bake.region)
+    service_alarms = tuple(n for n in manifest.service_alarm_names if n not in team_alarms)
+    if not service_alarms:
+        raise InvalidInputError(
+            f"bake for {bake.target.name}: the target's stacks name no service high-severity alarm "
+            f"({manifest.service_alarm_names!r}); the team aggregate alone watches nothing while no service has "
+            f"joined it: redeploy the service with SafeLambdaDeployment")
     baking = _state(event, "baking", "the bake start task")
     started = common.parse_time(baking.get("startedAt"), "baking.startedAt")
     raw = baking.get("seconds")
@@ -117,18 +133,18 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInputError(f"baking.seconds={raw!r} must be a whole number of seconds") from None
     if seconds < 0:
         raise InvalidInputError(f"baking.seconds={raw!r} must not be negative")
-    where = f"bake for {bake.target['name']}"
-    watched = bake.watched_alarm_names
+    where = f"bake for {bake.target.name}"
+    watched = (*team_alarms, *service_alarms)
     states = common.alarm_states(watched, bake.region)
     t = common.now()
     elapsed = (t - started).total_seconds()
     missing = [n for n in watched if n not in states]
     if missing:
         parts = []
-        if any(n in missing for n in bake.alarm_names):
-            parts.append(common.missing_alarm_message([n for n in missing if n in bake.alarm_names],
-                                                      bake.alarm_names, bake.region))
-        own = [n for n in missing if n in bake.service_alarm_names]
+        if any(n in missing for n in team_alarms):
+            parts.append(common.missing_alarm_message([n for n in missing if n in team_alarms],
+                                                      team_alarms, bake.region))
+        own = [n for n in missing if n in service_alarms]
         if own:
             parts.append(
                 f"the service's high-severity alarm(s) {own} do not exist in {bake.region}: the deploy before "
@@ -145,7 +161,7 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
         logger.error(message)
         return {"verdict": "ALARM", "alarm": alarming[0], "message": message, "elapsedSeconds": int(elapsed)}
     insufficient = [n for n in watched if states[n] != "OK"]
-    points = data_points(bake, started, t) if bake.min_data_points else 0
+    points = data_points(bake, manifest.functions, started, t) if bake.min_data_points else 0
     timed = elapsed >= seconds
     enough = points >= bake.min_data_points
     result = {"elapsedSeconds": int(elapsed), "dataPoints": points, "requiredDataPoints": bake.min_data_points,
@@ -174,7 +190,7 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def revert(event: Mapping[str, Any]) -> dict[str, Any]:
-    bake = common.parse(parse_bake_input, event)
+    bake = common.parse(BakeInput.from_json, event)
     baking = _state(event, "baking", "the bake start task")
     checked = _state(event, "check", "the bake check task")
     alarm = checked.get("alarm") or "?"
@@ -193,7 +209,7 @@ def revert(event: Mapping[str, Any]) -> dict[str, Any]:
         except AwsApiError as e:
             errors.append(str(e))
     if errors:
-        message = (f"bake for {bake.target['name']}: alarm {alarm!r} is in ALARM and the revert FAILED for "
+        message = (f"bake for {bake.target.name}: alarm {alarm!r} is in ALARM and the revert FAILED for "
                    f"{errors} (reverted: {done or 'none'}); put the alias back by hand")
         logger.error(message)
         raise RevertFailedError(message)

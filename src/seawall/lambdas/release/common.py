@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
+
+from seawall.model.contracts import TEAM_SETTINGS_ENV, ReleaseManifest, TeamSettings
 
 try:  # the Powertools layer ships aws-xray-sdk; a local test run may not have it
     from aws_lambda_powertools import Tracer
@@ -57,6 +59,9 @@ class Settings:
 
     region: str
     team: str
+    #: The team's window, org-wide alarms and gate timing (``SEAWALL_TEAM_SETTINGS``, set by
+    #: ReleaseStateMachines); None when absent -- the gate and bake then fail closed (:func:`team_settings`).
+    team_settings: TeamSettings | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,12 +71,29 @@ class Settings:
         team = os.environ.get("SEAWALL_TEAM", "")
         if not team:
             raise RuntimeError("SEAWALL_TEAM is not set; the ReleaseStateMachines construct sets it")
-        return cls(region=region, team=team)
+        raw = os.environ.get(TEAM_SETTINGS_ENV, "")
+        team_settings = None
+        if raw:
+            team_settings = TeamSettings.from_json(raw)  # a malformed value fails the cold start, naming the field
+            if team_settings.team != team:
+                raise RuntimeError(f"{TEAM_SETTINGS_ENV} is for team {team_settings.team!r}, not {team!r}; "
+                                   f"redeploy the team runtime")
+        return cls(region=region, team=team, team_settings=team_settings)
 
 
 @cache
 def settings() -> Settings:
     return Settings.from_env()
+
+
+def team_settings() -> TeamSettings:
+    """The team's settings, or InvalidInputError (the step fails closed) when the runtime set none."""
+    found = settings().team_settings
+    if found is None:
+        raise InvalidInputError(f"{TEAM_SETTINGS_ENV} is not set on this release Lambda: the team's window and "
+                                f"blocking alarms are unknown, so the step fails closed; redeploy the team runtime "
+                                f"(the team's foundation pipeline)")
+    return found
 
 
 class SystemClock:
@@ -197,6 +219,14 @@ def parse(parser: Callable[[object], T], event: object) -> T:
         return parser(event)
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
+
+
+def manifest(event: Mapping[str, Any]) -> ReleaseManifest:
+    """The manifest the context task read from the target's stacks (``$.context.manifest``), validated."""
+    ctx = event.get("context")
+    if not isinstance(ctx, Mapping) or ctx.get("manifest") is None:
+        raise InvalidInputError("state has no context.manifest; the context task must run first")
+    return parse(lambda m: ReleaseManifest.from_json(m, "context.manifest"), ctx["manifest"])
 
 
 ALARM_TYPES = ["CompositeAlarm", "MetricAlarm"]

@@ -1,9 +1,19 @@
-"""First task of every release state machine: validate the input, read the execution type.
+"""First task of every release state machine: validate the input, read the execution type and the target.
 
-Returns ``{"rollback", "executionType", "override", "overrideReason", "startedAt"}``.
-A rollback execution (the stage's ``OnFailure: ROLLBACK`` re-running the last
-good revision) lets the gate and the bake pass straight through and makes the
-shift all-at-once.  The emergency override is logged loudly.
+Returns ``{"rollback", "executionType", "override", "overrideReason", "startedAt"}`` and, for a shift or
+a bake, ``"manifest"``: the :class:`~seawall.model.contracts.ReleaseManifest` the later tasks read
+instead of the input.  A rollback execution (the stage's ``OnFailure: ROLLBACK`` re-running the last good
+revision) lets the gate and the bake pass straight through and makes the shift all-at-once.  The
+emergency override is logged loudly.
+
+The manifest comes from the target itself: ``DescribeStacks`` on each release stack the input names, in
+this (the target's) region and account.  Each stack's ``SeawallReleaseToken`` output must be the token this
+execution's deploy action produced (the input carries it as a substituted CodePipeline variable);
+otherwise another execution deployed since, or the deploy did not happen, and the step fails closed.
+A rollback execution is the exception: AWS documents that a rollback "will use the variables … from the
+execution to which it is rolling back", while its own deploy re-publishes the old code under a new
+version number, so the tokens cannot match; the stage runs one execution at a time, the stack holds what
+the rollback deployed, and that is what the rollback shift must put back (logged, not refused).
 """
 
 from __future__ import annotations
@@ -13,20 +23,18 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from seawall.model.release import (
-    BAKE_KIND,
-    GATE_KIND,
-    SHIFT_KIND,
+from seawall.model.contracts import (
+    INPUTS,
+    BakeInput,
     ReleaseInput,
-    parse_bake_input,
-    parse_gate_input,
-    parse_shift_input,
+    ReleaseManifest,
+    ShiftInput,
+    StaleReleaseError,
+    manifest_from_stacks,
 )
 
 from . import common
 from .common import AwsApiError, InvalidInputError, logger, tracer
-
-PARSERS = {GATE_KIND: parse_gate_input, SHIFT_KIND: parse_shift_input, BAKE_KIND: parse_bake_input}
 
 common.settings()  # validate the environment at cold start
 
@@ -50,27 +58,71 @@ def execution_type(release: ReleaseInput) -> str:
     return str(out.get("pipelineExecution", {}).get("executionType") or "STANDARD")
 
 
+def stack_outputs(stack_name: str, region: str) -> dict[str, str] | None:
+    """``{OutputKey: OutputValue}`` of a stack in `region` (this account), or None when it does not exist.
+
+    DescribeStacks: "If the stack doesn't exist, a ValidationError is returned."
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html)
+    """
+    cfn = common.client("cloudformation", region)
+    try:
+        out = common.call(f"CloudFormation DescribeStacks {stack_name}", cfn.describe_stacks, StackName=stack_name)
+    except AwsApiError as e:
+        if "ValidationError" in str(e) and "does not exist" in str(e):
+            return None
+        raise
+    stacks = out.get("Stacks") or []
+    if not stacks:
+        return None
+    return {o["OutputKey"]: o.get("OutputValue", "") for o in stacks[0].get("Outputs") or []}
+
+
+def read_manifest(release: ShiftInput | BakeInput, *, rollback: bool) -> ReleaseManifest:
+    """The target's manifest from its release stacks; fails closed on another execution's token."""
+    outputs = {s.stack_name: stack_outputs(s.stack_name, release.region) for s in release.stacks}
+    try:
+        manifest = manifest_from_stacks(release.stacks, outputs, check_tokens=not rollback)
+    except StaleReleaseError as e:
+        raise InvalidInputError(f"{release.kind} for {release.target.name}: {e}") from e
+    except ValueError as e:
+        raise InvalidInputError(f"{release.kind} for {release.target.name}: a release output is malformed: "
+                                f"{e}") from e
+    if rollback:
+        stale = [f"{s.stack_name}: {s.token!r} now, {t.token!r} in the input"
+                 for s, t in zip(manifest.stacks, release.stacks, strict=True) if s.token != t.token]
+        if stale:
+            logger.warning("rollback execution: release tokens differ from the input's (the rollback's deploy "
+                           "re-published the old code); releasing what the stacks hold", extra={"stacks": stale})
+    logger.info("release manifest read from the target's stacks",
+                extra={"functions": [f.function_name for f in manifest.functions],
+                       "stacks": [s.stack_name for s in manifest.stacks]})
+    return manifest
+
+
 def release_context(event: Mapping[str, Any]) -> dict[str, Any]:
-    if not isinstance(event, Mapping) or event.get("expect") not in PARSERS:
-        raise InvalidInputError(f"context task event must name expect in {sorted(PARSERS)}, got {event!r}"[:500])
-    release = common.parse(PARSERS[event["expect"]], event.get("input"))
+    if not isinstance(event, Mapping) or event.get("expect") not in INPUTS:
+        raise InvalidInputError(f"context task event must name expect in {sorted(INPUTS)}, got {event!r}"[:500])
+    release: ReleaseInput = common.parse(INPUTS[event["expect"]].from_json, event.get("input"))  # type: ignore[assignment]
     kind = execution_type(release)
     rollback = kind == "ROLLBACK"
     started = common.now()
-    logger.append_keys(target=release.target["name"], pipeline=release.pipeline.name,
+    reason = release.override_reason
+    logger.append_keys(target=release.target.name, pipeline=release.pipeline.name,
                        pipeline_execution=release.pipeline.execution_id, part=release.kind)
     if rollback:
         logger.info("rollback execution: gate and bake pass through, the shift is all at once")
-    if release.override is not None:
-        logger.warning("EMERGENCY OVERRIDE in effect", extra={"override_reason": release.override,
-                                                              "rollback": rollback})
-    return {
+    if reason is not None:
+        logger.warning("EMERGENCY OVERRIDE in effect", extra={"override_reason": reason, "rollback": rollback})
+    out: dict[str, Any] = {
         "rollback": rollback,
         "executionType": kind,
-        "override": release.override is not None,
-        "overrideReason": release.override or "",
+        "override": reason is not None,
+        "overrideReason": reason or "",
         "startedAt": started.isoformat(),
     }
+    if isinstance(release, (ShiftInput, BakeInput)):
+        out["manifest"] = read_manifest(release, rollback=rollback).to_json()
+    return out
 
 
 @logger.inject_lambda_context

@@ -1,6 +1,10 @@
 """Gate tasks: the time-window blocker and the alarm blocker.
 
 Both take the whole gate state (input plus ``context``) and return a
+verdict; the rules (window with its resolved holiday dates, org-wide alarms,
+poll and limit) are the team's, from the team runtime
+(:class:`~seawall.model.contracts.TeamSettings`), and the aggregate alarm is
+derived from the team and the target's region.  They return a
 verdict the state machine branches on; they never sleep.  The state machine
 waits in durable Wait states for ``waitSeconds``.
 
@@ -17,7 +21,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from seawall.model.release import GateInput, parse_gate_input
+from seawall.model.contracts import GateInput, TeamSettings
 from seawall.model.window import HolidayDataExpired, TimeWindow
 
 from . import common
@@ -26,19 +30,20 @@ from .common import InvalidInputError, duration_text, logger, tracer
 common.settings()  # validate the environment at cold start
 
 
-def _window(gate: GateInput) -> TimeWindow:
+def _window(team: TeamSettings) -> TimeWindow:
     try:
-        return TimeWindow.from_dict(gate.window)
+        return TimeWindow.from_dict(dict(team.window))
     except (ValueError, KeyError, TypeError) as e:
-        raise InvalidInputError(f"input window={gate.window!r} is not a TimeWindow: {e}") from e
+        raise InvalidInputError(f"the team settings' window={team.window!r} is not a TimeWindow: {e}; redeploy "
+                                f"the team runtime") from e
 
 
-def _deadline(event: Mapping[str, Any], gate: GateInput) -> tuple[datetime, datetime]:
+def _deadline(event: Mapping[str, Any], team: TeamSettings) -> tuple[datetime, datetime]:
     ctx = event.get("context")
     if not isinstance(ctx, Mapping):
         raise InvalidInputError("gate state has no context; the context task must run first")
     started = common.parse_time(ctx.get("startedAt"), "context.startedAt")
-    return started, started + timedelta(seconds=gate.max_wait_seconds)
+    return started, started + timedelta(seconds=team.gate_max_wait_seconds)
 
 
 def _seconds_until(later: datetime, t: datetime) -> int:
@@ -46,11 +51,12 @@ def _seconds_until(later: datetime, t: datetime) -> int:
 
 
 def check_window(event: Mapping[str, Any]) -> dict[str, Any]:
-    gate = common.parse(parse_gate_input, event)
-    window = _window(gate)
-    started, deadline = _deadline(event, gate)
+    gate = common.parse(GateInput.from_json, event)
+    team = common.team_settings()
+    window = _window(team)
+    started, deadline = _deadline(event, team)
     t = common.now()
-    where = f"gate for {gate.target['name']}"
+    where = f"gate for {gate.target.name}"
     try:
         if window.is_open(t):
             logger.info("time window open", extra={"now": t.isoformat()})
@@ -66,11 +72,12 @@ def check_window(event: Mapping[str, Any]) -> dict[str, Any]:
         # The holiday dates were resolved when the pipeline was synthesized (seawall.model.window);
         # past their end nobody knows whether the window is open: fail closed, saying so.
         logger.error("holiday data ended", extra={"now": t.isoformat(), "error": str(e)})
-        raise InvalidInputError(f"{where}: {e}") from e
+        raise InvalidInputError(f"{where}: {e}; redeploy the team runtime (the team's foundation pipeline) to "
+                                f"resolve newer holiday dates") from e
     if t >= deadline or nxt is None or nxt > deadline:
         when = "never opens again" if nxt is None else f"next opens at {nxt.isoformat()}"
         message = (f"{where} gave up: the time window {when}, after the gate's limit of "
-                   f"{duration_text(gate.max_wait_seconds)} (waiting since {started.isoformat()}); "
+                   f"{duration_text(team.gate_max_wait_seconds)} (waiting since {started.isoformat()}); "
                    f"re-run the stage inside the window or use the emergency override")
         logger.warning(message)
         return {"verdict": "EXPIRED", "checkedAt": t.isoformat(), "waitSeconds": 0, "message": message}
@@ -81,18 +88,20 @@ def check_window(event: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_alarms(event: Mapping[str, Any]) -> dict[str, Any]:
-    gate = common.parse(parse_gate_input, event)
-    started, deadline = _deadline(event, gate)
-    states = common.alarm_states(gate.alarm_names, gate.region)
+    gate = common.parse(GateInput.from_json, event)
+    team = common.team_settings()
+    names = team.alarm_names(gate.region)
+    started, deadline = _deadline(event, team)
+    states = common.alarm_states(names, gate.region)
     t = common.now()
-    where = f"gate for {gate.target['name']}"
-    missing = [n for n in gate.alarm_names if n not in states]
+    where = f"gate for {gate.target.name}"
+    missing = [n for n in names if n not in states]
     if missing:
-        message = f"{where}: " + common.missing_alarm_message(missing, gate.alarm_names, gate.region)
+        message = f"{where}: " + common.missing_alarm_message(missing, names, gate.region)
         logger.error(message)
         return {"verdict": "MISSING", "checkedAt": t.isoformat(), "waitSeconds": 0, "missing": missing,
                 "message": message}
-    blocking = {n: states[n] for n in gate.alarm_names if states[n] != "OK"}
+    blocking = {n: states[n] for n in names if states[n] != "OK"}
     if not blocking:
         logger.info("alarms quiet; the step may start", extra={"alarms": states})
         return {"verdict": "QUIET", "checkedAt": t.isoformat(), "waitSeconds": 0, "blocking": {},
@@ -105,7 +114,7 @@ def check_alarms(event: Mapping[str, Any]) -> dict[str, Any]:
         logger.warning(message)
         return {"verdict": "EXPIRED", "checkedAt": t.isoformat(), "waitSeconds": 0, "blocking": blocking,
                 "message": message}
-    wait = min(gate.poll_seconds, _seconds_until(deadline, t))
+    wait = min(team.gate_poll_seconds, _seconds_until(deadline, t))
     logger.info("blocked by alarms", extra={"blocking": blocking, "wait": wait})
     return {"verdict": "BLOCKED", "checkedAt": t.isoformat(), "waitSeconds": wait, "blocking": blocking,
             "message": f"{where}: blocked at {t.isoformat()}: {shown}"}

@@ -24,8 +24,10 @@ CodeDeploy's automatic rollback and fails with ``ShiftStartFailedError``,
 which the state machine does not retry; before anything started, a throttled
 call is retried and the retry starts from scratch.
 
-A function's traffic hooks (``preTrafficHook`` / ``postTrafficHook`` in the
-input) go into the AppSpec's ``Hooks`` section as ``BeforeAllowTraffic`` /
+The functions, their new versions, deployment configs and hooks come from the
+manifest the context task read from the target's stacks (``$.context.manifest``),
+not from the input.  A function's traffic hooks (``preTrafficHook`` /
+``postTrafficHook`` in its stack output) go into the AppSpec's ``Hooks`` section as ``BeforeAllowTraffic`` /
 ``AfterAllowTraffic``, so CodeDeploy runs them around the traffic shift and
 rolls back when one reports ``Failed``.  A rollback execution runs **no**
 hooks (no CodeDeploy at all): it puts back the version that passed them when
@@ -50,8 +52,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from seawall.model.contracts import FunctionRelease, ShiftInput
 from seawall.model.policies import ALL_AT_ONCE_CONFIG
-from seawall.model.release import FunctionRelease, parse_shift_input
 
 from . import common
 from .common import AwsApiError, InvalidInputError, logger, tracer
@@ -162,17 +164,24 @@ def _rollback_alias(f: FunctionRelease, current: str, region: str) -> None:
                           "skipped_hooks": f.hooks})
 
 
+def _record(f: FunctionRelease) -> dict[str, Any]:
+    """What the shift's output says about a function (the bake reads it back)."""
+    return {"functionName": f.function_name, "alias": f.alias, "targetVersion": f.target_version,
+            "application": f.application, "deploymentGroup": f.deployment_group}
+
+
 def start(event: Mapping[str, Any]) -> dict[str, Any]:
-    shift = common.parse(parse_shift_input, event)
+    shift = common.parse(ShiftInput.from_json, event)
     ctx = event.get("context")
     if not isinstance(ctx, Mapping) or not isinstance(ctx.get("rollback"), bool):
         raise InvalidInputError("shift state has no context.rollback; the context task must run first")
     rollback = ctx["rollback"]
-    config = ALL_AT_ONCE_CONFIG if rollback else shift.deployment_config
+    manifest = common.manifest(event)
     cd = common.client("codedeploy", shift.region)
     functions: list[dict[str, Any]] = []
     started: list[dict[str, Any]] = []
-    for f in shift.functions:
+    for f in manifest.functions:
+        config = ALL_AT_ONCE_CONFIG if rollback else f.deployment_config
         try:
             if rollback:
                 # A deployment still shifting this alias (say the one that failed the stage) would fight
@@ -181,7 +190,7 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
                 current, weights = _read_alias(f, shift.region, allow_split=True)
             else:
                 stopped, (current, weights) = [], (current_version(f, shift.region), {})
-            record: dict[str, Any] = {**f.to_dict(), "previousVersion": current,
+            record: dict[str, Any] = {**_record(f), "previousVersion": current,
                                       "changed": current != f.target_version or bool(weights), "deploymentId": ""}
             if stopped:
                 record["stoppedDeployments"] = stopped
@@ -193,7 +202,7 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
                     applicationName=f.application, deploymentGroupName=f.deployment_group,
                     deploymentConfigName=config,
                     description=f"seawall {shift.pipeline.name} {shift.pipeline.execution_id} "
-                                f"{shift.target['name']}: {current} -> {f.target_version}"[:100],
+                                f"{shift.target.name}: {current} -> {f.target_version}"[:100],
                     revision={"revisionType": "AppSpecContent",
                               "appSpecContent": {"content": app_spec(f, current)}},
                 )
@@ -210,7 +219,7 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
             if not started:
                 raise  # nothing started: a retry (throttling) starts from scratch, anything else fails
             stopped, unstoppable = _stop_started(cd, started)
-            message = (f"shift for {shift.target['name']} failed while starting {f.function_name}: {e}; "
+            message = (f"shift for {shift.target.name} failed while starting {f.function_name}: {e}; "
                        f"stopped the deployments already started, with CodeDeploy's automatic rollback: "
                        f"{', '.join(stopped) or 'none'}")
             if unstoppable:
@@ -218,12 +227,13 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
             logger.error(message)
             raise ShiftStartFailedError(message) from e
         functions.append(record)
-    return {"deploymentConfig": "UpdateAlias" if rollback else config, "functions": functions,
+    configs = ", ".join(sorted({f.deployment_config for f in manifest.functions}))
+    return {"deploymentConfig": "UpdateAlias" if rollback else configs, "functions": functions,
             "pending": bool(started)}
 
 
 def status(event: Mapping[str, Any]) -> dict[str, Any]:
-    shift = common.parse(parse_shift_input, event)
+    shift = common.parse(ShiftInput.from_json, event)
     started = event.get("shift")
     if not isinstance(started, Mapping) or not isinstance(started.get("functions"), list):
         raise InvalidInputError("shift state has no shift.functions; the start task must run first")
@@ -238,12 +248,12 @@ def status(event: Mapping[str, Any]) -> dict[str, Any]:
     failed = {fn: i for fn, i in states.items() if i.get("status") in FAILED}
     if failed:
         records = {r["functionName"]: r for r in started["functions"]}
-        message = _fail_siblings(shift.target["name"], shift.region, cd, states, failed, records)
+        message = _fail_siblings(shift.target.name, shift.region, cd, states, failed, records)
         logger.error(message)
         return {"state": "FAILED", "message": message}
     if any(i.get("status") != "Succeeded" for i in states.values()):
         return {"state": "IN_PROGRESS", "message": ", ".join(f"{fn}: {i.get('status')}" for fn, i in states.items())}
-    return {"state": "SUCCEEDED", "message": f"shift for {shift.target['name']} succeeded"}
+    return {"state": "SUCCEEDED", "message": f"shift for {shift.target.name} succeeded"}
 
 
 def _revert_alias(record: Mapping[str, Any], region: str) -> None:

@@ -92,6 +92,7 @@ def test_the_message_lists_the_longest_first_and_counts_the_rest():
     listed = [line for line in message.splitlines() if line.startswith("  - stage")]
     assert [line.split("'")[3] for line in listed] == ["t8.Bake", "t7.Bake", "t6.Bake"]
     assert "and 5 more (up to 1050 characters)" in message
+    assert message.count("release fewer functions per target") == 1  # each fix once, after the list
 
 
 # SW013 over a template ------------------------------------------------------------------------------
@@ -120,3 +121,15 @@ def test_sw013_passes_a_pipeline_whose_values_fit():
 
 def test_sw013_is_in_the_catalogue():
     assert "1,000 characters" in CHECKS["SW013"].title and CHECKS["SW013"].reads == ("pipeline templates",)
+
+
+def test_stage_names_replace_the_resolved_names_in_the_message():
+    """WavePipeline renames stages with property overrides, after CDK Pipelines rendered them."""
+    resolved = [{"name": "Source", "actions": []},
+                {"name": "payments-orders-gamma-us-east-1", "actions": [
+                    {"name": "payments-orders-gamma-us-east-1.Bake",
+                     "configuration": sfn_action("Bake", 1100)["Configuration"]}]}]
+    with pytest.raises(ValueError, match=r"stage 'gamma', action 'payments-orders-gamma-us-east-1.Bake'"):
+        check_action_configuration_values(resolved, stage_names=["Source", "gamma"])
+    with pytest.raises(ValueError, match=r"stage_names=\['gamma'\] must name each of the 2 stages"):
+        check_action_configuration_values(resolved, stage_names=["gamma"])

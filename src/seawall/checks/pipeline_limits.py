@@ -155,18 +155,23 @@ class OversizeValue:
         m = _RELEASE_ACTION.search(self.action)
         kind = m.group(1).lower() if m else None
         if kind == "gate":
-            return ("each blocking alarm adds its name to a gate's input: name fewer blocking_alarms (one "
-                    "composite alarm over several counts once)")
-        if kind in ("shift", "bake"):
-            return (f"each function the target releases adds its name and new version to a {kind}'s input (and "
-                    f"each blocking alarm its name to a bake's): release fewer functions per target (split the "
-                    f"service's functions over two services) or name fewer blocking_alarms")
+            return ("a gate's input lists every blocking alarm: name fewer blocking_alarms (one composite alarm "
+                    "over several counts once)")
+        if kind == "shift":
+            return ("a shift's input lists every function the target releases: release fewer functions per "
+                    "target (split them over two services)")
+        if kind == "bake":
+            return ("a bake's input lists every function the target releases and every blocking alarm: release "
+                    "fewer functions per target (split them over two services) or name fewer blocking_alarms")
         return ("shorten the value: carry large data in the action's input artifact or in a parameter the "
                 "action reads, not in its configuration")
 
+    @property
+    def where(self) -> str:
+        return f"stage {self.stage!r}, action {self.action!r}: configuration {self.key} is {self.length} characters"
+
     def describe(self) -> str:
-        return (f"stage {self.stage!r}, action {self.action!r}: configuration {self.key} is {self.length} "
-                f"characters, over CodePipeline's {MAX_ACTION_CONFIGURATION_VALUE}; {self.fix}")
+        return f"{self.where}, over CodePipeline's {MAX_ACTION_CONFIGURATION_VALUE}; {self.fix}"
 
 
 def oversize_configuration_values(stages: Sequence[Mapping[str, Any]]) -> list[OversizeValue]:
@@ -191,7 +196,8 @@ def oversize_configuration_values(stages: Sequence[Mapping[str, Any]]) -> list[O
     return found
 
 
-def check_action_configuration_values(stages: Sequence[Mapping[str, Any]], *, shown: int = 5) -> None:
+def check_action_configuration_values(stages: Sequence[Mapping[str, Any]], *,
+                                      stage_names: Sequence[str] | None = None, shown: int = 5) -> None:
     """Raise when any action configuration value of `stages` is longer than CodePipeline accepts.
 
     CodePipeline's API: action configuration "Value Length Constraints: Minimum
@@ -204,6 +210,10 @@ def check_action_configuration_values(stages: Sequence[Mapping[str, Any]], *, sh
     ----------
     stages:
         As for :func:`oversize_configuration_values`.
+    stage_names:
+        The stages' names as the template will hold them, one per stage, when they differ from
+        `stages` (``WavePipeline`` renames CDK Pipelines' stages after the plan's steps with property
+        overrides, which ``Stack.resolve`` of the stages does not apply). Default: the names in `stages`.
     shown:
         How many offending values the message lists (the rest are counted). Default: 5.
 
@@ -212,14 +222,20 @@ def check_action_configuration_values(stages: Sequence[Mapping[str, Any]], *, sh
     ValueError
         Naming, for each value, the stage, the action, the key, its length and what to change.
     """
+    if stage_names is not None:
+        if isinstance(stage_names, str) or len(stage_names) != len(stages):
+            raise ValueError(f"stage_names={stage_names!r} must name each of the {len(stages)} stages, in order")
+        stages = [{**stage, "Name": name, "Actions": _field(stage, "Actions")}
+                  for stage, name in zip(stages, stage_names, strict=True)]
     over = sorted(oversize_configuration_values(stages), key=lambda o: -o.length)
     if not over:
         return
-    lines = [f"  - {o.describe()}" for o in over[:shown]]
+    lines = [f"  - {o.where}" for o in over[:shown]]
     if len(over) > shown:
         lines.append(f"  - and {len(over) - shown} more (up to {over[shown].length} characters)")
+    fixes = list(dict.fromkeys(o.fix for o in over))
     raise ValueError(
         f"{len(over)} pipeline action configuration value(s) exceed CodePipeline's "
         f"{MAX_ACTION_CONFIGURATION_VALUE} characters per value, so creating or updating the pipeline would "
-        f"fail:\n" + "\n".join(lines)
+        f"fail:\n" + "\n".join(lines) + "\nTo fix: " + "; ".join(fixes)
     )

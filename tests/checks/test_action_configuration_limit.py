@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from seawall.checks import Compliance
+from seawall.checks import Compliance, check_template
 from seawall.checks.core import CHECKS, StackTemplate
 from seawall.checks.pipeline import check_action_configuration_size
 from seawall.checks.pipeline_limits import (
@@ -103,7 +103,10 @@ def pipeline_template(*actions: dict) -> dict:
 
 
 def sw013(template: dict) -> list:
-    return list(check_action_configuration_size(StackTemplate("pipeline.template.json", template)))
+    """SW013's findings, as ``seawall check`` runs it (every registered template rule)."""
+    found = [f for f in check_template(template, name="pipeline.template.json") if f.check_id == "SW013"]
+    assert found == list(check_action_configuration_size(StackTemplate("pipeline.template.json", template)))
+    return found
 
 
 def test_sw013_trips_on_an_input_over_1000_characters_and_names_it():

@@ -201,3 +201,17 @@ def test_a_pipeline_definition_too_large_for_its_template_fails_and_says_what_to
     _app, _stack, wp = make_pipeline(SMALL)
     with pytest.raises(ValueError, match=r"stages take \d+ bytes.*fewer functions per target"):
         wp.build()
+
+
+def test_an_action_configuration_value_over_1000_characters_fails_the_build_naming_it():
+    """CodePipeline allows 1,000 characters per configuration value: a manual approval's comment is one."""
+    from aws_cdk import pipelines
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "PipelineStack", env=cdk.Environment(account="111111111111", region="us-east-1"))
+    wp = WavePipeline(stack, "Waves", plan=SMALL, team="payments", service="orders", synth=synth_step(),
+                      create_service=toy_service, window=WINDOW,
+                      tests=lambda stage: [pipelines.ManualApprovalStep("Approve", comment="x" * 1001)])
+    with pytest.raises(ValueError, match=r"stage 'beta', action '[^']*Approve': configuration CustomData is 1001 "
+                                         r"characters(.|\n)*To fix: shorten the value"):
+        wp.build()

@@ -224,7 +224,7 @@ def check_action_configuration_size(t: StackTemplate) -> Iterator[Finding]:
                            f"{MAX_ACTION_CONFIGURATION_VALUE} characters", "Properties/Stages")
 
 
-PIPELINE_RULES = (check_gated_stage_complete, check_deploy_stage_rollback)
+PIPELINE_RULES = (check_gated_stage_complete, check_deploy_stage_rollback, check_action_configuration_size)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from ..checks.pipeline_limits import (
     MAX_STAGES_PER_PIPELINE,
     MAX_TEMPLATE_BYTES,
     RESERVED_STAGE_NAMES,
+    check_action_configuration_values,
 )
 from ..model import AlarmPolicy, Step, Target, Wave, WavePlan, expand_steps
 from ..model.naming import (
@@ -504,6 +505,10 @@ class WavePipeline(Construct):
                 f"pipeline). Release fewer functions per target (each adds to every shift and bake), "
                 f"deploy fewer cells, or split the regions over two pipelines"
             )
+        # CodePipeline: at most 1,000 characters per action configuration value; the stages as the template
+        # will name them (the step stages were renamed by the overrides above).
+        check_action_configuration_values(cdk.Stack.of(self).resolve(cfn.stages),
+                                          stage_names=[*names[:offset], *(s.name for s in steps)])
         acknowledge_generated(self.code_pipeline)
         total = sum(len(s.actions) for s in pipeline.stages)
         if total > MAX_ACTIONS_PER_PIPELINE:

@@ -5,7 +5,7 @@ How a check recognises Seawall's actions in an ``AWS::CodePipeline::Pipeline``
 
 * a *gate*, *shift* or *bake* is a ``StepFunctions`` invoke action whose
   literal input (``Configuration.Input``) has ``"kind": "seawall.gate"``,
-  ``"seawall.shift"`` or ``"seawall.bake"`` (:mod:`seawall.model.release`);
+  ``"seawall.shift"`` or ``"seawall.bake"`` (:mod:`seawall.model.contracts`);
   failing that, whose state machine is named ``seawall-{team}-{gate|shift|bake}``
   (:func:`seawall.model.naming.state_machine_name`); failing that, whose action
   name, or its last dot-separated part (CDK Pipelines prefixes the service

@@ -172,8 +172,10 @@ class WavePipeline(Construct):
         ``create_service(stage, target)`` adds the service's stacks to the
         per-target :class:`ServiceStage`.  Called once per target of every step.
     window:
-        The team's time window, checked by every production gate.  Required
-        when `release` is on.
+        The team's time window.  Required when `release` is on.  The gates read
+        it from the team runtime (``ReleaseStateMachines(window=)``, deployed by
+        the team's foundation pipeline), so redeploy the foundation after
+        changing it; here it is what the plan checks and ``seawall plan`` read.
     tests:
         ``tests(stage)`` returns the steps to run after a pre-production
         target's shift (functional and integration tests for alpha and
@@ -502,8 +504,8 @@ class WavePipeline(Construct):
             raise ValueError(
                 f"the pipeline's stages take {stages_bytes} bytes of the pipeline stack's template; "
                 f"CloudFormation reads at most {MAX_TEMPLATE_BYTES} (and the stack holds more than the "
-                f"pipeline). Release fewer functions per target (each adds to every shift and bake), "
-                f"deploy fewer cells, or split the regions over two pipelines"
+                f"pipeline). Deploy fewer cells or targets per pipeline, or split the regions over two "
+                f"pipelines (release actions have a constant size: the number of functions does not matter)"
             )
         # CodePipeline: at most 1,000 characters per action configuration value; the stages as the template
         # will name them (the step stages were renamed by the overrides above).

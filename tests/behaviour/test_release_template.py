@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import _resolve, definitions, release_app
+from conftest import _resolve, definitions, release_app, team_settings_env
 
 
 def test_template_passes_cfn_lint(release_template: dict[str, Any]) -> None:
@@ -126,7 +126,6 @@ def test_the_context_task_reads_only_the_teams_stacks(release_template: dict[str
 
 
 def test_every_release_lambda_carries_the_team_settings(release_template: dict[str, Any]) -> None:
-    from conftest import team_settings_env
 
     from seawall.model.contracts import TeamSettings
     from seawall.model.limits import MAX_LAMBDA_ENVIRONMENT

@@ -28,11 +28,9 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from seawall.model import AlarmPolicy
+from seawall.model.limits import MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS
 from seawall.model.naming import aggregate_alarm_name
 
-#: CloudWatch's limits on one composite alarm.
-MAX_COMPOSITE_CHILDREN = 100
-MAX_COMPOSITE_RULE_CHARS = 10_240
 #: CodeDeploy watches at most this many alarms per deployment group.
 MAX_CODEDEPLOY_ALARMS = 10
 

@@ -45,12 +45,14 @@ from seawall.model.contracts import (
     SERVICE_ALARMS_OUTPUT,
     FunctionRelease,
 )
+from seawall.model.limits import MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS
 from seawall.model.naming import (
     alarm_name,
     check_service,
     check_team,
     codedeploy_name,
     high_severity_alarm_name,
+    high_severity_part_name,
     step_scope,
 )
 
@@ -61,13 +63,13 @@ from .alarms import (
     ALARM_KINDS,
     DEFAULT_BLOCKING,
     MAX_CODEDEPLOY_ALARMS,
-    MAX_COMPOSITE_CHILDREN,
     AlarmKind,
     AlarmScope,
     alarm_kind,
     alarm_period,
     alarm_rule_any,
     build_alarm,
+    chunk_alarm_names,
     failing_errors,
     fault_rate,
     lambda_metric,
@@ -179,29 +181,106 @@ def _check_alias_name(alias_name: str) -> str:
 
 
 class _ServiceHighSeverity(Construct):
-    """The high-severity composite of one service in one stack, shared by its functions."""
+    """The high-severity composite of one service in one stack, shared by its functions.
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str) -> None:
+    The composite ``high_severity_alarm_name(team, service, scope)`` is what the bake watches (by name)
+    and what the team aggregate lists.  While its children fit one composite alarm (CloudWatch: at most
+    :data:`~seawall.model.limits.MAX_COMPOSITE_CHILDREN` alarms and
+    :data:`~seawall.model.limits.MAX_COMPOSITE_RULE_CHARS` characters per rule) it names them itself.
+    Past that, the children are split, in the order they joined, into part composites
+    (:func:`~seawall.model.naming.high_severity_part_name`: ``{name}-part-{n}``) and the composite is
+    ``ALARM`` when any part is; parts over parts follow if the parts ever outgrow one composite.
+
+    Children join one :class:`SafeLambdaDeployment` at a time and the rules are rendered at synthesis,
+    so the structure is decided as they join: part composites are created here, never during synthesis.
+    Chunking is greedy and children only append, so a part, once created, keeps its name and its
+    children; only the last part of a level grows.  Every rule names its children through a ``Ref``
+    (Seawall's own alarms, and the parts), so CloudFormation creates each child before the composite
+    that names it.
+    """
+
+    #: What one composite may hold (CloudWatch's limits; a test lowers them to reach deeper nesting cheaply).
+    max_children: int = MAX_COMPOSITE_CHILDREN
+    max_rule_chars: int = MAX_COMPOSITE_RULE_CHARS
+
+    def __init__(self, scope: Construct, construct_id: str, *, team: str, service: str, name_scope: str) -> None:
         super().__init__(scope, construct_id)
+        self._team, self._service, self._scope = team, service, name_scope
+        region = Stack.of(self).region
+        self._region_token = region if Token.is_unresolved(region) else None
+        #: Every alarm the composite watches, directly or through a part, in the order they joined.
         self.children: list[cloudwatch.IAlarm] = []
+        #: What each child's name counts as in a rule (:func:`_literal_name`).
+        self._measured: list[str] = []
+        #: The part composites of each level (level 1 first), and what each part's rule names.
+        self.parts: list[list[cloudwatch.CompositeAlarm]] = []
+        self._part_children: list[list[list[cloudwatch.IAlarm]]] = []
+        #: What the composite's own rule names: the children, or the parts of the highest level.
+        self._top: list[cloudwatch.IAlarm] = []
         self.alarm = cloudwatch.CompositeAlarm(
             self, "Resource",
-            composite_alarm_name=name,
+            composite_alarm_name=high_severity_alarm_name(team, service, name_scope),
             alarm_description="Seawall high-severity: ALARM when any blocking alarm of the service is in ALARM",
             alarm_rule=cloudwatch.AlarmRule.from_string(
-                _lazy_rule(self.children)
+                _lazy_rule(self._top)
             ),
         )
 
     def add(self, alarms: Sequence[cloudwatch.IAlarm]) -> None:
-        if len(self.children) + len(alarms) > MAX_COMPOSITE_CHILDREN:
-            raise ValueError(
-                f"the high-severity composite of this service would watch {len(self.children) + len(alarms)} alarms; "
-                f"CloudWatch allows {MAX_COMPOSITE_CHILDREN} per composite: split the service or pass fewer "
-                f"extra_alarms"
-            )
-        # A Ref to each alarm's name in the rule orders creation; no DependsOn needed.
-        self.children.extend(alarms)
+        """Watch `alarms` too (an alarm already watched is not named twice), nesting when one composite is full."""
+        for alarm in alarms:
+            if any(alarm is known for known in self.children):
+                continue
+            self.children.append(alarm)
+            self._measured.append(_literal_name(alarm))
+        members: list[cloudwatch.IAlarm] = list(self.children)
+        measured: list[str] = list(self._measured)
+        level = 0
+        while True:
+            groups = chunk_alarm_names(measured, max_children=self.max_children, max_chars=self.max_rule_chars,
+                                       region_token=self._region_token)
+            if len(groups) <= 1:
+                break
+            level += 1
+            members, measured = self._level(level, members, [len(g) for g in groups])
+        self._top[:] = members
+
+    def _level(self, level: int, members: list[cloudwatch.IAlarm], sizes: list[int]
+               ) -> tuple[list[cloudwatch.IAlarm], list[str]]:
+        """The parts of `level` over `members`, split into groups of `sizes`; created as they are first needed."""
+        if len(self.parts) < level:
+            self.parts.append([])
+            self._part_children.append([])
+        parts, part_children = self.parts[level - 1], self._part_children[level - 1]
+        if len(sizes) < len(parts):  # greedy chunking of a list that only grows never merges groups
+            raise AssertionError(f"{self.node.path}: level {level} shrank from {len(parts)} to {len(sizes)} parts")
+        start = 0
+        for index, size in enumerate(sizes, start=1):
+            if index > len(parts):
+                name = high_severity_part_name(self._team, self._service, self._scope, index, level)
+                children: list[cloudwatch.IAlarm] = []
+                part = cloudwatch.CompositeAlarm(
+                    self, f"Part{index}" if level == 1 else f"Level{level}Part{index}",
+                    composite_alarm_name=name,
+                    alarm_description=f"Seawall high-severity, part of {self.alarm.node.path}: ALARM when any "
+                                      f"of its alarms is in ALARM",
+                    alarm_rule=cloudwatch.AlarmRule.from_string(_lazy_rule(children)),
+                )
+                parts.append(part)
+                part_children.append(children)
+            part_children[index - 1][:] = members[start:start + size]
+            start += size
+        return list(parts), [_literal_name(p) for p in parts]
+
+
+def _literal_name(alarm: cloudwatch.IAlarm) -> str:
+    """What `alarm`'s name counts as in a composite rule: the physical name it was given in this app, else its
+    ``alarm_name`` — literal for an imported alarm, a token when CloudFormation names it, which
+    :func:`~seawall.constructs.alarms.chunk_alarm_names` counts as the longest alarm name (255 characters)."""
+    literal = getattr(alarm.node.default_child, "alarm_name", None)
+    if isinstance(literal, str):
+        return literal
+    return alarm.alarm_name
 
 
 @jsii.implements(IStableStringProducer)
@@ -639,9 +718,8 @@ class SafeLambdaDeployment(Construct):
         shared_id = f"SeawallHighSeverity-{self.team}-{self.service}"
         shared = stack.node.try_find_child(shared_id)
         if shared is None:
-            shared = _ServiceHighSeverity(stack, shared_id,
-                                          name=high_severity_alarm_name(self.team, self.service,
-                                                                        self.name_scope))
+            shared = _ServiceHighSeverity(stack, shared_id, team=self.team, service=self.service,
+                                          name_scope=self.name_scope)
         assert isinstance(shared, _ServiceHighSeverity)
         shared.add([*self.alarms, *self.extra_alarms])
         self.high_severity_alarm: cloudwatch.CompositeAlarm = shared.alarm

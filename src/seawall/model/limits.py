@@ -20,4 +20,18 @@ MAX_STACK_NAME = 128
 #: as compact JSON, in bytes.
 MAX_LAMBDA_ENVIRONMENT = 4096
 
-__all__ = ["MAX_ACTION_CONFIGURATION_VALUE", "MAX_LAMBDA_ENVIRONMENT", "MAX_STACK_NAME"]
+#: CloudWatch: the alarms one composite alarm's rule may name. "The rule expression of a composite alarm can
+#: include as many as 100 underlying alarms." (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/
+#: API_PutCompositeAlarm.html).  Past it, Seawall nests: part composites, and a composite over the parts.
+MAX_COMPOSITE_CHILDREN = 100
+
+#: CloudWatch: the longest rule of one composite alarm, in characters, once CloudFormation has resolved the
+#: alarm names in it.  ``AlarmRule``: "Length Constraints: Minimum length of 1. Maximum length of 10240."
+#: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html; botocore's
+#: ``cloudwatch`` model gives the same ``max: 10240``).
+MAX_COMPOSITE_RULE_CHARS = 10_240
+
+__all__ = [
+    "MAX_ACTION_CONFIGURATION_VALUE", "MAX_COMPOSITE_CHILDREN", "MAX_COMPOSITE_RULE_CHARS", "MAX_LAMBDA_ENVIRONMENT",
+    "MAX_STACK_NAME",
+]

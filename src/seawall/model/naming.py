@@ -78,6 +78,16 @@ def high_severity_alarm_name(team: str, service: str, scope: str) -> str:
     return alarm_name(team, service, scope, "high-severity")
 
 
+def high_severity_part_name(team: str, service: str, scope: str, index: int, level: int = 1) -> str:
+    """A part of a service's high-severity composite that outgrew one composite alarm.
+
+    ``{high-severity name}-part-{index}`` for the parts that watch the alarms themselves (level 1),
+    ``{high-severity name}-part-{level}-{index}`` for parts over parts (level 2 and up).
+    """
+    suffix = f"part-{index}" if level == 1 else f"part-{level}-{index}"
+    return alarm_name(team, service, scope, f"high-severity-{suffix}")
+
+
 def codedeploy_name(team: str, service: str, scope: str | None, key: str) -> str:
     """A function's CodeDeploy application and deployment group: ``{team}-{service}-{scope}-{key}``.
 

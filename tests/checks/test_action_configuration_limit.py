@@ -53,13 +53,13 @@ def test_one_character_over_names_stage_action_key_length_and_the_fix():
         check_action_configuration_values(st)
     message = str(e.value)
     for part in ("'prod-1'", "'orders-us-east-1.Bake'", "Input", f"{LIMIT + 1} characters", f"{LIMIT}",
-                 "release fewer functions per target"):
+                 "put the target's functions in fewer stacks"):
         assert part in message, part
 
 
 @pytest.mark.parametrize(("action", "advice"), [
-    ("Gate", "fewer blocking_alarms"),
-    ("svc-eu-west-1.Shift", "release fewer functions per target"),
+    ("Gate", "shorten the pipeline, team or target names"),
+    ("svc-eu-west-1.Shift", "put the target's functions in fewer stacks"),
     ("MyCustomInvoke", "input artifact"),
 ])
 def test_the_fix_depends_on_the_kind_of_action(action, advice):
@@ -92,7 +92,7 @@ def test_the_message_lists_the_longest_first_and_counts_the_rest():
     listed = [line for line in message.splitlines() if line.startswith("  - stage")]
     assert [line.split("'")[3] for line in listed] == ["t8.Bake", "t7.Bake", "t6.Bake"]
     assert "and 5 more (up to 1050 characters)" in message
-    assert message.count("release fewer functions per target") == 1  # each fix once, after the list
+    assert message.count("put the target's functions in fewer stacks") == 1  # each fix once, after the list
 
 
 # SW013 over a template ------------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def test_a_pipeline_definition_too_large_for_its_template_fails_and_says_what_to
 
     monkeypatch.setattr(wave_pipeline, "STAGES_BYTES_BUDGET", 10_000)
     _app, _stack, wp = make_pipeline(SMALL)
-    with pytest.raises(ValueError, match=r"stages take \d+ bytes.*fewer functions per target"):
+    with pytest.raises(ValueError, match=r"stages take \d+ bytes.*fewer cells or targets per pipeline"):
         wp.build()
 
 

@@ -155,14 +155,14 @@ class OversizeValue:
         m = _RELEASE_ACTION.search(self.action)
         kind = m.group(1).lower() if m else None
         if kind == "gate":
-            return ("a gate's input lists every blocking alarm: name fewer blocking_alarms (one composite alarm "
-                    "over several counts once)")
+            return ("a gate's input names only the target and the pipeline (the team's settings are in the team "
+                    "runtime): shorten the pipeline, team or target names")
         if kind == "shift":
-            return ("a shift's input lists every function the target releases: release fewer functions per "
-                    "target (split them over two services)")
+            return ("a shift's input names the target's release stacks (not its functions): put the target's "
+                    "functions in fewer stacks, or shorten the team, service or stack names")
         if kind == "bake":
-            return ("a bake's input lists every function the target releases and every blocking alarm: release "
-                    "fewer functions per target (split them over two services) or name fewer blocking_alarms")
+            return ("a bake's input names the target's release stacks (not its functions or alarms): put the "
+                    "target's functions in fewer stacks, or shorten the team, service or stack names")
         return ("shorten the value: carry large data in the action's input artifact or in a parameter the "
                 "action reads, not in its configuration")
 

@@ -7,15 +7,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-
-def _length(value: Any) -> int:
-    """A value's length as CodePipeline receives it; an unresolved token counts as its JSON (an upper bound)."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict) and "Fn::Join" in value:
-        sep, parts = value["Fn::Join"]
-        return len(sep) * max(0, len(parts) - 1) + sum(_length(p) for p in parts)
-    return len(json.dumps(value))
+from seawall.checks.pipeline_limits import configuration_value_length
 
 
 def configuration_values(template: dict[str, Any]) -> Iterator[tuple[str, str, int]]:
@@ -26,7 +18,7 @@ def configuration_values(template: dict[str, Any]) -> Iterator[tuple[str, str, i
         for stage in resource["Properties"]["Stages"]:
             for action in stage["Actions"]:
                 for key, value in (action.get("Configuration") or {}).items():
-                    yield f"{stage['Name']}/{action['Name']}", key, _length(value)
+                    yield f"{stage['Name']}/{action['Name']}", key, configuration_value_length(value)
 
 
 def assembly_configuration_values(outdir: str) -> list[tuple[str, str, int]]:

@@ -195,9 +195,9 @@ _CATALOGUE = (
         why="CodePipeline accepts at most 1,000 characters per action configuration value (API "
             "ActionConfiguration); a pipeline with a longer one, such as a state machine input, fails to "
             "create or update, so no change reaches production.",
-        fix="Shorten the value: a Seawall gate, shift or bake input grows with the functions a target releases "
-            "and the blocking alarms it names (release fewer per target, or name fewer); any other action "
-            "should carry large data in its input artifact or a parameter it reads.",
+        fix="Shorten the value: a Seawall gate, shift or bake input names only the target, the pipeline and the "
+            "target's release stacks (put its functions in fewer stacks, or shorten the team, service or stack "
+            "names); any other action should carry large data in its input artifact or a parameter it reads.",
         reads=("pipeline templates",),
     ),
 )

@@ -63,7 +63,6 @@ RETRYABLE = [
     "Lambda.TooManyRequestsException", "Lambda.ClientExecutionTimeoutException",
 ]
 
-_HANDLERS = RELEASE_HANDLERS
 
 
 def lambda_asset_dir() -> str:
@@ -289,7 +288,7 @@ class ReleaseStateMachines(Construct):
             role.add_to_policy(st)
         fn = lambda_.Function(
             self, name, runtime=RUNTIME, architecture=lambda_.Architecture.X86_64, code=self._code,
-            handler=_HANDLERS[name], role=role, layers=[self._layer], memory_size=256,
+            handler=RELEASE_HANDLERS[name], role=role, layers=[self._layer], memory_size=256,
             timeout=Duration.seconds(60), tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
             description=f"seawall {self.team} release: {name}",
             environment=self._environment(name),

@@ -360,7 +360,7 @@ class WavePipeline(Construct):
             stage_actions = sum(d.actions for d in deployments)
             if stage_actions > MAX_ACTIONS_PER_STAGE:
                 per_target = max(d.actions for d in deployments)
-                fits = max(1, MAX_ACTIONS_PER_STAGE // per_target)
+                fits = targets_per_stage(per_target)
                 raise ValueError(
                     f"step {step.name!r} deploys {len(step.targets)} targets at {per_target} actions each "
                     f"({stage_actions} actions); CodePipeline allows {MAX_ACTIONS_PER_STAGE} per stage. Lower "

@@ -33,31 +33,13 @@ from .contracts import (  # re-exported: one home, in contracts
     SHIFT_TIMEOUT,
     parse_override,
 )
-from .policies import MAX_SHIFT_DURATION, TrafficPolicy
+from .policies import MAX_SHIFT_DURATION
 from .policies import SHIFT_POLL as SHIFT_POLL  # re-exported: the shift machine's default poll
-
-
-def deployment_config_name(traffic: TrafficPolicy | str) -> str:
-    """The CodeDeploy deployment config a shift uses for `traffic`."""
-    if isinstance(traffic, str):
-        if not traffic:
-            raise ValueError("traffic='' must name a CodeDeploy deployment config")
-        return traffic
-    if not isinstance(traffic, TrafficPolicy):
-        raise TypeError(f"traffic={traffic!r} must be a TrafficPolicy or a deployment config name")
-    name = traffic.predefined_config_name
-    if name is None:
-        raise ValueError(
-            f"traffic={traffic.describe()!r} has no predefined CodeDeploy config; create a custom "
-            f"LambdaDeploymentConfig and pass its name as traffic"
-        )
-    return name
-
 
 __all__ = [
     "BAKE_EVENTS_PER_TURN", "BAKE_KIND", "BAKE_POLL", "DEFAULT_DATA_POINT_GRACE", "DEFAULT_GATE_POLL",
     "DEFAULT_GATE_WAIT", "EXECUTION_ID", "GATE_EVENTS_PER_TURN", "GATE_KIND", "MAX_ACTION_DURATION", "MAX_BAKE_WAIT",
     "MAX_GATE_WAIT", "MAX_SHIFT_DURATION", "MAX_SHIFT_POLL", "MIN_BAKE_POLL", "MIN_POLL", "MIN_SHIFT_POLL",
     "OVERRIDE", "OVERRIDE_VARIABLE", "SCHEMA_VERSION", "SHIFT_KIND", "SHIFT_POLL", "SHIFT_TIMEOUT",
-    "deployment_config_name", "parse_override",
+    "parse_override",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from .policies import BakePolicy, TrafficKind, TrafficPolicy, require_one_box
+from .policies import BakePolicy, TrafficPolicy, require_one_box
 from .regions import CATALOGUE, RegionCatalogue, TrafficTier
 
 _CELL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
@@ -467,6 +467,3 @@ def expand_steps(plan: WavePlan) -> tuple[Step, ...]:
                 ))
     return tuple(steps)
 
-
-def is_rolling(traffic: TrafficPolicy) -> bool:
-    return traffic.kind is TrafficKind.LINEAR

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ..lambdas.publisher.handler import MAX_RESPONSE_BYTES
 from .botocore_bridge import FakeAws, Unmodelled
 from .citations import Citation, cites
 from .lambda_service import FakeLambda
@@ -476,9 +477,9 @@ class _ResponseCatcher:
     def __call__(self, request: Any, timeout: float | None = None) -> _ResponseCatcher:
         if request.get_method() != "PUT" or not str(request.full_url).startswith("https://"):
             raise Unmodelled(f"a custom resource response must be an HTTPS PUT, not {request.get_method()}")
-        if len(request.data) > 4096:
+        if len(request.data) > MAX_RESPONSE_BYTES:
             raise StackOperationFailed(f"Response object is too long ({len(request.data)} bytes; CloudFormation "
-                                       f"takes at most 4096)")
+                                       f"takes at most {MAX_RESPONSE_BYTES})")
         self._responses.append(json.loads(request.data))
         return self
 

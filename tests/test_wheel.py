@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,8 +102,8 @@ def test_the_seawall_console_script_runs(wheel_venv):
     venv, work = wheel_venv
     proc = _run([str(venv / "bin" / "seawall"), "--help"], cwd=work)
     assert "usage: seawall" in proc.stdout
-    for command in ("check", "plan"):
-        assert command in proc.stdout
+    for command in ("bootstrap", "check", "plan"):
+        assert re.search(rf"\b{command}\b", proc.stdout), (command, proc.stdout)
 
 
 def test_the_quickstart_synthesizes_with_the_pinned_cli_and_the_installed_wheel(wheel_venv):

@@ -91,8 +91,7 @@ def synthesized(request, tmp_path_factory):
 
 def _violations(outdir: str) -> list[str]:
     path = os.path.join(outdir, "validation-report.json")
-    if not os.path.exists(path):
-        return []
+    assert os.path.exists(path), f"{path} is missing: no validation plugin ran"
     with open(path, encoding="utf-8") as f:
         report = json.load(f)
     return [f"{p['pluginName']} {v['ruleName']} {c.get('constructPath')}"

@@ -69,6 +69,6 @@ def test_the_largest_release_input_does_not_grow_with_the_functions(sizes: dict[
                                                                     ) -> None:
     one, twenty = _release_inputs(sizes[1]), _release_inputs(sizes[20])
     assert one == twenty  # action by action, not only the largest
-    assert max(one.values()) == max(twenty.values())
+    assert max(one.values()) <= MAX_ACTION_CONFIGURATION_VALUE
     # ... and so does every other configuration value of the pipeline.
     assert json.dumps(sorted(sizes[1])) == json.dumps(sorted(sizes[20]))

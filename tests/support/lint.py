@@ -83,8 +83,9 @@ def nag_findings(app_or_stage: Stage) -> list[str]:
     """
     outdir = _assemble(_root(app_or_stage))
     report_path = os.path.join(outdir, "validation-report.json")
-    if not os.path.exists(report_path):
-        return []
+    # CDK writes the report whenever a validation plugin ran; _assemble always attaches cdk-nag, so a missing
+    # report means cdk-nag did not run, never that it found nothing.
+    assert os.path.exists(report_path), f"{report_path} is missing: cdk-nag did not run"
     with open(report_path, encoding="utf-8") as f:
         report = json.load(f)
     prefix = app_or_stage.node.path

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from ..lambdas.publisher.handler import MAX_RESPONSE_BYTES
 from .botocore_bridge import FakeAws, Unmodelled
@@ -72,6 +72,28 @@ _NAME_PROPERTY = {"AWS::Lambda::Function": "FunctionName", "AWS::IAM::Role": "Ro
                   "AWS::CodeDeploy::DeploymentConfig": "DeploymentConfigName"}
 
 
+class ResourceProvider(Protocol):
+    """What another fake does when CloudFormation creates, updates or deletes a resource type it owns.
+
+    ``create`` and ``update`` return the physical ID and the attributes
+    ``Fn::GetAtt`` reads; an ``update`` that returns a new physical ID was a
+    replacement (CloudFormation then deletes the old one in its cleanup phase).
+    Raising fails the resource, and the stack operation rolls back.
+    """
+
+    def create(self, *, account: str, region: str, stack: str, logical_id: str,
+               properties: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        ...
+
+    def update(self, *, account: str, region: str, stack: str, logical_id: str, physical_id: str,
+               properties: Mapping[str, Any], old_properties: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        ...
+
+    def delete(self, *, account: str, region: str, stack: str, logical_id: str, physical_id: str,
+               properties: Mapping[str, Any]) -> None:
+        ...
+
+
 class StackOperationFailed(Exception):
     """A stack operation failed (and was rolled back, unless the message says otherwise)."""
 
@@ -118,9 +140,12 @@ class FakeCloudFormation:
     """CloudFormation in one account and region, over the given fakes."""
 
     def __init__(self, aws: FakeAws, lambda_: FakeLambda, *, account: str, region: str,
-                 assets: Mapping[str, Path] | None = None) -> None:
+                 assets: Mapping[str, Path] | None = None,
+                 providers: Mapping[str, ResourceProvider] | None = None) -> None:
         self.aws, self.lambda_, self.account, self.region = aws, lambda_, account, region
         self.assets = dict(assets or {})
+        #: Resource types another fake carries out (CloudWatch alarms, CodeDeploy groups, state machines, ...).
+        self.providers: dict[str, ResourceProvider] = dict(providers or {})
         self.stacks: dict[str, _Stack] = {}
         self._ids = itertools.count(1)
         self._instances: dict[str, ModuleType] = {}
@@ -220,6 +245,10 @@ class FakeCloudFormation:
             return _Resource(lid, rtype, props, body["AliasArn"], {"AliasArn": body["AliasArn"]})
         if _is_custom(rtype):
             return self._create_custom(stack, lid, rtype, props)
+        if rtype in self.providers:
+            physical, attrs = self.providers[rtype].create(account=self.account, region=self.region,
+                                                           stack=stack.name, logical_id=lid, properties=props)
+            return _Resource(lid, rtype, props, physical, attrs)
         if rtype in RECORDED_TYPES:
             physical = self._physical_name(stack, lid, rtype, props)
             return _Resource(lid, rtype, props, physical,
@@ -273,6 +302,16 @@ class FakeCloudFormation:
                 return self._custom_replaced(old)
             resource.properties, resource.attributes = props, data
             return None
+        if rtype in self.providers:
+            physical, attrs = self.providers[rtype].update(
+                account=self.account, region=self.region, stack=stack.name, logical_id=resource.logical_id,
+                physical_id=resource.physical_id, properties=props, old_properties=resource.properties)
+            if physical != resource.physical_id:
+                old = copy.copy(resource)
+                stack.resources[resource.logical_id] = _Resource(resource.logical_id, rtype, props, physical, attrs)
+                return old
+            resource.properties, resource.attributes = props, attrs
+            return None
         resource.properties = props
         return None
 
@@ -295,6 +334,10 @@ class FakeCloudFormation:
         elif _is_custom(rtype):
             self._custom(stack, resource.logical_id, rtype, "Delete", resource.properties,
                          physical_id=resource.physical_id)
+        elif rtype in self.providers:
+            self.providers[rtype].delete(account=self.account, region=self.region, stack=stack.name,
+                                         logical_id=resource.logical_id, physical_id=resource.physical_id,
+                                         properties=resource.properties)
 
     # ------------------------------------------------------------------ Lambda and custom resources
 

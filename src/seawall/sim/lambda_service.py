@@ -16,6 +16,7 @@ from typing import Any
 
 from .botocore_bridge import AwsError, Unmodelled
 from .citations import Citation, cites
+from .clock import Clock
 
 _PUBLISH = Citation(
     "https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html",
@@ -108,19 +109,22 @@ class FakeLambda:
     """
 
     def __init__(self, *, update_seconds: float = 0.0, publish_seconds: float = 0.0,
-                 deny_until: float = 0.0) -> None:
+                 deny_until: float = 0.0, clock: Clock | None = None) -> None:
         self._functions: dict[tuple[str, str, str], _Function] = {}
         #: Every create, update and delete of an alias, in order.
         self.alias_events: list[AliasEvent] = []
         self.update_seconds, self.publish_seconds, self.deny_until = update_seconds, publish_seconds, deny_until
-        #: The simulated time, in seconds; :meth:`advance` moves it.
-        self.now = 0.0
+        #: The world's clock (seconds since the scenario's start).
+        self.clock = clock or Clock()
+
+    @property
+    def now(self) -> float:
+        """The simulated time, in seconds since the start."""
+        return self.clock.seconds
 
     def advance(self, seconds: float) -> None:
         """Let `seconds` of simulated time pass."""
-        if seconds < 0:
-            raise ValueError(f"seconds={seconds} must not be negative")
-        self.now += seconds
+        self.clock.advance(seconds)
 
     # ---------------------------------------------------------------- what CloudFormation does to functions
 

@@ -100,24 +100,30 @@ def test_gate_window_check_rejects_malformed_input(mutate: Any, match: str) -> N
         check_window(g)
 
 
-@pytest.mark.parametrize(("settings", "match"), [
-    (None, "SEAWALL_TEAM_SETTINGS is not set .* fails closed; redeploy the team runtime"),
-    ({"nonsense": 1}, "is not a TimeWindow"),
-])
-def test_gate_without_valid_team_settings_fails_closed(monkeypatch: pytest.MonkeyPatch, settings: Any,
-                                                       match: str) -> None:
+def test_gate_without_team_settings_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     from seawall.lambdas.release import common
     from seawall.lambdas.release.common import InvalidInputError
     from seawall.lambdas.release.gate import check_window
 
-    if settings is None:
-        monkeypatch.delenv("SEAWALL_TEAM_SETTINGS")
-    else:
-        monkeypatch.setenv("SEAWALL_TEAM_SETTINGS", _team_settings(window=settings))
+    monkeypatch.delenv("SEAWALL_TEAM_SETTINGS")
     common.reset_clients()
     g = {**_gate(), "context": {"startedAt": "2025-06-06T17:00:00+00:00"}}
-    with pytest.raises(InvalidInputError, match=match):
+    with pytest.raises(InvalidInputError, match="SEAWALL_TEAM_SETTINGS is not set .* fails closed; redeploy the team "
+                                                "runtime"):
         check_window(g)
+
+
+def test_team_settings_whose_window_is_not_a_time_window_fail_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from seawall.lambdas.release import common
+
+    good = json.loads(_team_settings())
+    monkeypatch.setenv("SEAWALL_TEAM_SETTINGS", json.dumps({**good, "window": {"nonsense": 1}}))
+    common.reset_clients()
+    with pytest.raises(RuntimeError, match=r"SEAWALL_TEAM_SETTINGS is invalid: window is not a TimeWindow.to_dict\(\)"
+                                           r": window is missing timeZone.*redeploy the team runtime"):
+        common.settings()
 
 
 def test_team_settings_of_another_team_fail_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -183,6 +189,26 @@ def _bake_event(manifest: dict[str, Any] | None = None, **extra: Any) -> dict[st
                              "manifest": manifest or _manifest()}, **extra}
 
 
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The release Lambdas' clock at 2025-06-02 10:30 UTC, half an hour after the bake events below started."""
+    from datetime import UTC, datetime
+
+    from seawall.lambdas.release import common
+
+    class Clock:
+        def __init__(self) -> None:
+            self.t = datetime(2025, 6, 2, 10, 30, tzinfo=UTC)
+
+        def now(self) -> datetime:
+            return self.t
+
+    clock = Clock()
+    monkeypatch.setattr(common, "clock", clock)
+    return clock
+
+
+@pytest.mark.usefixtures("fixed_clock")
 @pytest.mark.parametrize("seconds, match", [
     ("soon", r"baking.seconds='soon' must be a whole number of seconds"),
     (None, r"baking.seconds=None must be a whole number"),
@@ -390,3 +416,242 @@ def test_clients_have_short_timeouts_and_standard_retries(monkeypatch: pytest.Mo
         assert common.client_config().retries["total_max_attempts"] == 1
     finally:
         common.reset_clients()
+
+
+# ----------------------------------------------------------------------------- bad state never yields "go" (I6)
+
+
+def _override_gate(**target: str) -> dict[str, Any]:
+    """A gate input with the emergency override on: the one input that skips the window and the alarms."""
+    g = _gate_event("")
+    g["input"]["override"] = "true: incident 7"
+    g["input"]["target"].update(target)
+    return g
+
+
+def test_the_context_task_honours_a_valid_override(moto_pipeline) -> None:
+    """The control for the refusals below: a valid input with the override on is honoured."""
+    from seawall.lambdas.release.context import release_context
+
+    g = _override_gate()
+    g["input"]["pipeline"]["region"] = ""
+    out = release_context(g)
+    assert (out["override"], out["overrideReason"], out["rollback"]) == (True, "incident 7", True)
+
+
+def test_an_unreadable_window_with_the_override_never_opens_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from seawall.lambdas.release import common
+    from seawall.lambdas.release.context import release_context
+
+    good = json.loads(_team_settings())
+    monkeypatch.setenv("SEAWALL_TEAM_SETTINGS", json.dumps({**good, "window": {**good["window"], "start": "9am"}}))
+    common.reset_clients()
+    with pytest.raises(RuntimeError, match=r"SEAWALL_TEAM_SETTINGS is invalid: window is not a TimeWindow.*"
+                                           r"window.start='9am'"):
+        release_context(_override_gate())
+
+
+@pytest.mark.parametrize(("kind", "event"), [("gate", _override_gate), ("bake", lambda: {
+    "expect": "seawall.bake", "input": {k: v for k, v in _bake_event().items() if k != "context"}})])
+def test_a_gate_or_bake_without_team_settings_fails_before_the_override(monkeypatch: pytest.MonkeyPatch, kind: str,
+                                                                        event: Any) -> None:
+    from seawall.lambdas.release import common
+    from seawall.lambdas.release.common import InvalidInputError
+    from seawall.lambdas.release.context import release_context
+
+    monkeypatch.delenv("SEAWALL_TEAM_SETTINGS")
+    common.reset_clients()
+    with pytest.raises(InvalidInputError, match="SEAWALL_TEAM_SETTINGS is not set on this release Lambda"):
+        release_context(event())
+
+
+@pytest.mark.parametrize(("target", "match"), [
+    ({"region": "eu-west-1"}, r"input.target.region='eu-west-1' is not this state machine's region 'us-east-1'"),
+    ({"account": "22222222222x"}, r"input.target.account='22222222222x' must be a 12-digit AWS account ID"),
+    ({"account": "２２２２２２２２２２２２"}, r"must be a 12-digit AWS account ID"),  # full-width digits
+])
+def test_a_target_the_machine_cannot_be_for_fails_before_the_override(target: dict[str, str], match: str) -> None:
+    from seawall.lambdas.release.common import InvalidInputError
+    from seawall.lambdas.release.context import release_context
+
+    with pytest.raises(InvalidInputError, match=match):
+        release_context(_override_gate(**target))
+
+
+def _shift_event(functions: Any) -> dict[str, Any]:
+    from seawall.model.contracts import PipelineRef, ReleaseStack, ShiftInput, TargetRef
+
+    s = ShiftInput(target=TargetRef(region="us-east-1"), pipeline=PipelineRef(name="p", execution_id="e"),
+                   stacks=(ReleaseStack(stack_name=STACK, token="2"),), override="false").to_json()
+    return {**s, "context": {"startedAt": "2025-06-02T10:00:00+00:00", "rollback": False, "manifest": _manifest()},
+            "shift": {"functions": functions, "pending": True}}
+
+
+def _record(**changes: Any) -> dict[str, Any]:
+    return {"functionName": "fn", "alias": "live", "targetVersion": "2", "previousVersion": "1", "changed": True,
+            "deploymentId": "d-1", **changes}
+
+
+class _Deployments:
+    """CodeDeploy GetDeployment answering from a table; records what was asked."""
+
+    def __init__(self, status: str) -> None:
+        self.status, self.asked = status, []
+
+    def get_deployment(self, deploymentId: str) -> dict[str, Any]:  # noqa: N803 - boto3's parameter name
+        self.asked.append(deploymentId)
+        return {"deploymentInfo": {"deploymentId": deploymentId, "status": self.status}}
+
+
+@pytest.mark.parametrize(("functions", "match"), [
+    ([], r"shift.functions=\[\] lists no function"),
+    ([_record(deploymentId="")], r"shift.functions\[0\] \(fn\) changed but has deploymentId=''"),
+    ([_record(deploymentId=None)], r"changed but has deploymentId=None"),
+    ([{k: v for k, v in _record().items() if k != "deploymentId"}], r"changed but has deploymentId=None"),
+    ([_record(functionName="other")], r"shift.functions has no record of \['fn'\]"),
+    ([_record(changed="yes")], r"shift.functions\[0\]=.* must carry functionName and a boolean changed"),
+])
+def test_the_shift_never_succeeds_without_a_deployment_to_follow(monkeypatch: pytest.MonkeyPatch, functions: Any,
+                                                                 match: str) -> None:
+    from seawall.lambdas.release import common, shift
+    from seawall.lambdas.release.common import InvalidInputError
+
+    cd = _Deployments("Succeeded")
+    monkeypatch.setattr(common, "client", lambda *a, **k: cd)
+    assert shift.status(_shift_event([_record()]))["state"] == "SUCCEEDED" and cd.asked == ["d-1"]  # the control
+    with pytest.raises(InvalidInputError, match=match):
+        shift.status(_shift_event(functions))
+
+
+def test_a_deployment_created_without_an_id_fails_the_shift_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawall.lambdas.release import common, shift
+    from seawall.lambdas.release.common import AwsApiError
+
+    class Apis:
+        def get_alias(self, **kw: Any) -> dict[str, Any]:
+            return {"FunctionVersion": "1"}
+
+        def create_deployment(self, **kw: Any) -> dict[str, Any]:
+            return {"deploymentId": ""}
+
+    monkeypatch.setattr(common, "client", lambda *a, **k: Apis())
+    with pytest.raises(AwsApiError, match=r"CreateDeployment a/g returned deploymentId='': the shift cannot follow"):
+        shift.start(_shift_event([]))
+
+
+def _baking(seconds: Any = 3600, started: str = "2025-06-02T10:00:00+00:00") -> dict[str, Any]:
+    return {"startedAt": started, "seconds": seconds, "override": False,
+            "functions": [{**_record(), "deploymentId": None}]}
+
+
+@pytest.fixture
+def quiet_alarms(monkeypatch: pytest.MonkeyPatch, fixed_clock: Any) -> Any:
+    """Every watched alarm OK and plenty of invocations: only the bake's own state decides its verdict."""
+    from seawall.lambdas.release import bake, common
+
+    monkeypatch.setattr(common, "alarm_states", lambda names, region: dict.fromkeys(names, "OK"))
+    monkeypatch.setattr(bake, "data_points", lambda *a: 10_000)
+    return fixed_clock
+
+
+@pytest.mark.parametrize(("baking", "match"), [
+    (_baking(seconds=0), r"baking.seconds=0 is not this bake's time of 3600 s \(input bake.seconds=3600, "
+                         r"overrideSeconds=360, override off\)"),
+    (_baking(seconds=360), r"baking.seconds=360 is not this bake's time of 3600 s"),
+    (_baking(started="1970-01-01T00:00:00+00:00"), r"baking.startedAt='1970-01-01T00:00:00\+00:00' is more than 7 "
+                                                   r"days before now .* longer than a CodePipeline Step Functions"),
+    (_baking(started="2025-06-02T11:00:00+00:00"), r"baking.startedAt='2025-06-02T11:00:00\+00:00' is after now"),
+    (_baking(started="2025-06-02T09:59:00+00:00"), r"baking.startedAt=.* is before the execution's start "
+                                                   r"2025-06-02T10:00:00\+00:00"),
+])
+def test_the_bake_never_passes_on_a_bad_bake_time_or_start(quiet_alarms: Any, baking: dict[str, Any],
+                                                            match: str) -> None:
+    from datetime import timedelta
+
+    from seawall.lambdas.release import bake
+    from seawall.lambdas.release.common import InvalidInputError
+
+    quiet_alarms.t += timedelta(hours=2)  # past the hour: the control passes
+    assert bake.check(_bake_event(baking=_baking()))["verdict"] == "PASS"
+    quiet_alarms.t -= timedelta(hours=2)  # back to 10:30, half an hour into the bake
+    with pytest.raises(InvalidInputError, match=match):
+        bake.check(_bake_event(baking=baking))
+
+
+def test_a_start_in_1970_never_opens_the_gate(monkeypatch: pytest.MonkeyPatch, fixed_clock: Any) -> None:
+    from seawall.lambdas.release import common, gate
+    from seawall.lambdas.release.common import InvalidInputError
+
+    monkeypatch.setattr(common, "alarm_states", lambda names, region: dict.fromkeys(names, "OK"))
+    assert gate.check_alarms({**_gate(), "context": {"startedAt": "2025-06-02T10:00:00+00:00"}})["verdict"] == "QUIET"
+    for check in (gate.check_alarms, gate.check_window):
+        with pytest.raises(InvalidInputError, match=r"context.startedAt='1970-01-01T00:00:00Z' is more than 7 days"):
+            check({**_gate(), "context": {"startedAt": "1970-01-01T00:00:00Z"}})
+        with pytest.raises(InvalidInputError, match=r"context.startedAt='2999-01-01T00:00:00Z' is after now"):
+            check({**_gate(), "context": {"startedAt": "2999-01-01T00:00:00Z"}})
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    ({"maxWaitSeconds": 10**9}, r"bake maxWaitSeconds=1000000000 must be positive, at least the bake time "
+                                r"\(3600 s\) and at most 1 day, 16:00:00"),
+    ({"maxWaitSeconds": "9" * 5000}, r"input.maxWaitSeconds='9999.* must be a whole number"),
+    ({"maxWaitSeconds": 1.5e9}, r"input.maxWaitSeconds=1500000000.0 must be a whole number"),
+    ({"maxWaitSeconds": None}, r"input.maxWaitSeconds=None must be a whole number"),
+    ({"maxWaitSeconds": 0}, r"input.maxWaitSeconds=0 must be at least 1"),
+    ({"bake": {"seconds": 3600, "overrideSeconds": 7200, "minDataPoints": 100, "metric": "Invocations"}},
+     r"bake overrideSeconds=7200 is longer than the bake seconds=3600"),
+])
+def test_an_unbounded_bake_input_fails_every_bake_task(quiet_alarms: Any, change: dict[str, Any], match: str) -> None:
+    from seawall.lambdas.release import bake
+    from seawall.lambdas.release.common import InvalidInputError
+
+    for task in (bake.start, bake.check, bake.revert):
+        with pytest.raises(InvalidInputError, match=match):
+            task({**_bake_event(baking=_baking(), check={"alarm": "x"}), **change})
+
+
+def test_a_gate_limit_past_the_action_timeout_fails_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from seawall.lambdas.release import common
+
+    good = json.loads(_team_settings())
+    monkeypatch.setenv("SEAWALL_TEAM_SETTINGS", json.dumps({**good, "gateMaxWaitSeconds": 10**9}))
+    common.reset_clients()
+    with pytest.raises(RuntimeError, match=r"SEAWALL_TEAM_SETTINGS is invalid: gate max_wait=11574 days.* must be "
+                                           r"positive and at most 6 days, 18:00:00"):
+        common.settings()
+
+
+@pytest.mark.parametrize(("functions", "match"), [
+    ([], r"baking.functions=\[\] must be the non-empty list"),
+    (None, r"baking.functions=None must be the non-empty list"),
+    ([{"functionName": "fn", "changed": True}], r"baking.functions\[0\]=.* must carry functionName, alias, "
+                                                r"previousVersion, targetVersion and a boolean changed"),
+])
+def test_the_revert_refuses_a_record_it_cannot_act_on(functions: Any, match: str) -> None:
+    from seawall.lambdas.release import bake
+    from seawall.lambdas.release.common import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match=match):
+        bake.revert(_bake_event(baking={**_baking(), "functions": functions}, check={"alarm": "x"}))
+
+
+def test_the_revert_reverts_what_it_knows_and_fails_for_a_function_it_has_no_record_of(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawall.lambdas.release import bake, common
+
+    moved: list[dict[str, Any]] = []
+
+    class Lambda:
+        def update_alias(self, **kw: Any) -> None:
+            moved.append(kw)
+
+    monkeypatch.setattr(common, "client", lambda *a, **k: Lambda())
+    other = {**_record(functionName="other"), "deploymentId": None}
+    with pytest.raises(bake.RevertFailedError, match=r"fn:live: not in baking.functions, so its previous version is "
+                                                      r"unknown.*reverted: \['other:live 2 -> 1'\]"):
+        bake.revert(_bake_event(baking={**_baking(), "functions": [other]}, check={"alarm": "x"}))
+    assert [m["FunctionName"] for m in moved] == ["other"]

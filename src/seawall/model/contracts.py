@@ -62,6 +62,7 @@ from .policies import (
     BakePolicy,
 )
 from .waves import Target
+from .window import TimeWindow
 
 #: 3: constant-size inputs; functions and alarms come from the target's stacks and the team runtime.
 SCHEMA_VERSION = 3
@@ -122,6 +123,7 @@ MAX_ALARMS = 100
 _PLACEHOLDER = re.compile(r"#\{[^}]*\}")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
+_ACCOUNT = re.compile(r"[0-9]{12}")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 
 
@@ -235,8 +237,12 @@ class TargetRef:
     @classmethod
     def from_json(cls, data: object, where: str = "target") -> TargetRef:
         d = _document(data, where)
+        account = _text(d, "account", where, required=False)
+        if account and not _ACCOUNT.fullmatch(account):
+            raise ValueError(f"{where}.account={account!r} must be a 12-digit AWS account ID, or '' for the "
+                             f"pipeline's account")
         return cls(region=_text(d, "region", where), cell=_text(d, "cell", where, required=False),
-                   account=_text(d, "account", where, required=False), name=_text(d, "name", where, required=False))
+                   account=account, name=_text(d, "name", where, required=False))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -421,6 +427,9 @@ class BakeInput(_Input):
             raise ValueError("shift_execution_arn must be the shift's execution ARN or '#{ns.ExecutionArn}'")
         if self.seconds and not self.override_seconds:
             raise ValueError("bake overrideSeconds=0 would remove the bake under an override; it only shortens")
+        if self.override_seconds > self.seconds:
+            raise ValueError(f"bake overrideSeconds={self.override_seconds} is longer than the bake seconds="
+                             f"{self.seconds}; the override floor lies between 0 and the bake time")
         if not 0 < self.max_wait_seconds <= _seconds(MAX_BAKE_WAIT, "MAX_BAKE_WAIT") \
                 or self.max_wait_seconds < self.seconds:
             raise ValueError(f"bake maxWaitSeconds={self.max_wait_seconds} must be positive, at least the bake "
@@ -671,6 +680,10 @@ class TeamSettings:
         if len(self.blocking_alarm_names) + 1 > MAX_ALARMS:
             raise ValueError(f"blocking_alarm_names has {len(self.blocking_alarm_names)} alarms; with the team "
                              f"aggregate at most {MAX_ALARMS} (DescribeAlarms)")
+        try:  # validated here, so no release Lambda starts with a window the gate could not read
+            TimeWindow.from_dict(dict(self.window))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"window is not a TimeWindow.to_dict(): {e}; redeploy the team runtime") from None
         wait, poll = self.gate_max_wait_seconds, self.gate_poll_seconds
         if not 0 < wait <= _seconds(MAX_GATE_WAIT, "MAX_GATE_WAIT"):
             raise ValueError(f"gate max_wait={timedelta(seconds=wait)} must be positive and at most {MAX_GATE_WAIT}: "

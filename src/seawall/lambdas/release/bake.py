@@ -62,7 +62,7 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
     bake = common.parse(BakeInput.from_json, event)
     manifest = common.manifest(event)
     ctx = _state(event, "context", "the context task")
-    started = common.parse_time(ctx.get("startedAt"), "context.startedAt")
+    started = common.parse_start(ctx.get("startedAt"), "context.startedAt")
     sfn = common.client("stepfunctions", bake.region)
     out = common.call("Step Functions DescribeExecution (the shift)", sfn.describe_execution,
                       executionArn=bake.shift_execution_arn)
@@ -123,7 +123,8 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
             f"({manifest.service_alarm_names!r}); the team aggregate alone watches nothing while no service has "
             f"joined it: redeploy the service with SafeLambdaDeployment")
     baking = _state(event, "baking", "the bake start task")
-    started = common.parse_time(baking.get("startedAt"), "baking.startedAt")
+    begun = common.parse_start(_state(event, "context", "the context task").get("startedAt"), "context.startedAt")
+    started = common.parse_start(baking.get("startedAt"), "baking.startedAt", not_before=begun)
     raw = baking.get("seconds")
     if isinstance(raw, bool) or not isinstance(raw, (int, str)):
         raise InvalidInputError(f"baking.seconds={raw!r} must be a whole number of seconds from the bake start task")
@@ -133,6 +134,13 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInputError(f"baking.seconds={raw!r} must be a whole number of seconds") from None
     if seconds < 0:
         raise InvalidInputError(f"baking.seconds={raw!r} must not be negative")
+    if seconds != bake.effective_seconds:
+        # The start task copies the input's bake time (the override floor under the override); any other
+        # value -- a 0-second bake against a 1-hour policy -- would pass or stretch the bake unseen.
+        raise InvalidInputError(
+            f"baking.seconds={raw!r} is not this bake's time of {bake.effective_seconds} s (input bake.seconds="
+            f"{bake.seconds}, overrideSeconds={bake.override_seconds}, override "
+            f"{'on' if bake.override_reason else 'off'}); the bake start task sets it: re-run the stage")
     where = f"bake for {bake.target.name}"
     watched = (*team_alarms, *service_alarms)
     states = common.alarm_states(watched, bake.region)
@@ -189,14 +197,35 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
                        f"{points}/{bake.min_data_points} {bake.metric}"}
 
 
+_RECORD_KEYS = ("functionName", "alias", "previousVersion", "targetVersion")
+
+
+def _reverts(event: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], list[str]]:
+    """The functions the start task recorded (each checked), and the manifest's functions it has no record of."""
+    records = _state(event, "baking", "the bake start task").get("functions")
+    if not isinstance(records, list) or not records:
+        raise InvalidInputError(f"baking.functions={records!r} must be the non-empty list the bake start task "
+                                f"recorded; without it nothing can be put back: put the aliases back by hand")
+    for i, f in enumerate(records):
+        bad = [k for k in _RECORD_KEYS if not isinstance(f, Mapping) or not isinstance(f.get(k), str) or not f[k]]
+        if bad or not isinstance(f.get("changed"), bool):
+            raise InvalidInputError(f"baking.functions[{i}]={f!r} must carry {', '.join(_RECORD_KEYS)} and a "
+                                    f"boolean changed, as the bake start task records them")
+    recorded = {(f["functionName"], f["alias"]) for f in records}
+    unknown = [f"{f.function_name}:{f.alias}" for f in common.manifest(event).functions
+               if (f.function_name, f.alias) not in recorded]
+    return records, unknown
+
+
 def revert(event: Mapping[str, Any]) -> dict[str, Any]:
     bake = common.parse(BakeInput.from_json, event)
-    baking = _state(event, "baking", "the bake start task")
+    records, unknown = _reverts(event)
     checked = _state(event, "check", "the bake check task")
     alarm = checked.get("alarm") or "?"
     lam = common.client("lambda", bake.region)
-    done, errors = [], []
-    for f in baking.get("functions", []):
+    done: list[str] = []
+    errors = [f"{name}: not in baking.functions, so its previous version is unknown" for name in unknown]
+    for f in records:
         if not f.get("changed"):
             continue
         try:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 
 from seawall.model.contracts import TEAM_SETTINGS_ENV, ReleaseManifest, TeamSettings
+from seawall.model.limits import MAX_STEP_FUNCTIONS_ACTION_DURATION
 
 try:  # the Powertools layer ships aws-xray-sdk; a local test run may not have it
     from aws_lambda_powertools import Tracer
@@ -74,7 +75,10 @@ class Settings:
         raw = os.environ.get(TEAM_SETTINGS_ENV, "")
         team_settings = None
         if raw:
-            team_settings = TeamSettings.from_json(raw)  # a malformed value fails the cold start, naming the field
+            try:  # a malformed value fails the cold start, naming the field
+                team_settings = TeamSettings.from_json(raw)
+            except (ValueError, TypeError) as e:
+                raise RuntimeError(f"{TEAM_SETTINGS_ENV} is invalid: {e}") from e
             if team_settings.team != team:
                 raise RuntimeError(f"{TEAM_SETTINGS_ENV} is for team {team_settings.team!r}, not {team!r}; "
                                    f"redeploy the team runtime")
@@ -123,6 +127,35 @@ def parse_time(value: object, field: str) -> datetime:
     if t.tzinfo is None:
         raise InvalidInputError(f"{field}={value!r} must carry a time zone offset")
     return t
+
+
+#: How far ahead of this Lambda's clock a recorded start may be: the release Lambdas of one execution run on
+#: different hosts, whose clocks may differ slightly.  Seawall's own tolerance, not an AWS limit.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def parse_start(value: object, field: str, *, not_before: datetime | None = None) -> datetime:
+    """A start time the execution recorded, which must be plausible, or InvalidInputError (fail closed).
+
+    A release execution runs inside one CodePipeline Step Functions invoke action, so nothing of it started
+    more than :data:`~seawall.model.limits.MAX_STEP_FUNCTIONS_ACTION_DURATION` ago, nor later than now (give or take
+    :data:`CLOCK_SKEW`); `not_before` is an earlier start of the same execution.  A start in 1970 would
+    otherwise pass a bake at once and let a gate's limit lapse; one in the future would stretch it.
+    """
+    started = parse_time(value, field)
+    t = now()
+    if started > t + CLOCK_SKEW:
+        raise InvalidInputError(f"{field}={value!r} is after now ({t.isoformat()}): a start cannot lie in the "
+                                f"future; the context task records it, so re-run the stage")
+    longest = MAX_STEP_FUNCTIONS_ACTION_DURATION
+    if t - started > longest:
+        raise InvalidInputError(f"{field}={value!r} is more than {longest.days} days before now "
+                                f"({t.isoformat()}), longer than a CodePipeline Step Functions invoke action can "
+                                f"run, so no task of this execution started then; re-run the stage")
+    if not_before is not None and started < not_before:
+        raise InvalidInputError(f"{field}={value!r} is before the execution's start {not_before.isoformat()}; "
+                                f"re-run the stage")
+    return started
 
 
 #: Client timeouts: a release Lambda has 60 s, so no call may hang for botocore's default 60 s read timeout.

@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from seawall.model.contracts import (
     INPUTS,
     BakeInput,
+    GateInput,
     ReleaseInput,
     ReleaseManifest,
     ShiftInput,
@@ -99,10 +100,29 @@ def read_manifest(release: ShiftInput | BakeInput, *, rollback: bool) -> Release
     return manifest
 
 
+def check_release(release: ReleaseInput) -> None:
+    """Refuse what would make the step act on the wrong thing, before the override or a rollback can skip a check.
+
+    The input itself was parsed by its contract (target, pipeline, override, stacks, bake), each field checked.
+    Here: the target's region is this Lambda's (the release machines run in the target's region and account,
+    so an input for another region was routed wrongly), and a gate or a bake has valid team settings (its
+    window and alarms; :class:`~seawall.model.contracts.TeamSettings` validates them at cold start).  Without
+    this, a gate whose window cannot be read would still open under the emergency override.
+    """
+    here = common.settings().region
+    if release.region != here:
+        raise InvalidInputError(f"{release.kind}: input.target.region={release.region!r} is not this state "
+                                f"machine's region {here!r}; each target's steps run the release machines of its "
+                                f"own region: rebuild the pipeline")
+    if isinstance(release, (GateInput, BakeInput)):
+        common.team_settings()
+
+
 def release_context(event: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(event, Mapping) or event.get("expect") not in INPUTS:
         raise InvalidInputError(f"context task event must name expect in {sorted(INPUTS)}, got {event!r}"[:500])
     release: ReleaseInput = common.parse(INPUTS[event["expect"]].from_json, event.get("input"))  # type: ignore[assignment]
+    check_release(release)  # the whole input and the settings, before any override is honoured
     kind = execution_type(release)
     rollback = kind == "ROLLBACK"
     started = common.now()

@@ -42,7 +42,7 @@ def _deadline(event: Mapping[str, Any], team: TeamSettings) -> tuple[datetime, d
     ctx = event.get("context")
     if not isinstance(ctx, Mapping):
         raise InvalidInputError("gate state has no context; the context task must run first")
-    started = common.parse_time(ctx.get("startedAt"), "context.startedAt")
+    started = common.parse_start(ctx.get("startedAt"), "context.startedAt")
     return started, started + timedelta(seconds=team.gate_max_wait_seconds)
 
 

@@ -206,7 +206,12 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
                     revision={"revisionType": "AppSpecContent",
                               "appSpecContent": {"content": app_spec(f, current)}},
                 )
-                record["deploymentId"] = out["deploymentId"]
+                deployment_id = out.get("deploymentId")
+                if not isinstance(deployment_id, str) or not deployment_id:
+                    raise AwsApiError(f"CodeDeploy CreateDeployment {f.application}/{f.deployment_group} returned "
+                                      f"deploymentId={deployment_id!r}: the shift cannot follow a deployment "
+                                      f"without its ID")
+                record["deploymentId"] = deployment_id
                 started.append(record)
                 logger.info("deployment started", extra={"function": f.function_name, "from": current,
                                                           "to": f.target_version, "config": config,
@@ -232,11 +237,37 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
             "pending": bool(started)}
 
 
-def status(event: Mapping[str, Any]) -> dict[str, Any]:
-    shift = common.parse(ShiftInput.from_json, event)
+def _started(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The start task's result, checked: a record for every function of the manifest, and a deployment ID for
+    every function it changed -- otherwise a missing deployment would read as one that succeeded."""
     started = event.get("shift")
     if not isinstance(started, Mapping) or not isinstance(started.get("functions"), list):
         raise InvalidInputError("shift state has no shift.functions; the start task must run first")
+    records = started["functions"]
+    if not records:
+        raise InvalidInputError("shift.functions=[] lists no function: the start task records every function of "
+                                "the target's manifest, so the shift cannot tell what it moved; re-run the stage")
+    for i, r in enumerate(records):
+        if not isinstance(r, Mapping) or not isinstance(r.get("functionName"), str) \
+                or not isinstance(r.get("changed"), bool):
+            raise InvalidInputError(f"shift.functions[{i}]={r!r} must carry functionName and a boolean changed, "
+                                    f"as the start task records them")
+        deployment_id = r.get("deploymentId")
+        if r["changed"] and (not isinstance(deployment_id, str) or not deployment_id):
+            raise InvalidInputError(
+                f"shift.functions[{i}] ({r['functionName']}) changed but has deploymentId={deployment_id!r}: the "
+                f"shift cannot tell whether its CodeDeploy deployment succeeded; re-run the stage")
+    recorded = {r["functionName"] for r in records}
+    missing = [f.function_name for f in common.manifest(event).functions if f.function_name not in recorded]
+    if missing:
+        raise InvalidInputError(f"shift.functions has no record of {missing}, which the target's manifest "
+                                f"releases; re-run the stage")
+    return started
+
+
+def status(event: Mapping[str, Any]) -> dict[str, Any]:
+    shift = common.parse(ShiftInput.from_json, event)
+    started = _started(event)
     cd = common.client("codedeploy", shift.region)
     states: dict[str, dict[str, Any]] = {}
     for r in started["functions"]:

@@ -207,9 +207,7 @@ def _missing_roles(st: Stage, targets: Sequence[str], roles: Sequence[str] = ROL
 def check_action_configuration_size(t: StackTemplate) -> Iterator[Finding]:
     """SW013: every action configuration value of a pipeline is at most 1,000 characters.
 
-    CodePipeline's API: action configuration "Value Length Constraints: Minimum
-    length of 1. Maximum length of 1000."
-    (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionConfiguration.html).
+    The limit is :data:`~seawall.model.limits.MAX_ACTION_CONFIGURATION_VALUE`, quoted with its source there.
     Values are measured by :func:`seawall.checks.pipeline_limits.configuration_value_length`
     (a string exactly; an intrinsic function as its compact JSON text).
     """

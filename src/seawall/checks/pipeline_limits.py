@@ -1,9 +1,10 @@
-"""Service quotas a Seawall pipeline must stay inside, and counting them from a template.
+"""Counting a synthesized template against AWS's quotas.
 
-The numbers are AWS's published quotas (CodePipeline: "Quotas in AWS
-CodePipeline"; CloudFormation: "CloudFormation quotas").  The counters read a
-synthesized CloudFormation template (a plain dict), so tests and the bench
-count what would be deployed, not what the renderer intended.
+The quotas themselves live in :mod:`seawall.model.limits`, each quoted once
+with its source; they are re-exported here for the callers that count
+templates.  The counters read a synthesized CloudFormation template (a plain
+dict), so tests and the bench count what would be deployed, not what the
+renderer intended.
 """
 
 from __future__ import annotations
@@ -15,19 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.limits import MAX_ACTION_CONFIGURATION_VALUE
-
-#: CodePipeline: stages per pipeline.
-MAX_STAGES_PER_PIPELINE = 50
-#: CodePipeline: actions per stage (50 parallel, 50 sequential).
-MAX_ACTIONS_PER_STAGE = 50
-#: CodePipeline: actions per pipeline.
-MAX_ACTIONS_PER_PIPELINE = 500
-#: CodePipeline: rules in one stage condition (BeforeEntry, OnSuccess, OnFailure take one condition each).
-MAX_RULES_PER_CONDITION = 5
-#: CloudFormation: resources per stack.
-MAX_RESOURCES_PER_STACK = 500
-#: CloudFormation: template body size when read from S3 (1 MB).
-MAX_TEMPLATE_BYTES = 1_000_000
+from ..model.limits import MAX_ACTIONS_PER_PIPELINE as MAX_ACTIONS_PER_PIPELINE
+from ..model.limits import MAX_ACTIONS_PER_STAGE as MAX_ACTIONS_PER_STAGE
+from ..model.limits import MAX_RESOURCES_PER_STACK as MAX_RESOURCES_PER_STACK
+from ..model.limits import MAX_RULES_PER_CONDITION as MAX_RULES_PER_CONDITION
+from ..model.limits import MAX_STAGES_PER_PIPELINE as MAX_STAGES_PER_PIPELINE
+from ..model.limits import MAX_TEMPLATE_BYTES as MAX_TEMPLATE_BYTES
 
 #: Stage names CDK Pipelines creates itself; a step may not reuse one.
 RESERVED_STAGE_NAMES = frozenset({"Source", "Build", "UpdatePipeline", "Assets"})
@@ -200,10 +194,9 @@ def check_action_configuration_values(stages: Sequence[Mapping[str, Any]], *,
                                       stage_names: Sequence[str] | None = None, shown: int = 5) -> None:
     """Raise when any action configuration value of `stages` is longer than CodePipeline accepts.
 
-    CodePipeline's API: action configuration "Value Length Constraints: Minimum
-    length of 1. Maximum length of 1000."
-    (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionConfiguration.html).
-    A pipeline with a longer value fails to create or update, after the rest of
+    CodePipeline accepts at most
+    :data:`~seawall.model.limits.MAX_ACTION_CONFIGURATION_VALUE` characters per
+    value (quoted with its source there). A pipeline with a longer value fails to create or update, after the rest of
     the app has synthesized, so ``WavePipeline`` checks before that.
 
     Parameters

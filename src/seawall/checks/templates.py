@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..model.limits import MAX_DEPLOYMENT_GROUP_ALARMS
 from ..model.policies import ONE_BOX_MAX_PERCENT
 from .core import Compliance, Finding, StackTemplate, props, refs, strings
 
@@ -21,9 +22,6 @@ APPLICATION = "AWS::CodeDeploy::Application"
 DEPLOYMENT_CONFIG = "AWS::CodeDeploy::DeploymentConfig"
 ALARM = "AWS::CloudWatch::Alarm"
 COMPOSITE = "AWS::CloudWatch::CompositeAlarm"
-
-#: CodeDeploy's limit of alarms per deployment group.
-MAX_DEPLOYMENT_GROUP_ALARMS = 10
 
 #: Metrics that count faults: Lambda errors, API Gateway / ALB server errors.
 FAULT_METRICS = frozenset({

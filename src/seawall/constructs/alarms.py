@@ -28,11 +28,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from seawall.model import AlarmPolicy
-from seawall.model.limits import MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS
+from seawall.model.limits import MAX_ALARM_NAME, MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS
 from seawall.model.naming import aggregate_alarm_name
-
-#: CodeDeploy watches at most this many alarms per deployment group.
-MAX_CODEDEPLOY_ALARMS = 10
 
 
 class AlarmScope(Enum):
@@ -247,7 +244,7 @@ def _estimated_length(text: str, region_token: str | None) -> int:
     other token as the longest alarm name."""
     if region_token:
         text = text.replace(region_token, "r" * _REGION_CHARS)
-    return len(_TOKEN.sub("x" * 255, text))
+    return len(_TOKEN.sub("x" * MAX_ALARM_NAME, text))
 
 
 def chunk_alarm_names(

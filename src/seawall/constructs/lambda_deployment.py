@@ -46,6 +46,7 @@ from seawall.model.contracts import (
     FunctionRelease,
 )
 from seawall.model.limits import MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS
+from seawall.model.limits import MAX_DEPLOYMENT_GROUP_ALARMS as MAX_CODEDEPLOY_ALARMS
 from seawall.model.naming import (
     alarm_name,
     check_service,
@@ -62,7 +63,6 @@ from ._nag import acknowledge, arn_wildcard_rule
 from .alarms import (
     ALARM_KINDS,
     DEFAULT_BLOCKING,
-    MAX_CODEDEPLOY_ALARMS,
     AlarmKind,
     AlarmScope,
     alarm_kind,

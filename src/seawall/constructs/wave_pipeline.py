@@ -36,16 +36,16 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import Construct
 
-from ..checks.pipeline_limits import (
+from ..checks.pipeline_limits import RESERVED_STAGE_NAMES, check_action_configuration_values
+from ..model import AlarmPolicy, Step, Target, Wave, WavePlan, expand_steps
+from ..model.limits import (
     MAX_ACTIONS_PER_PIPELINE,
     MAX_ACTIONS_PER_STAGE,
+    MAX_ALARM_NAME,
     MAX_RULES_PER_CONDITION,
     MAX_STAGES_PER_PIPELINE,
     MAX_TEMPLATE_BYTES,
-    RESERVED_STAGE_NAMES,
-    check_action_configuration_values,
 )
-from ..model import AlarmPolicy, Step, Target, Wave, WavePlan, expand_steps
 from ..model.naming import (
     carries_team,
     check_service,
@@ -129,8 +129,9 @@ class EntryAlarm:
     region: str | None = None  # Default: the pipeline's region
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not 1 <= len(self.name) <= 255:
-            raise ValueError(f"EntryAlarm name={self.name!r} must be a CloudWatch alarm name of 1-255 characters")
+        if not isinstance(self.name, str) or not 1 <= len(self.name) <= MAX_ALARM_NAME:
+            raise ValueError(f"EntryAlarm name={self.name!r} must be a CloudWatch alarm name of 1-{MAX_ALARM_NAME} "
+                             f"characters")
 
 
 @dataclass

@@ -53,6 +53,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from .limits import MAX_ALARM_NAME, MAX_BAKE_WAIT, MAX_DESCRIBE_ALARM_NAMES, MAX_GATE_WAIT
+from .limits import MAX_STEP_FUNCTIONS_ACTION_DURATION as MAX_ACTION_DURATION
 from .naming import aggregate_alarm_name, check_team
 from .policies import (
     HISTORY_BUDGET,
@@ -89,11 +91,7 @@ SERVICE_ALARMS_OUTPUT = "SeawallServiceAlarms"
 #: The release Lambdas' environment variable holding :meth:`TeamSettings.to_json`.
 TEAM_SETTINGS_ENV = "SEAWALL_TEAM_SETTINGS"
 
-#: A CodePipeline Step Functions invoke action may run at most 7 days.
-MAX_ACTION_DURATION = timedelta(days=7)
-#: The longest a gate keeps re-checking: 7 days less 6 hours of margin for the
-#: final check, the Lambda retries and clock skew.
-MAX_GATE_WAIT = timedelta(days=6, hours=18)
+#: The gate's limit by default: the longest it may wait (:data:`seawall.model.limits.MAX_GATE_WAIT`).
 DEFAULT_GATE_WAIT = MAX_GATE_WAIT
 #: How often a closed gate re-checks the alarms.  A closed window is waited out in one Wait.
 DEFAULT_GATE_POLL = timedelta(minutes=10)
@@ -110,15 +108,12 @@ MIN_SHIFT_POLL = timedelta(seconds=math.ceil(
 MAX_SHIFT_POLL = timedelta(minutes=5)
 #: The shift machine's timeout: the longest shift, its hooks, and 2 hours for queueing and the last polls.
 SHIFT_TIMEOUT = MAX_SHIFT_DURATION + SHIFT_HOOK_ALLOWANCE + timedelta(hours=2)
-#: The longest a bake may watch: a 60 s poll fills the history budget in 24,000 / 9 turns = 44 h 26 min;
-#: 40 hours leave margin for retries.
-MAX_BAKE_WAIT = timedelta(hours=40)
 #: The shortest bake poll whose history still holds MAX_BAKE_WAIT: 54 s.
 MIN_BAKE_POLL = timedelta(seconds=math.ceil(MAX_BAKE_WAIT.total_seconds() * BAKE_EVENTS_PER_TURN / HISTORY_BUDGET))
 #: After the bake time, how long the bake keeps waiting for its minimum data points.
 DEFAULT_DATA_POINT_GRACE = timedelta(hours=24)
-#: DescribeAlarms takes at most 100 alarm names.
-MAX_ALARMS = 100
+#: Alarm names one DescribeAlarms call takes (:mod:`seawall.model.limits`).
+MAX_ALARMS = MAX_DESCRIBE_ALARM_NAMES
 
 _PLACEHOLDER = re.compile(r"#\{[^}]*\}")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
@@ -199,13 +194,14 @@ def _seconds(value: timedelta, parameter: str) -> int:
 
 
 def check_alarm_names(names: Iterable[str], parameter: str) -> tuple[str, ...]:
-    """Alarm names: each 1-255 characters, none twice, at most :data:`MAX_ALARMS`."""
+    """Alarm names: each 1-:data:`MAX_ALARM_NAME` characters, none twice, at most :data:`MAX_ALARMS`."""
     if isinstance(names, str):
         raise TypeError(f"{parameter}={names!r} must be a list of alarm names, not one string")
     out = tuple(names)
     for n in out:
-        if not isinstance(n, str) or not n or len(n) > 255:
-            raise ValueError(f"{parameter}: alarm name {n!r} must be a CloudWatch alarm name of 1-255 characters")
+        if not isinstance(n, str) or not n or len(n) > MAX_ALARM_NAME:
+            raise ValueError(f"{parameter}: alarm name {n!r} must be a CloudWatch alarm name of 1-{MAX_ALARM_NAME} "
+                             f"characters")
     if len(set(out)) != len(out):
         raise ValueError(f"{parameter}={list(out)!r} lists an alarm twice")
     if len(out) > MAX_ALARMS:

@@ -31,6 +31,8 @@ MAX_ACTIONS_PER_PIPELINE = 500
 #: "Length of time before an action times out ... Step Functions invoke action: 7 days".  Every gate, shift
 #: and bake is one such action.
 MAX_STEP_FUNCTIONS_ACTION_DURATION = timedelta(days=7)
+#: The same row: "AWS CloudFormation deployment action: 3 days".  Every deploy of a step is one such action.
+MAX_CLOUDFORMATION_ACTION_DURATION = timedelta(days=3)
 #: The longest value of one action configuration key, such as a Step Functions invoke action's ``Input``
 #: (every gate, shift and bake input is one).  ``ActionDeclaration.configuration``: "Value Length
 #: Constraints: Minimum length of 1. Maximum length of 1000."
@@ -76,6 +78,11 @@ MAX_COMPOSITE_CHILDREN = 100
 #: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html; botocore's
 #: ``cloudwatch`` model gives the same ``max: 10240``).
 MAX_COMPOSITE_RULE_CHARS = 10_240
+#: The composites one alarm may be named by. "Any single alarm can be included in the rule expressions of as
+#: many as 150 composite alarms." (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/
+#: API_PutCompositeAlarm.html).  Why each service stack names the team aggregate once (its aggregate watch),
+#: not once per function's one-box rollback composite.
+MAX_COMPOSITE_PARENTS = 150
 #: How long one alarm may look back.  ``PutMetricAlarm`` ``EvaluationPeriods``: "An alarm's total current
 #: evaluation period can be no longer than one day, so this number multiplied by Period cannot be more than
 #: 86,400 seconds." (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
@@ -94,6 +101,19 @@ MAX_DEPLOYMENT_GROUP_ALARMS = 10
 #: of 1. Maximum length of 100." (https://docs.aws.amazon.com/codedeploy/latest/APIReference/
 #: API_CreateDeploymentGroup.html; botocore's ``codedeploy`` model: ``min: 1, max: 100``).
 MAX_CODEDEPLOY_NAME = 100
+#: Custom deployment configs per account and region, not adjustable: "Custom deployment configurations per
+#: account | Each supported Region: 50 | No | Maximum number of custom deployment configurations associated
+#: with an AWS account" (https://docs.aws.amazon.com/codedeploy/latest/userguide/limits.html).  The team
+#: runtime owns one per traffic policy (``seawall.model.naming.deployment_config_name``), shared by every
+#: function of the team in the account and region.
+MAX_CUSTOM_DEPLOYMENT_CONFIGS = 50
+
+# -------------------------------------------------------------------------------------------------------- IAM
+
+#: The longest IAM role name.  ``CreateRole`` ``RoleName``: "Length Constraints: Minimum length of 1. Maximum
+#: length of 64." (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html; botocore's ``iam``
+#: model, ``roleNameType``: ``min: 1, max: 64``).
+MAX_ROLE_NAME = 64
 
 # ----------------------------------------------------------------------------------------------------- Lambda
 # Quotas page: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
@@ -127,10 +147,11 @@ MAX_GATE_WAIT = MAX_STEP_FUNCTIONS_ACTION_DURATION - timedelta(hours=6)
 MAX_BAKE_WAIT = timedelta(hours=40)
 
 __all__ = [
-    "MAX_ACTIONS_PER_PIPELINE", "MAX_ACTIONS_PER_STAGE", "MAX_ACTION_CONFIGURATION_VALUE",
-    "MAX_ALARM_EVALUATION", "MAX_ALARM_NAME", "MAX_BAKE_WAIT", "MAX_CODEDEPLOY_NAME", "MAX_COMPOSITE_CHILDREN",
-    "MAX_COMPOSITE_RULE_CHARS", "MAX_DEPLOYMENT_GROUP_ALARMS", "MAX_DESCRIBE_ALARM_NAMES", "MAX_GATE_WAIT",
-    "MAX_HISTORY_EVENTS", "MAX_LAMBDA_ENVIRONMENT", "MAX_LAMBDA_TIMEOUT", "MAX_RESOURCES_PER_STACK",
-    "MAX_RULES_PER_CONDITION", "MAX_STACK_NAME", "MAX_STAGES_PER_PIPELINE", "MAX_STEP_FUNCTIONS_ACTION_DURATION",
-    "MAX_TEMPLATE_BYTES",
+    "MAX_ACTIONS_PER_PIPELINE", "MAX_ACTIONS_PER_STAGE", "MAX_ACTION_CONFIGURATION_VALUE", "MAX_ALARM_EVALUATION",
+    "MAX_ALARM_NAME", "MAX_BAKE_WAIT", "MAX_CLOUDFORMATION_ACTION_DURATION",
+    "MAX_CODEDEPLOY_NAME", "MAX_COMPOSITE_CHILDREN", "MAX_COMPOSITE_PARENTS",
+    "MAX_COMPOSITE_RULE_CHARS", "MAX_CUSTOM_DEPLOYMENT_CONFIGS", "MAX_DEPLOYMENT_GROUP_ALARMS",
+    "MAX_DESCRIBE_ALARM_NAMES", "MAX_GATE_WAIT", "MAX_HISTORY_EVENTS", "MAX_LAMBDA_ENVIRONMENT", "MAX_LAMBDA_TIMEOUT",
+    "MAX_RESOURCES_PER_STACK", "MAX_ROLE_NAME", "MAX_RULES_PER_CONDITION", "MAX_STACK_NAME", "MAX_STAGES_PER_PIPELINE",
+    "MAX_STEP_FUNCTIONS_ACTION_DURATION", "MAX_TEMPLATE_BYTES",
 ]

@@ -11,13 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .limits import MAX_STACK_NAME
+from .limits import MAX_ALARM_NAME, MAX_CODEDEPLOY_NAME, MAX_STACK_NAME
 
 _PART = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
-#: CloudWatch alarm names may be 255 characters long.
-MAX_ALARM_NAME = 255
-#: CodeDeploy application and deployment group names may be 100 characters long.
-MAX_CODEDEPLOY_NAME = 100
 
 
 def _check(parameter: str, value: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.sim.fixture.app import ACCOUNT, REGIONS
+from tests.sim.fixture.synth import fixture_assembly
 
 from seawall.sim import Unmodelled
 from seawall.sim.assembly import Assembly, AssemblyError
-from tests.sim.fixture.app import ACCOUNT, REGIONS
-from tests.sim.fixture.synth import fixture_assembly
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,8 @@ def test_a_passing_smoke_test_reports_succeeded(fakes):
     assert lam.calls[0]["FunctionName"] == "orders-fn" and lam.calls[0]["Qualifier"] == "4"
 
 
-@pytest.mark.parametrize("case", ["function error", "api error", "not json", "other function", "no targets"])
+@pytest.mark.parametrize("case", ["function error", "api error", "not json", "other function", "no targets",
+                                  "no payload"])
 def test_every_failure_still_reports_failed(fakes, monkeypatch, case):
     lam = FakeLambda(error="Unhandled" if case == "function error" else None)
     cd = FakeCodeDeploy("version: 0.0" if case == "not json" else appspec(
@@ -84,8 +85,13 @@ def test_every_failure_still_reports_failed(fakes, monkeypatch, case):
     fakes(cd, lam)
     if case == "no targets":
         monkeypatch.setenv("SEAWALL_TARGET_FUNCTIONS", "")
-    assert _run()["status"] == "Failed"
+    if case == "no payload":
+        monkeypatch.delenv("SEAWALL_SMOKE_PAYLOAD")
+    out = _run()
+    assert out["status"] == "Failed"
     assert [r["status"] for r in cd.reports] == ["Failed"]
+    if case == "no payload":  # nothing was invoked, so nothing passed
+        assert lam.calls == [] and "SEAWALL_SMOKE_PAYLOAD is not set" in out["detail"]
 
 
 def test_importing_the_hook_does_not_import_aws_cdk():

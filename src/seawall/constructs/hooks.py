@@ -12,6 +12,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from seawall.model.limits import MAX_LAMBDA_ENVIRONMENT
+
 from ._assets import (
     HOOK_HANDLER,
     POWERTOOLS_LAYER_ACCOUNT,
@@ -22,6 +24,38 @@ from ._assets import (
 )
 from ._nag import acknowledge, arn_wildcard_rule
 from .release import RUNTIME
+
+
+def _check_targets(targets: object) -> tuple[lambda_.IFunction, ...]:
+    if isinstance(targets, (str, Mapping)) or not isinstance(targets, Sequence):
+        raise TypeError(f"targets={targets!r} must be a list of Lambda functions, e.g. targets=[handler]")
+    if not targets:
+        raise ValueError("targets=[] is empty; name the function(s) the hook tests, e.g. targets=[handler]")
+    for t in targets:
+        if not (hasattr(t, "function_name") and hasattr(t, "function_arn")):
+            raise TypeError(f"targets item {t!r} must be a Lambda function (aws_lambda.IFunction), not a name")
+    return tuple(targets)  # type: ignore[arg-type]
+
+
+def _check_payload(payload: object) -> str:
+    """The payload's compact JSON, or the error that names `payload`, its value and the fix."""
+    if payload is None:
+        raise ValueError(
+            "payload=None: a SmokeTestHook without a payload would invoke nothing and report Succeeded for a "
+            "version it never ran; pass the event a healthy new version handles, e.g. "
+            "payload={\"path\": \"/health\"}, or leave the hook out")
+    if not isinstance(payload, Mapping):
+        raise TypeError(f"payload={payload!r} must be a JSON object (a dict), e.g. payload={{\"path\": \"/health\"}}")
+    try:
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"payload={payload!r} is not JSON ({e}); use only dicts, lists, strings, numbers, "
+                        f"booleans and None") from None
+    size = len(text.encode())
+    if size > MAX_LAMBDA_ENVIRONMENT:
+        raise ValueError(f"payload is {size} bytes of JSON; it travels in the hook's environment, which holds at "
+                         f"most {MAX_LAMBDA_ENVIRONMENT} bytes (Lambda): send a smaller event")
+    return text
 
 
 class SmokeTestHook(Construct):
@@ -38,8 +72,11 @@ class SmokeTestHook(Construct):
     targets:
         The functions the hook may test; an AppSpec naming any other function fails the hook.
     payload:
-        The JSON event sent to the new version. Default: ``None`` - no
-        invocation, the hook only checks the AppSpec and reports.
+        The JSON event sent to the new version (a dict), such as ``{"path": "/health"}``: the hook passes
+        only if the new version handles it without a function error.  Required: the default ``None`` is
+        refused with a ``ValueError``, because a hook that invokes nothing would report ``Succeeded`` for a
+        version it never ran.  Its compact JSON travels in the hook's environment, so it is at most
+        :data:`~seawall.model.limits.MAX_LAMBDA_ENVIRONMENT` bytes.
     powertools_layer_version:
         Version of the public Powertools v3 ``python313`` x86_64 layer. Default: 27.
 
@@ -52,11 +89,9 @@ class SmokeTestHook(Construct):
                  payload: Mapping[str, Any] | None = None,
                  powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
                  log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR) -> None:
+        targets = _check_targets(targets)
+        smoke_payload = _check_payload(payload)
         super().__init__(scope, construct_id)
-        if not targets:
-            raise ValueError("targets is empty; name the function(s) the hook tests")
-        if payload is not None and not isinstance(payload, Mapping):
-            raise ValueError(f"payload={payload!r} must be a JSON object (a dict) or None")
         stack = Stack.of(self)
         log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -66,9 +101,8 @@ class SmokeTestHook(Construct):
         environment = {
             "SEAWALL_TARGET_FUNCTIONS": ",".join(t.function_name for t in targets),
             "POWERTOOLS_SERVICE_NAME": "seawall-traffic-hook",
+            "SEAWALL_SMOKE_PAYLOAD": smoke_payload,
         }
-        if payload is not None:
-            environment["SEAWALL_SMOKE_PAYLOAD"] = json.dumps(payload, sort_keys=True)
         layer = lambda_.LayerVersion.from_layer_version_arn(
             self, "Powertools",
             f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"

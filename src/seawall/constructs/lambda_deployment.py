@@ -598,6 +598,10 @@ class SafeLambdaDeployment(Construct):
         if isinstance(extra_alarms, cloudwatch.AlarmBase) or not all(
                 hasattr(a, "alarm_name") for a in extra_alarms):
             raise ValueError("extra_alarms must be a list of CloudWatch alarms")
+        for parameter, hook in (("pre_traffic_hook", pre_traffic_hook), ("post_traffic_hook", post_traffic_hook)):
+            if hook is not None and not (hasattr(hook, "function_name") and hasattr(hook, "add_to_role_policy")):
+                raise TypeError(f"{parameter}={hook!r} must be a Lambda function such as SmokeTestHook(...).function "
+                                f"(aws_lambda.IFunction), not a name (None: no hook)")
         self.key = function_key(construct_id)
         stack = Stack.of(self)
         self.region = stack.region

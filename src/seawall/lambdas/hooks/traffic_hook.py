@@ -10,7 +10,8 @@ retries the asynchronous invocation).
 
 Checks: read the deployment's AppSpec (``GetDeployment``), and for each
 function in it invoke ``<function>:<TargetVersion>`` with the configured
-payload (``SEAWALL_SMOKE_PAYLOAD``, a JSON document). A function error or an
+payload (``SEAWALL_SMOKE_PAYLOAD``, a JSON document; without one the hook
+fails: it would otherwise pass a version it never ran). A function error or an
 invocation error fails the hook. Functions not named in
 ``SEAWALL_TARGET_FUNCTIONS`` (comma-separated names) fail the hook too: the
 hook only tests what it was deployed for.
@@ -48,14 +49,15 @@ def _lambda() -> Any:
     return boto3.client("lambda")
 
 
-def settings() -> tuple[frozenset[str], bytes | None]:
+def settings() -> tuple[frozenset[str], bytes]:
     """Allowed target functions and the smoke-test payload, from the environment."""
     targets = frozenset(n.strip() for n in os.environ.get("SEAWALL_TARGET_FUNCTIONS", "").split(",") if n.strip())
     if not targets:
         raise HookCheckFailed("SEAWALL_TARGET_FUNCTIONS is empty; the hook does not know which function it tests")
     raw = os.environ.get("SEAWALL_SMOKE_PAYLOAD")
     if raw is None:
-        return targets, None
+        raise HookCheckFailed("SEAWALL_SMOKE_PAYLOAD is not set: without a payload the hook would invoke nothing "
+                              "and pass a version it never ran; give SmokeTestHook a payload and redeploy")
     try:
         json.loads(raw)
     except ValueError as err:
@@ -96,14 +98,13 @@ def check_deployment(deployment_id: str) -> list[str]:
         if not fn["TargetVersion"]:
             raise HookCheckFailed(f"the AppSpec gives no TargetVersion for {fn['Name']!r}")
         qualified = f"{fn['Name']}:{fn['TargetVersion']}"
-        if payload is not None:
-            response = _lambda().invoke(FunctionName=fn["Name"], Qualifier=fn["TargetVersion"],
-                                        InvocationType="RequestResponse", Payload=payload)
-            body = response["Payload"].read() if hasattr(response.get("Payload"), "read") else b""
-            if response.get("FunctionError"):
-                raise HookCheckFailed(f"{qualified} failed the smoke test ({response['FunctionError']}): "
-                                      f"{body[:500]!r}")
-            logger.info("smoke test passed", extra={"function": qualified, "status": response.get("StatusCode")})
+        response = _lambda().invoke(FunctionName=fn["Name"], Qualifier=fn["TargetVersion"],
+                                    InvocationType="RequestResponse", Payload=payload)
+        body = response["Payload"].read() if hasattr(response.get("Payload"), "read") else b""
+        if response.get("FunctionError"):
+            raise HookCheckFailed(f"{qualified} failed the smoke test ({response['FunctionError']}): "
+                                  f"{body[:500]!r}")
+        logger.info("smoke test passed", extra={"function": qualified, "status": response.get("StatusCode")})
         checked.append(qualified)
     return checked
 

@@ -84,7 +84,7 @@ def test_html_page(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (["--plan", f"{POLICY}:TEAM", "--start", "next tuesday"], "--start='next tuesday' is not an ISO 8601"),
     (["--plan", f"{POLICY}:TEAM", "--timezone", "Moon/Base"], "--timezone='Moon/Base' is not a known IANA"),
     (["--plan", f"{POLICY}:TEAM", "--window", f"{POLICY}:PLAN"], "--window names a WavePlan, not a TimeWindow"),
-    (["--plan", f"{POLICY}:TEAM", "--deploy-minutes", "-5"], "--deploy-minutes=-5 must be zero or more"),
+    (["--plan", f"{POLICY}:TEAM", "--deploy-minutes", "-5"], "--deploy-minutes=-5 must be from 0 to 4320"),
     (["--plan", f"{POLICY}:TEAM", "--html", "/nonexistent-dir/x.html"], "cannot write the page"),
 ])
 def test_bad_input_exits_2_with_the_message_and_no_traceback(

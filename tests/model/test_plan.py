@@ -140,7 +140,7 @@ def test_gate_longer_than_seven_days_is_flagged(window: TimeWindow) -> None:
     rollout = plan_rollout(WavePlan.standard(["us-east-1", "eu-west-1"]), frozen,
                            datetime(2026, 12, 10, 14, tzinfo=NY))
     assert len(rollout.warnings) == 1
-    assert "longer than a pipeline action's 7-day limit" in rollout.warnings[0]
+    assert "longer than its limit of 6 d 18 h (gate_max_wait" in rollout.warnings[0]
     assert "wave-2" in rollout.warnings[0] or "wave-1" in rollout.warnings[0]
     assert rollout.finished > datetime(2027, 1, 4, tzinfo=NY)
 
@@ -168,19 +168,17 @@ def test_to_dict_is_json_in_the_windows_zone(window: TimeWindow) -> None:
 def test_release_policy_bundles_plan_window_and_alarms(window: TimeWindow) -> None:
     team = ReleasePolicy(plan=WavePlan.standard(["us-east-1"]), window=window)
     assert team.alarms.max_fault_rate == 0.01
-    with pytest.raises(ValueError, match=r"window=None must be a TimeWindow"):
+    with pytest.raises(TypeError, match=r"window=None is a NoneType, not a TimeWindow"):
         ReleasePolicy(plan=team.plan, window=None)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"plan='x' must be a WavePlan"):
+    with pytest.raises(TypeError, match=r"plan='x' is a str, not a WavePlan"):
         ReleasePolicy(plan="x", window=window)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"alarms=1 must be an AlarmPolicy"):
+    with pytest.raises(TypeError, match=r"alarms=1 is a int, not an AlarmPolicy"):
         ReleasePolicy(plan=team.plan, window=window, alarms=1)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"start": datetime(2026, 12, 1, 9)}, r"start=2026-12-01T09:00:00 is a naive datetime"),
-    ({"deploy_time": timedelta(minutes=-1)}, r"deploy_time=.* must be a timedelta of zero or more"),
-    ({"plan": "plan"}, r"plan='plan' must be a WavePlan"),
-    ({"window": "9-5"}, r"window='9-5' must be a TimeWindow"),
+    ({"deploy_time": timedelta(minutes=-1)}, r"deploy_time=-1 day, 23:59:00 is out of range; it must be at least 0"),
 ])
 def test_invalid_planner_input(window: TimeWindow, kwargs: dict[str, object], match: str) -> None:
     args: dict[str, object] = {"plan": WavePlan.standard(["us-east-1"]), "window": window,

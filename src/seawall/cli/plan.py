@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import TimeWindow, plan_rollout
+from ..model.limits import MAX_CLOUDFORMATION_ACTION_DURATION, MAX_GATE_WAIT
 from ..report import render_html, render_table
 from .loading import load_plan, load_window, parse_start, parse_zone
 
@@ -33,7 +34,11 @@ def add_plan_command(subparsers: Any) -> None:
     p.add_argument("--timezone", metavar="IANA",
                    help="zone for reading --start and showing times (default: the window's zone)")
     p.add_argument("--deploy-minutes", type=int, default=0, metavar="N",
-                   help="minutes CloudFormation takes per step before the shift (default: 0, not modelled)")
+                   help="minutes CloudFormation takes per step before the shift (default: 0, not modelled; "
+                        f"at most {_minutes(MAX_CLOUDFORMATION_ACTION_DURATION)}, a deploy action's limit)")
+    p.add_argument("--gate-max-wait-minutes", type=int, default=_minutes(MAX_GATE_WAIT), metavar="N",
+                   help="the gate's limit as the team runtime sets it (gate_max_wait): a longer wait for the "
+                        f"window is flagged (default and most: {_minutes(MAX_GATE_WAIT)}, i.e. 6 d 18 h)")
     p.add_argument("--json", action="store_true", help="print the rollout as JSON")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with a timeline")
     p.set_defaults(func=run_plan)
@@ -46,10 +51,16 @@ def run_plan(args: argparse.Namespace) -> int:
     if window is None:
         window = TimeWindow.always(time_zone=args.timezone or "UTC")
         print("seawall plan: no time window given: production gates open at once", file=sys.stderr)
-    if args.deploy_minutes < 0:
-        raise ValueError(f"--deploy-minutes={args.deploy_minutes} must be zero or more")
+    most = _minutes(MAX_CLOUDFORMATION_ACTION_DURATION)
+    if not 0 <= args.deploy_minutes <= most:
+        raise ValueError(f"--deploy-minutes={args.deploy_minutes} must be from 0 to {most} (a CloudFormation deploy "
+                         f"action times out after {MAX_CLOUDFORMATION_ACTION_DURATION.days} days)")
+    if not 1 <= args.gate_max_wait_minutes <= _minutes(MAX_GATE_WAIT):
+        raise ValueError(f"--gate-max-wait-minutes={args.gate_max_wait_minutes} must be from 1 to "
+                         f"{_minutes(MAX_GATE_WAIT)} (a pipeline action runs at most 7 days; the gate keeps margin)")
     start = parse_start(args.start, display or window.zone)
-    rollout = plan_rollout(source.plan, window, start, deploy_time=timedelta(minutes=args.deploy_minutes))
+    rollout = plan_rollout(source.plan, window, start, deploy_time=timedelta(minutes=args.deploy_minutes),
+                           gate_max_wait=timedelta(minutes=args.gate_max_wait_minutes))
     tz = args.timezone
     if args.html:
         team = getattr(source.module, "TEAM_NAME", None)
@@ -64,3 +75,7 @@ def run_plan(args: argparse.Namespace) -> int:
     else:
         print(render_table(rollout, tz), end="")
     return 0
+
+
+def _minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)

@@ -12,7 +12,8 @@ from .bootstrap import (
     SupportStack,
     bootstrap_checklist,
 )
-from .plan import MAX_GATE_WAIT, Rollout, StepSchedule, format_span, plan_rollout
+from .limits import MAX_GATE_WAIT
+from .plan import Rollout, StepSchedule, format_span, plan_rollout
 from .policies import (
     ALL_AT_ONCE_CONFIG,
     ONE_BOX_MAX_PERCENT,

@@ -67,6 +67,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ._validate import require_account, require_unique
+from .limits import MAX_ALARM_NAME
 from .waves import WavePlan
 
 __all__ = [
@@ -77,9 +79,8 @@ __all__ = [
 #: The execution policy the CDK Pipelines README bootstraps with.
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
-_ALARM_NAME_MAX = 255
+# fullmatch, ASCII: `$` also matches before a trailing newline, and `\d`/`\w` accept other scripts' characters.
+_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[\w+=,.@/-]+", re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,21 +244,22 @@ def bootstrap_checklist(
     for name, value in (("pipeline_account", pipeline_account), ("pipeline_region", pipeline_region)):
         if not isinstance(value, str):
             raise TypeError(f"{name}={value!r} is a {type(value).__name__}; pass a string")
-    if not _ACCOUNT.match(pipeline_account):
-        raise ValueError(f"pipeline_account={pipeline_account!r} is not an AWS account ID; expected 12 digits")
+    require_account(pipeline_account, "pipeline_account")
     home = plan.catalogue.pipeline_home(pipeline_region, parameter="pipeline_region")
     policies = _names(execution_policies, "execution_policies")
     if not policies:
         raise ValueError("execution_policies is empty; `cdk bootstrap --trust` requires at least one policy ARN "
                          f"(the CDK Pipelines README uses {ADMINISTRATOR_ACCESS!r})")
     for arn in policies:
-        if not _POLICY_ARN.match(arn):
+        if not _POLICY_ARN.fullmatch(arn):
             raise ValueError(f"execution_policies holds {arn!r}, which is not an IAM managed policy ARN; expected "
                              f"e.g. {ADMINISTRATOR_ACCESS!r} or 'arn:aws:iam::111111111111:policy/MyDeployPolicy'")
-    alarms = tuple(dict.fromkeys(_names(blocking_alarms, "blocking_alarms")))
+    alarms = _names(blocking_alarms, "blocking_alarms")
+    require_unique(alarms, "blocking_alarms", "alarm")
     for alarm in alarms:
-        if not 1 <= len(alarm) <= _ALARM_NAME_MAX:
-            raise ValueError(f"blocking_alarms holds {alarm!r}; a CloudWatch alarm name has 1-255 characters")
+        if not 1 <= len(alarm) <= MAX_ALARM_NAME:
+            raise ValueError(f"blocking_alarms holds {alarm!r}; a CloudWatch alarm name has 1-{MAX_ALARM_NAME} "
+                             f"characters")
 
     # What deploys where, in plan order; (account, region) -> labels.
     used: dict[tuple[str, str], list[str]] = {(pipeline_account, pipeline_region): ["pipeline"]}

@@ -31,11 +31,28 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ._validate import require_timedelta
+from .limits import MAX_CLOUDFORMATION_ACTION_DURATION, MAX_GATE_WAIT
 from .waves import Step, WavePlan, expand_steps
 from .window import TimeWindow, _require_aware
 
-#: The longest a pipeline action may run: a Step Functions invoke action (the gate) times out after 7 days.
-MAX_GATE_WAIT = timedelta(days=7)
+
+def gate_deadline(started: datetime, max_wait: timedelta) -> datetime:
+    """The last instant a gate that started at `started` may still let its step start.
+
+    The gate machine computes its limit with this function, and so does the
+    planner: they agree to the second on which waits a gate gives up on.
+    """
+    return started + max_wait
+
+
+def gate_gives_up(next_open: datetime | None, deadline: datetime) -> bool:
+    """Whether a gate waiting for a closed window gives up: the window opens after `deadline` or never.
+
+    A window that opens exactly at the deadline still lets the step start (the
+    gate re-checks the window before it looks at the deadline).
+    """
+    return next_open is None or next_open > deadline
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +154,7 @@ def plan_rollout(
     start: datetime,
     *,
     deploy_time: timedelta = timedelta(0),
+    gate_max_wait: timedelta = MAX_GATE_WAIT,
 ) -> Rollout:
     """Schedule every step of `plan` under `window`, starting at `start`.
 
@@ -151,27 +169,49 @@ def plan_rollout(
     deploy_time:
         Time CloudFormation takes to deploy each step before its shift.
         Default: 0 (not modelled).
+    gate_max_wait:
+        The gate's limit, as the team runtime sets it (``gate_max_wait`` of
+        the release machines).  Default and most:
+        :data:`~seawall.model.limits.MAX_GATE_WAIT` (6 d 18 h: the Step
+        Functions invoke action's 7 days less margin).
 
     Returns
     -------
     Rollout
-        With a warning for every gate that would wait longer than
-        :data:`MAX_GATE_WAIT` (the pipeline action would time out and fail
-        the execution, e.g. across a holiday freeze).
+        With a warning for every gate that would give up: its window opens
+        later than `gate_max_wait` after the gate started
+        (:func:`gate_gives_up`, the same computation the gate machine runs),
+        so the step fails, e.g. across a holiday freeze.
 
     Raises
     ------
+    TypeError
+        If an argument has the wrong type.
     ValueError
-        If `start` is naive, `deploy_time` is negative, or the window does
-        not open within its search horizon.
+        If `start` is naive or so late that the rollout would end after the
+        year 9999, `deploy_time` is negative, `gate_max_wait` is out of range,
+        or the window does not open within its search horizon.
     """
     if not isinstance(plan, WavePlan):
-        raise ValueError(f"plan={plan!r} must be a WavePlan")
+        raise TypeError(f"plan={plan!r} is a {type(plan).__name__}, not a WavePlan")
     if not isinstance(window, TimeWindow):
-        raise ValueError(f"window={window!r} must be a TimeWindow")
+        raise TypeError(f"window={window!r} is a {type(window).__name__}, not a TimeWindow")
     _require_aware(start, "start")
-    if not isinstance(deploy_time, timedelta) or deploy_time < timedelta(0):
-        raise ValueError(f"deploy_time={deploy_time!r} must be a timedelta of zero or more")
+    require_timedelta(deploy_time, "deploy_time", maximum=MAX_CLOUDFORMATION_ACTION_DURATION,
+                      why="a CloudFormation deploy action times out after 3 days")
+    require_timedelta(gate_max_wait, "gate_max_wait", positive=True, maximum=MAX_GATE_WAIT,
+                      why="a Step Functions invoke action runs at most 7 days and the gate needs margin")
+    try:
+        return _schedule(plan, window, start, deploy_time, gate_max_wait)
+    except OverflowError:
+        raise ValueError(
+            f"start={start.isoformat()} is too late: the rollout would run past the year 9999, the last "
+            f"date Python can represent; give a start such as 2026-11-30T09:00"
+        ) from None
+
+
+def _schedule(plan: WavePlan, window: TimeWindow, start: datetime, deploy_time: timedelta,
+              gate_max_wait: timedelta) -> Rollout:
     begin = start.astimezone(UTC)
     t = begin
     schedules: list[StepSchedule] = []
@@ -179,13 +219,14 @@ def plan_rollout(
     for step in expand_steps(plan):
         ready = t
         gate = window.next_open(ready).astimezone(UTC) if step.gated else ready
-        if gate - ready > MAX_GATE_WAIT:
+        if step.gated and gate_gives_up(gate, gate_deadline(ready, gate_max_wait)):
             local = window.zone
             warnings.append(
                 f"step {step.name!r}: the gate would wait {_span(gate - ready)} (from "
                 f"{ready.astimezone(local):%a %Y-%m-%d %H:%M} to {gate.astimezone(local):%a %Y-%m-%d %H:%M} "
-                f"{window.time_zone}), longer than a pipeline action's 7-day limit; the gate times out and "
-                f"the execution fails. Widen the window or start after the closed period"
+                f"{window.time_zone}), longer than its limit of {_span(gate_max_wait)} (gate_max_wait; a "
+                f"pipeline action runs at most 7 days); the gate gives up and the step fails. Widen the "
+                f"window or start after the closed period"
             )
         shift_start = gate + deploy_time
         shift_end = shift_start + step.traffic.duration()

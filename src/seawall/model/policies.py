@@ -7,8 +7,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
+from ._validate import require_int, require_number, require_str, require_timedelta
+from .limits import (
+    MAX_ALARM_EVALUATION,
+    MAX_BAKE_WAIT,
+    MAX_HISTORY_EVENTS,
+    MAX_LAMBDA_TIMEOUT,
+)
+
 
 def _whole_minutes(value: timedelta, parameter: str) -> int:
+    require_timedelta(value, parameter, positive=True)
     seconds = value.total_seconds()
     if seconds <= 0 or seconds % 60:
         raise ValueError(
@@ -47,7 +56,7 @@ ONE_BOX_MAX_PERCENT = 10
 #: How often the shift asks CodeDeploy how the deployment is going.
 SHIFT_POLL = timedelta(seconds=30)
 #: History events the release machines may use, of Step Functions' 25,000 (margin for retries).
-HISTORY_BUDGET = 24_000
+HISTORY_BUDGET = MAX_HISTORY_EVENTS - 1_000
 #: Events one poll turn of the shift costs: Wait (2) + Lambda task (5) + Choice (2).
 SHIFT_EVENTS_PER_TURN = 9
 #: CodeDeploy waits up to an hour for each of the two traffic hooks, outside the traffic intervals.
@@ -71,11 +80,22 @@ class TrafficPolicy:
     interval: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.kind, TrafficKind):
+            raise TypeError(
+                f"TrafficPolicy kind={self.kind!r} is a {type(self.kind).__name__}, not a TrafficKind; build the "
+                f"policy with TrafficPolicy.canary(...), TrafficPolicy.linear(...) or TrafficPolicy.all_at_once()"
+            )
         if self.kind is TrafficKind.ALL_AT_ONCE:
-            if self.percent != 100 or self.interval:
-                raise ValueError("all_at_once traffic takes no percent or interval; use TrafficPolicy.all_at_once()")
+            if self.percent != 100 or self.interval != timedelta(0):
+                raise ValueError(
+                    f"all_at_once traffic takes no percent or interval (got percent={self.percent!r}, "
+                    f"interval={self.interval!r}); use TrafficPolicy.all_at_once()"
+                )
             return
-        if isinstance(self.percent, bool) or not isinstance(self.percent, int) or not 1 <= self.percent <= 99:
+        if isinstance(self.percent, bool) or not isinstance(self.percent, int):
+            raise TypeError(f"{self.kind.value} traffic percent={self.percent!r} is a "
+                            f"{type(self.percent).__name__}; pass a whole percentage (int) from 1 to 99")
+        if not 1 <= self.percent <= 99:
             raise ValueError(
                 f"percent={self.percent!r} is not allowed for {self.kind.value} traffic; expected a whole "
                 f"percentage from 1 to 99 (use TrafficPolicy.all_at_once() for 100)"
@@ -172,15 +192,14 @@ class BakePolicy:
     override_floor: timedelta | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.duration, timedelta) or self.duration < timedelta(0):
-            raise ValueError(f"duration={self.duration!r} must be a timedelta of zero or more")
-        if isinstance(self.min_data_points, bool) or not isinstance(self.min_data_points, int) \
-                or self.min_data_points < 0:
-            raise ValueError(f"min_data_points={self.min_data_points!r} must be a whole number of zero or more")
-        if not self.metric or not isinstance(self.metric, str):
-            raise ValueError(f"metric={self.metric!r} must name a CloudWatch metric, e.g. 'Invocations'")
+        require_timedelta(self.duration, "bake duration", maximum=MAX_BAKE_WAIT,
+                          why="the longest one bake state machine execution can watch within Step Functions' "
+                              "25,000-event history; bake longer by splitting the wave into steps")
+        require_int(self.min_data_points, "min_data_points", minimum=0)
+        require_str(self.metric, "metric", "Invocations")
         if self.override_floor is not None:
-            if self.override_floor < timedelta(0) or self.override_floor > self.duration:
+            require_timedelta(self.override_floor, "override_floor")
+            if self.override_floor > self.duration:
                 raise ValueError(
                     f"override_floor={self.override_floor} must lie between 0 and duration={self.duration}"
                 )
@@ -256,15 +275,11 @@ class AlarmPolicy:
     one_box_max_errors: int = 2
 
     def __post_init__(self) -> None:
-        if not 0 < self.max_fault_rate < 1:
-            raise ValueError(
-                f"max_fault_rate={self.max_fault_rate!r} must be a fraction between 0 and 1 "
-                f"(0.01 means 1 % of invocations fail)"
-            )
+        require_number(self.max_fault_rate, "max_fault_rate", above=0, at_most=1, below=True,
+                       what="a fraction between 0 and 1", example="0.01 (1 % of invocations fail)")
         for name in ("p50_latency", "p90_latency", "p99_latency"):
-            v = getattr(self, name)
-            if not isinstance(v, timedelta) or v <= timedelta(0) or v > timedelta(minutes=15):
-                raise ValueError(f"{name}={v!r} must be a timedelta above 0 and at most 15 minutes (Lambda's limit)")
+            require_timedelta(getattr(self, name), name, positive=True, maximum=MAX_LAMBDA_TIMEOUT,
+                              why="Lambda's function timeout")
         if not self.p50_latency <= self.p90_latency <= self.p99_latency:
             raise ValueError(
                 f"latency thresholds must not decrease: p50_latency={self.p50_latency}, "
@@ -272,15 +287,12 @@ class AlarmPolicy:
             )
         for name in ("max_throttles", "max_errors_in_logs", "min_invocations_for_fault_rate",
                      "one_box_max_errors"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValueError(f"{name}={v!r} must be a whole number of zero or more")
-        if isinstance(self.anomaly_std_devs, bool) or not isinstance(self.anomaly_std_devs, (int, float)) \
-                or not 0 < self.anomaly_std_devs <= 10:
-            raise ValueError(
-                f"anomaly_std_devs={self.anomaly_std_devs!r} must be a number above 0 and at most 10 "
-                f"(the width of the anomaly band in standard deviations, e.g. 2)"
-            )
+            require_int(getattr(self, name), name, minimum=0)
+        require_number(self.anomaly_std_devs, "anomaly_std_devs", above=0, at_most=10,
+                       example="2 (the width of the anomaly band in standard deviations)")
+        require_timedelta(self.period, "period", positive=True)
+        require_int(self.evaluation_periods, "evaluation_periods", minimum=1)
+        require_int(self.datapoints_to_alarm, "datapoints_to_alarm", minimum=1)
         if self.period.total_seconds() not in (10, 20, 30) and (
             self.period.total_seconds() < 60 or self.period.total_seconds() % 60
         ):
@@ -293,10 +305,10 @@ class AlarmPolicy:
                 f"datapoints_to_alarm={self.datapoints_to_alarm} must be between 1 and "
                 f"evaluation_periods={self.evaluation_periods}"
             )
-        if self.evaluation_periods * self.period > timedelta(days=1):
+        if self.evaluation_periods * self.period > MAX_ALARM_EVALUATION:
             raise ValueError(
-                f"evaluation_periods x period = {self.evaluation_periods * self.period} exceeds CloudWatch's "
-                f"one-day limit; use fewer periods or a shorter period"
+                f"evaluation_periods x period = {self.evaluation_periods} x {self.period} exceeds CloudWatch's "
+                f"limit of {MAX_ALARM_EVALUATION}; use fewer periods or a shorter period"
             )
 
     @property

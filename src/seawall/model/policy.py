@@ -33,10 +33,10 @@ class ReleasePolicy:
 
     def __post_init__(self) -> None:
         if not isinstance(self.plan, WavePlan):
-            raise ValueError(f"plan={self.plan!r} must be a WavePlan, e.g. WavePlan.standard(regions)")
+            raise TypeError(f"plan={self.plan!r} is a {type(self.plan).__name__}, not a WavePlan; use e.g. "
+                            f"WavePlan.standard(regions)")
         if not isinstance(self.window, TimeWindow):
-            raise ValueError(
-                f"window={self.window!r} must be a TimeWindow, e.g. TimeWindow.business_hours(time_zone=...)"
-            )
+            raise TypeError(f"window={self.window!r} is a {type(self.window).__name__}, not a TimeWindow; use e.g. "
+                            f"TimeWindow.business_hours(time_zone=...)")
         if not isinstance(self.alarms, AlarmPolicy):
-            raise ValueError(f"alarms={self.alarms!r} must be an AlarmPolicy")
+            raise TypeError(f"alarms={self.alarms!r} is a {type(self.alarms).__name__}, not an AlarmPolicy")

@@ -17,6 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ._validate import require_bool, require_items, require_str, require_unique
 
 
 class TrafficTier(Enum):
@@ -30,6 +33,9 @@ class TrafficTier(Enum):
     def parse(cls, value: TrafficTier | str, *, parameter: str = "traffic") -> TrafficTier:
         if isinstance(value, TrafficTier):
             return value
+        if not isinstance(value, str):
+            raise TypeError(f"{parameter}={value!r} is a {type(value).__name__}; pass a TrafficTier or one of "
+                            f"'low', 'medium', 'high'")
         try:
             return cls[str(value).upper()]
         except KeyError:
@@ -65,6 +71,28 @@ class Region:
     opt_in: bool
     traffic: TrafficTier = TrafficTier.MEDIUM
     services: frozenset[Service] = field(default=ALL_SERVICES)
+
+    def __post_init__(self) -> None:
+        require_str(self.code, "Region code", "us-east-1")
+        if self.code != self.code.strip() or not self.code.isascii():
+            raise ValueError(f"Region code={self.code!r} must be a region code such as 'us-east-1'")
+        require_str(self.name, f"Region {self.code!r} name", "US East (N. Virginia)")
+        require_str(self.time_zone, f"Region {self.code!r} time_zone", "America/New_York")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"Region {self.code!r} time_zone={self.time_zone!r} is not a known IANA time zone; "
+                             f"use a name such as 'America/New_York'") from None
+        require_bool(self.opt_in, f"Region {self.code!r} opt_in")
+        if not isinstance(self.traffic, TrafficTier):
+            raise TypeError(f"Region {self.code!r} traffic={self.traffic!r} is not a TrafficTier; use e.g. "
+                            f"TrafficTier.LOW")
+        services = require_items(self.services, f"Region {self.code!r} services", "{Service.CODEDEPLOY}")
+        for s in services:
+            if not isinstance(s, Service):
+                raise TypeError(f"Region {self.code!r} services holds {s!r}, which is not a Service; use e.g. "
+                                f"Service.CODEDEPLOY")
+        object.__setattr__(self, "services", frozenset(services))
 
     def offers(self, service: Service) -> bool:
         return service in self.services
@@ -127,8 +155,13 @@ class RegionCatalogue:
     regions: tuple[Region, ...] = COMMERCIAL_REGIONS
 
     def __post_init__(self) -> None:
+        if isinstance(self.regions, Region):
+            raise TypeError(f"regions={self.regions!r} is one Region; pass a tuple of Region")
+        object.__setattr__(self, "regions", require_items(self.regions, "regions", "(Region(...), ...)"))
         seen: set[str] = set()
         for r in self.regions:
+            if not isinstance(r, Region):
+                raise TypeError(f"regions holds {r!r}, which is not a Region")
             if r.code in seen:
                 raise ValueError(f"regions lists region {r.code!r} twice; each region code may appear once")
             seen.add(r.code)
@@ -181,12 +214,17 @@ class RegionCatalogue:
 
     def with_region(self, region: Region) -> RegionCatalogue:
         """A catalogue with `region` added, or replacing the region of the same code."""
+        if not isinstance(region, Region):
+            raise TypeError(f"region={region!r} is a {type(region).__name__}, not a Region")
         if region.code in self:
             return RegionCatalogue(tuple(region if r.code == region.code else r for r in self.regions))
         return RegionCatalogue((*self.regions, region))
 
     def with_traffic(self, tiers: Mapping[str, TrafficTier | str]) -> RegionCatalogue:
         """A catalogue with traffic tiers overridden per region code."""
+        if not isinstance(tiers, Mapping):
+            raise TypeError(f"traffic_overrides={tiers!r} is a {type(tiers).__name__}; pass a dict of region code "
+                            f"to tier, e.g. {{'eu-north-1': 'low'}}")
         out = self
         for code, tier in tiers.items():
             r = out.get(code, parameter="traffic_overrides")
@@ -197,7 +235,12 @@ class RegionCatalogue:
         return RegionCatalogue(tuple(r for r in self.regions if not r.opt_in))
 
     def select(self, codes: Iterable[str], *, parameter: str = "regions") -> tuple[Region, ...]:
-        return tuple(self.target(c, parameter=parameter) for c in codes)
+        """The deployment-target regions of `codes`, in order; a str, a non-str code or a duplicate is refused."""
+        items = require_items(codes, parameter, "['eu-north-1', 'us-east-1']")
+        for c in items:
+            require_str(c, f"{parameter} item", "us-east-1")
+        require_unique(items, parameter, "region")
+        return tuple(self.target(c, parameter=parameter) for c in items)
 
 
 CATALOGUE = RegionCatalogue()

@@ -10,20 +10,28 @@ the planner, the pipeline renderer and the safety checks all call it, so
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from ._validate import (
+    require_account,
+    require_bool,
+    require_int,
+    require_items,
+    require_str,
+    require_timedelta,
+    require_unique,
+)
+from .limits import MAX_ACTIONS_PER_PIPELINE, MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE
 from .policies import BakePolicy, TrafficPolicy, require_one_box
 from .regions import CATALOGUE, RegionCatalogue, TrafficTier
 
-_CELL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_WAVE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
+# Matched with fullmatch: a pattern's `$` also matches before a trailing newline.
+_CELL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
+_WAVE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
 
-#: CodePipeline allows 50 actions per stage; a production target costs a gate,
-#: a deploy (per stack), a shift and a bake.
-MAX_ACTIONS_PER_STAGE = 50
+#: Five actions per target (gate, deploy, shift, bake and a test) fill CodePipeline's 50 actions per stage.
 DEFAULT_MAX_TARGETS_PER_STEP = 10
 
 
@@ -36,20 +44,16 @@ class Target:
     account: str | None = None
 
     def __post_init__(self) -> None:
-        for attr in ("region", "cell", "account"):
-            value = getattr(self, attr)
-            if not isinstance(value, str) and (value is not None or attr == "region"):
-                raise TypeError(f"Target {attr}={value!r} is a {type(value).__name__}; pass a string "
-                                f"(e.g. region='us-east-1', cell='cell-1', account='111111111111')")
-        if not self.region:
-            raise ValueError(f"region={self.region!r} must be a region code such as 'us-east-1'")
-        if self.cell is not None and not _CELL.match(self.cell):
-            raise ValueError(
-                f"cell={self.cell!r} is not a valid cell name; use 1-20 lower-case letters, digits and "
-                f"hyphens, starting and ending with a letter or digit (e.g. 'cell-1')"
-            )
-        if self.account is not None and not _ACCOUNT.match(self.account):
-            raise ValueError(f"account={self.account!r} is not an AWS account ID; expected 12 digits")
+        require_str(self.region, "Target region", "us-east-1")
+        if self.cell is not None:
+            require_str(self.cell, "Target cell", "cell-1")
+            if not _CELL.fullmatch(self.cell):
+                raise ValueError(
+                    f"cell={self.cell!r} is not a valid cell name; use 1-20 lower-case letters, digits and "
+                    f"hyphens, starting and ending with a letter or digit (e.g. 'cell-1')"
+                )
+        if self.account is not None:
+            require_account(self.account, "Target account")
 
     @property
     def name(self) -> str:
@@ -91,15 +95,16 @@ class Wave:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
             raise TypeError(f"wave name={self.name!r} is a {type(self.name).__name__}; pass a string such as 'wave-1'")
-        if not _WAVE_NAME.match(self.name):
+        if not _WAVE_NAME.fullmatch(self.name):
             raise ValueError(
                 f"wave name={self.name!r} is not allowed; use 1-40 letters, digits and hyphens, "
                 f"starting with a letter or digit (it becomes a pipeline stage name)"
             )
-        if isinstance(self.targets, (Target, str)) or not isinstance(self.targets, Iterable):
-            raise TypeError(f"wave {self.name!r} targets={self.targets!r} must be a list of Target, "
+        if isinstance(self.targets, Target):
+            raise TypeError(f"wave {self.name!r} targets={self.targets!r} is one Target; pass a list of Target, "
                             f"e.g. targets=[Target(region='us-east-1')]")
-        object.__setattr__(self, "targets", tuple(self.targets))
+        object.__setattr__(self, "targets", require_items(self.targets, f"wave {self.name!r} targets",
+                                                          "[Target(region='us-east-1')]"))
         if not self.targets:
             raise ValueError(f"wave {self.name!r} has no targets; give it at least one Target")
         for t in self.targets:
@@ -129,6 +134,7 @@ class Wave:
                     f"either give every target of the region a cell or list the region once"
                 )
         require_one_box(self.traffic, f"wave {self.name!r} traffic")
+        require_bool(self.one_cell_at_a_time, f"wave {self.name!r} one_cell_at_a_time")
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -212,9 +218,9 @@ class WavePlan:
     def __post_init__(self) -> None:
         for attr in ("pre_production", "waves"):
             value = getattr(self, attr)
-            if isinstance(value, (Wave, str)) or not isinstance(value, Iterable):
-                raise TypeError(f"{attr}={value!r} must be a list of Wave, e.g. {attr}=[Wave(name=..., ...)]")
-            object.__setattr__(self, attr, tuple(value))
+            if isinstance(value, Wave):
+                raise TypeError(f"{attr}={value!r} is one Wave; pass a list, e.g. {attr}=[Wave(name=..., ...)]")
+            object.__setattr__(self, attr, require_items(value, attr, f"{attr}=[Wave(name=..., ...)]"))
             for w in getattr(self, attr):
                 if not isinstance(w, Wave):
                     raise TypeError(f"{attr} holds {w!r}, which is not a Wave; build each with Wave(name=..., "
@@ -223,12 +229,8 @@ class WavePlan:
             raise TypeError(f"catalogue={self.catalogue!r} is not a RegionCatalogue")
         if not self.waves:
             raise ValueError("waves is empty; a plan needs at least one production wave")
-        if isinstance(self.max_targets_per_step, bool) or not isinstance(self.max_targets_per_step, int) \
-                or not 1 <= self.max_targets_per_step <= MAX_ACTIONS_PER_STAGE:
-            raise ValueError(
-                f"max_targets_per_step={self.max_targets_per_step!r} must be a whole number from 1 to "
-                f"{MAX_ACTIONS_PER_STAGE} (CodePipeline's actions per stage)"
-            )
+        require_int(self.max_targets_per_step, "max_targets_per_step", minimum=1, maximum=MAX_ACTIONS_PER_STAGE,
+                    why="CodePipeline's actions per stage")
         names: set[str] = set()
         for w in (*self.pre_production, *self.waves):
             if w.name in names:
@@ -245,6 +247,23 @@ class WavePlan:
                         f"a region may appear in one production wave only"
                     )
                 owner[region] = w.name
+        self._check_size()
+
+    def _check_size(self) -> None:
+        """Refuse a plan no pipeline can hold: each step is a stage, each target at least one action."""
+        steps = expand_steps(self)
+        if len(steps) > MAX_STAGES_PER_PIPELINE:
+            raise ValueError(
+                f"the plan expands to {len(steps)} steps, each a pipeline stage; CodePipeline allows "
+                f"{MAX_STAGES_PER_PIPELINE} stages per pipeline. Deploy fewer cells one at a time, raise "
+                f"max_targets_per_step (now {self.max_targets_per_step}), or split the regions over two pipelines"
+            )
+        targets = sum(len(s.targets) for s in steps)
+        if targets > MAX_ACTIONS_PER_PIPELINE:
+            raise ValueError(
+                f"the plan deploys {targets} targets, each at least one pipeline action; CodePipeline allows "
+                f"{MAX_ACTIONS_PER_PIPELINE} actions per pipeline. Use fewer cells or regions per pipeline"
+            )
 
     @property
     def all_waves(self) -> tuple[Wave, ...]:
@@ -287,20 +306,47 @@ class WavePlan:
         with the same alarms, a 10 % / 30 minute one-box and a 1 h bake, and
         optionally zeta.
         """
-        regions = list(dict.fromkeys(regions))
+        regions = list(require_items(regions, "regions", "['eu-north-1', 'us-east-1']"))
         if not regions:
             raise ValueError("regions is empty; WavePlan.standard needs at least one region")
+        for code in regions:
+            require_str(code, "regions item", "us-east-1")
+        require_unique(regions, "regions", "region")
+        if not isinstance(catalogue, RegionCatalogue):
+            raise TypeError(f"catalogue={catalogue!r} is a {type(catalogue).__name__}, not a RegionCatalogue")
+        if traffic_overrides is not None and not isinstance(traffic_overrides, Mapping):
+            raise TypeError(f"traffic_overrides={traffic_overrides!r} is a {type(traffic_overrides).__name__}; "
+                            f"pass a dict of region code to tier, e.g. {{'eu-north-1': 'low'}}")
         cat = catalogue.with_traffic(traffic_overrides or {})
         chosen = list(cat.select(regions))
-        if isinstance(cells, bool) or (isinstance(cells, int) and cells < 1):
-            raise ValueError(f"cells={cells!r} must be a positive number of cells or a list of cell names")
         cell_names: list[str | None]
-        if isinstance(cells, int):
+        if isinstance(cells, int) and not isinstance(cells, bool):
+            require_int(cells, "cells", minimum=1, maximum=MAX_STAGES_PER_PIPELINE,
+                        why="each cell of a region is at least one pipeline stage")
             cell_names = [None] if cells == 1 else [f"cell-{i}" for i in range(1, cells + 1)]
         else:
-            cell_names = list(cells)
+            if isinstance(cells, bool):
+                raise TypeError(f"cells={cells!r} is a bool; pass a number of cells (int) or a list of cell names")
+            cell_names = list(require_items(cells, "cells", "['cell-1', 'cell-2'] or a number such as 3"))
             if not cell_names:
                 raise ValueError("cells is an empty list; give at least one cell name or cells=1")
+            for c in cell_names:
+                require_str(c, "cells item", "cell-1")
+            require_unique(cell_names, "cells", "cell")
+            if len(cell_names) > MAX_STAGES_PER_PIPELINE:
+                raise ValueError(f"cells lists {len(cell_names)} cells; each cell of a region is at least one "
+                                 f"pipeline stage and CodePipeline allows {MAX_STAGES_PER_PIPELINE}")
+        for name, value in (("account", account), ("pre_production_account", pre_production_account)):
+            if value is not None:
+                require_account(value, name)
+        require_bool(zeta, "zeta")
+        if one_box is not None and not isinstance(one_box, TrafficPolicy):
+            raise TypeError(f"one_box={one_box!r} is a {type(one_box).__name__}, not a TrafficPolicy; use e.g. "
+                            f"TrafficPolicy.canary()")
+        for name, span in (("first_wave_bake", first_wave_bake), ("second_wave_bake", second_wave_bake),
+                           ("later_wave_bake", later_wave_bake), ("cell_bake", cell_bake)):
+            require_timedelta(span, name)
+        require_int(min_data_points, "min_data_points", minimum=0)
         one_box = one_box or TrafficPolicy.canary()
         require_one_box(one_box, "one_box")
 
@@ -342,7 +388,8 @@ class WavePlan:
             )
             for i, codes in enumerate(groups)
         )
-        pre_regions = list(pre_production_regions) if pre_production_regions else [g[0] for g in groups[:2]]
+        pre_regions = ([g[0] for g in groups[:2]] if pre_production_regions is None else
+                       list(require_items(pre_production_regions, "pre_production_regions", "['us-east-1']")))
         pre_account = pre_production_account if pre_production_account is not None else account
         cat.select(pre_regions, parameter="pre_production_regions")
         pre = cls.standard_pre_production(pre_regions, account=pre_account, cell=cell_names[0], zeta=zeta,
@@ -391,21 +438,17 @@ class WavePlan:
             gamma (every region at once, a 30-minute one-box, a 1 h bake with
             the production alarms) and, with `zeta`, zeta.
         """
-        if isinstance(regions, str) or not isinstance(regions, Iterable):
-            raise TypeError(f"regions={regions!r} must be a list of region codes, e.g. ['eu-north-1', 'us-east-1']")
-        codes = list(dict.fromkeys(regions))
+        codes = list(require_items(regions, "regions", "['eu-north-1', 'us-east-1']"))
         for code in codes:
-            if not isinstance(code, str):
-                raise TypeError(f"regions holds {code!r}, a {type(code).__name__}; region codes are strings "
-                                f"such as 'us-east-1'")
+            require_str(code, "regions item", "us-east-1")
+        require_unique(codes, "regions", "region")
         if not codes:
             raise ValueError("regions is empty; standard_pre_production needs at least one region "
                              "(alpha and beta deploy to the first, gamma to all of them)")
         if not isinstance(catalogue, RegionCatalogue):
             raise TypeError(f"catalogue={catalogue!r} is not a RegionCatalogue")
         catalogue.select(codes, parameter="regions")
-        if not isinstance(zeta, bool):
-            raise TypeError(f"zeta={zeta!r} must be True or False")
+        require_bool(zeta, "zeta")
         if one_box is None:
             one_box = TrafficPolicy.canary()
         elif not isinstance(one_box, TrafficPolicy):

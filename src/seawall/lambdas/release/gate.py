@@ -22,6 +22,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from seawall.model.contracts import GateInput, TeamSettings
+from seawall.model.plan import gate_deadline, gate_gives_up
 from seawall.model.window import HolidayDataExpired, TimeWindow
 
 from . import common
@@ -43,7 +44,7 @@ def _deadline(event: Mapping[str, Any], team: TeamSettings) -> tuple[datetime, d
     if not isinstance(ctx, Mapping):
         raise InvalidInputError("gate state has no context; the context task must run first")
     started = common.parse_start(ctx.get("startedAt"), "context.startedAt")
-    return started, started + timedelta(seconds=team.gate_max_wait_seconds)
+    return started, gate_deadline(started, timedelta(seconds=team.gate_max_wait_seconds))
 
 
 def _seconds_until(later: datetime, t: datetime) -> int:
@@ -74,7 +75,7 @@ def check_window(event: Mapping[str, Any]) -> dict[str, Any]:
         logger.error("holiday data ended", extra={"now": t.isoformat(), "error": str(e)})
         raise InvalidInputError(f"{where}: {e}; redeploy the team runtime (the team's foundation pipeline) to "
                                 f"resolve newer holiday dates") from e
-    if t >= deadline or nxt is None or nxt > deadline:
+    if t >= deadline or nxt is None or gate_gives_up(nxt, deadline):
         when = "never opens again" if nxt is None else f"next opens at {nxt.isoformat()}"
         message = (f"{where} gave up: the time window {when}, after the gate's limit of "
                    f"{duration_text(team.gate_max_wait_seconds)} (waiting since {started.isoformat()}); "

@@ -1,4 +1,4 @@
-"""SW007 over the whole assembly: with a plan, some pipeline must render it.  No synthesis.
+"""SW016 (SW007 before the split) over the whole assembly: with a plan, some pipeline must render it.  No synthesis.
 
 A pipeline the plan-vs-pipeline rules do not recognise (no stage named after a
 plan step) must not pass in silence; the team's foundation pipeline (stages
@@ -26,8 +26,8 @@ def _renamed(template: dict, prefix: str) -> dict:
     return t
 
 
-def _sw007(findings):
-    return [f for f in findings if f.check_id == "SW007" and f.template is not None
+def _sw016(findings):
+    return [f for f in findings if f.check_id == "SW016" and f.template is not None
             and f.resource == "Pipeline" and f.location == "Properties/Stages"]
 
 
@@ -46,10 +46,10 @@ def foundation_pipeline(service_pipeline):
     return _renamed(service_pipeline, FOUNDATION_STAGE_PREFIX)
 
 
-def test_a_pipeline_that_renders_no_plan_step_is_non_compliant(plan, service_pipeline):
+def test_sw016_trips_when_no_pipeline_renders_a_plan_step(plan, service_pipeline):
     hand_written = _renamed(service_pipeline, "deploy-")  # gates and all, but stages the plan does not know
     findings = run_checks([shapes.safe_service(), hand_written], plan=plan)
-    (finding,) = [f for f in non_compliant(findings) if f.check_id == "SW007"]
+    (finding,) = [f for f in non_compliant(findings) if f.check_id == "SW016"]
     assert finding.resource == "Pipeline" and finding.template == "template-1"
     assert "no pipeline renders plan step 'wave-1-1'" in finding.message
     assert "render it with WavePipeline" in finding.message
@@ -60,29 +60,29 @@ def test_a_pipeline_that_renders_no_plan_step_is_non_compliant(plan, service_pip
 def test_a_pipeline_with_no_stages_at_all_is_non_compliant_too(plan):
     empty = {"Resources": {"Pipeline": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {
         "PipelineType": "V2", "RoleArn": "arn:aws:iam::111111111111:role/p", "Stages": []}}}}
-    (finding,) = [f for f in non_compliant(run_checks([empty], plan=plan)) if f.check_id == "SW007"]
+    (finding,) = [f for f in non_compliant(run_checks([empty], plan=plan)) if f.check_id == "SW016"]
     assert "has stages (none)" in finding.message
 
 
-def test_the_foundation_pipeline_beside_the_service_pipeline_is_ignored(plan, service_pipeline,
+def test_sw016_passes_the_service_pipeline_and_ignores_the_foundation_beside_it(plan, service_pipeline,
                                                                         foundation_pipeline):
     findings = run_checks([shapes.safe_service(), foundation_pipeline, service_pipeline], plan=plan)
     assert non_compliant(findings) == []
-    assert not _sw007(findings)
-    assert any(f.check_id == "SW007" and f.status is Compliance.COMPLIANT for f in findings)
+    assert not _sw016(findings)
+    assert any(f.check_id == "SW007" and f.status is Compliance.COMPLIANT for f in findings)  # the rendered one
 
 
 def test_the_foundation_pipeline_alone_is_not_taken_for_the_service_pipeline(plan, foundation_pipeline):
     findings = run_checks([foundation_pipeline], plan=plan)
     assert non_compliant(findings) == []
-    (na,) = [f for f in findings if f.check_id == "SW007" and f.resource == "plan"]
+    (na,) = [f for f in findings if f.check_id == "SW016" and f.resource == "plan"]
     assert na.status is Compliance.NOT_APPLICABLE and "no pipeline among the templates" in na.message
 
 
 def test_without_any_pipeline_the_rule_does_not_apply(plan):
     findings = run_checks([shapes.safe_service()], plan=plan)
     assert non_compliant(findings) == []
-    assert [f.status for f in findings if f.check_id == "SW007" and f.resource == "plan"] == [
+    assert [f.status for f in findings if f.check_id == "SW016" and f.resource == "plan"] == [
         Compliance.NOT_APPLICABLE]
 
 
@@ -93,16 +93,16 @@ def test_an_unrelated_pipeline_beside_the_service_pipeline_is_left_alone(plan, s
 
 def test_without_a_plan_nothing_is_compared(service_pipeline):
     other = _renamed(service_pipeline, "docs-")
-    assert [f for f in run_checks([other]) if f.check_id == "SW007" and f.resource == "plan"] == []
+    assert [f for f in run_checks([other]) if f.check_id == "SW016" and f.resource == "plan"] == []
 
 
 def test_the_finding_can_be_suppressed_on_the_pipeline_with_a_reason(plan, service_pipeline):
     other = _renamed(service_pipeline, "docs-")
     other["Resources"]["Pipeline"]["Metadata"] = {"seawall": {"suppressions": [
-        {"id": "SW007", "reason": "This pipeline publishes the documentation site, not the service"}]}}
+        {"id": "SW016", "reason": "This pipeline publishes the documentation site, not the service"}]}}
     findings = run_checks([other], plan=plan)
     assert non_compliant(findings) == []
-    (finding,) = _sw007(findings)
+    (finding,) = _sw016(findings)
     assert finding.suppressed_by.startswith("This pipeline publishes")
 
 

@@ -32,7 +32,7 @@ def res(t, lid):
 def test_safe_service_passes_every_check(svc):
     findings = check_template(svc)
     assert non_compliant(findings) == []
-    for check_id in ("SW001", "SW002", "SW003", "SW004", "SW005", "SW006", "SW009", "SW012"):
+    for check_id in ("SW001", "SW002", "SW003", "SW004", "SW005", "SW006", "SW012", "SW017"):
         assert statuses(findings, check_id) == {Compliance.COMPLIANT}, check_id
 
 
@@ -59,6 +59,60 @@ def test_sw001_trips_when_the_only_group_is_not_lambda(svc):
 def test_sw001_passes_without_metadata_when_stack_has_a_lambda_group(svc):
     del res(svc, "Alias")["Metadata"]
     assert statuses(run(svc, "SW001"), "SW001") == {Compliance.COMPLIANT}
+
+
+def _second_function(svc, *, with_group: bool):
+    """Fn2 behind a hand-made Alias2; with `with_group`, its own group watching an alarm on Fn2."""
+    r = svc["Resources"]
+    r["Fn2"] = {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "x.h"}}
+    r["Alias2"] = {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn2"}, "Name": "live",
+                                                                 "FunctionVersion": "1"}}
+    if with_group:
+        r["Errors2"] = {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "Namespace": "AWS/Lambda", "MetricName": "Errors", "Statistic": "Sum", "Threshold": 1,
+            "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": "Fn2"}}]}}
+        group = json.loads(json.dumps(r["DeploymentGroup"]))
+        group["Properties"]["AlarmConfiguration"]["Alarms"] = [{"Name": {"Ref": "Errors2"}}]
+        r["DeploymentGroup2"] = group
+    return svc
+
+
+def test_sw001_trips_on_a_hand_made_alias_beside_another_functions_group(svc):
+    del res(svc, "Alias")["Metadata"]
+    t = _second_function(svc, with_group=False)
+    [f] = fails(t, "SW001")
+    assert f.resource == "Alias2" and "alias Alias2 (function Fn2)" in f.message
+    assert "DeploymentGroup deploys Fn" in f.message and "is deployed by" not in f.message
+    assert [x.message for x in run(t, "SW001") if x.resource == "Alias"] == [
+        "alias Alias (function Fn) is deployed by DeploymentGroup"]
+
+
+def test_sw001_passes_each_alias_with_a_group_of_its_own(svc):
+    del res(svc, "Alias")["Metadata"]
+    found = {f.resource: f for f in run(_second_function(svc, with_group=True), "SW001")}
+    assert {f.status for f in found.values()} == {Compliance.COMPLIANT}
+    assert found["Alias2"].message.endswith("is deployed by DeploymentGroup2")
+
+
+def test_sw001_trips_when_two_aliases_claim_one_group(svc):
+    t = _second_function(svc, with_group=False)
+    res(t, "Alias2")["Metadata"] = {"seawall": {"deploymentGroup": "DeploymentGroup"}}
+    found = fails(t, "SW001")
+    assert sorted(f.resource for f in found) == ["Alias", "Alias2"]
+    assert all("also matched to" in f.message for f in found)
+
+
+def test_sw001_follows_the_group_an_alias_update_policy_names(svc):
+    del res(svc, "Alias")["Metadata"]
+    t = _second_function(svc, with_group=False)
+    r = t["Resources"]
+    r["DeploymentGroup2"] = json.loads(json.dumps(r["DeploymentGroup"]))
+    r["DeploymentGroup2"]["Properties"]["AlarmConfiguration"]["Alarms"] = [{"Name": "org-wide-5xx"}]
+    r["Alias2"]["UpdatePolicy"] = {"CodeDeployLambdaAliasUpdate": {
+        "ApplicationName": {"Ref": "Application"}, "DeploymentGroupName": {"Ref": "DeploymentGroup2"}}}
+    assert {f.resource: f.status for f in run(t, "SW001")} == {
+        "Alias": Compliance.COMPLIANT, "Alias2": Compliance.COMPLIANT}
 
 
 # SW002 ---------------------------------------------------------------------------------------------
@@ -98,7 +152,15 @@ def test_sw002_trips_on_version_pinned_to_code_hash(svc):
     assert fails(svc, "SW002")
 
 
+def test_sw002_passes_an_alias_on_a_version_that_never_changes(svc):
+    assert statuses(run(svc, "SW002"), "SW002") == {Compliance.COMPLIANT}
+
+
 # SW003 ---------------------------------------------------------------------------------------------
+
+def test_sw003_passes_a_group_that_rolls_back_on_alarm(svc):
+    assert statuses(run(svc, "SW003"), "SW003") == {Compliance.COMPLIANT}
+
 
 def test_sw003_trips_without_auto_rollback(svc):
     del res(svc, "DeploymentGroup")["Properties"]["AutoRollbackConfiguration"]
@@ -127,6 +189,10 @@ def test_sw004_trips_on_unwatched_deployment_group(svc, change, words):
     change(res(svc, "DeploymentGroup")["Properties"]["AlarmConfiguration"])
     [f] = fails(svc, "SW004")
     assert words in f.message
+
+
+def test_sw004_passes_a_group_that_watches_alarms(svc):
+    assert statuses(run(svc, "SW004"), "SW004") == {Compliance.COMPLIANT}
 
 
 def test_sw004_trips_without_alarm_configuration(svc):
@@ -179,23 +245,28 @@ def test_sw006_names_alarms_defined_elsewhere(svc):
     assert "org-wide-5xx" in f.message and "suppress SW006" in f.message
 
 
-# SW009 (deployment configs) ------------------------------------------------------------------------
+# SW017 (deployment configs; SW009 before the split) ----------------------------------------------------
 
-def test_sw009_trips_on_canary_above_ten_percent(svc):
+def test_sw017_trips_on_canary_above_ten_percent(svc):
     res(svc, "Canary")["Properties"]["TrafficRoutingConfig"]["TimeBasedCanary"]["CanaryPercentage"] = 20
-    [f] = fails(svc, "SW009")
+    [f] = fails(svc, "SW017")
     assert "20%" in f.message and f.resource == "Canary"
 
 
-def test_sw009_trips_on_linear_above_ten_percent(svc):
+def test_sw017_trips_on_linear_above_ten_percent(svc):
     res(svc, "Canary")["Properties"]["TrafficRoutingConfig"] = {
         "Type": "TimeBasedLinear", "TimeBasedLinear": {"LinearPercentage": 25, "LinearInterval": 5}}
-    assert "LinearPercentage" in fails(svc, "SW009")[0].message
+    assert "LinearPercentage" in fails(svc, "SW017")[0].message
 
 
-def test_sw009_all_at_once_config_is_not_applicable(svc):
+def test_sw017_passes_a_ten_percent_canary_config(svc):
+    [f] = run(svc, "SW017")
+    assert f.status is Compliance.COMPLIANT and "10%" in f.message
+
+
+def test_sw017_all_at_once_config_is_not_applicable(svc):
     res(svc, "Canary")["Properties"]["TrafficRoutingConfig"] = {"Type": "AllAtOnce"}
-    assert statuses(run(svc, "SW009"), "SW009") == {Compliance.NOT_APPLICABLE}
+    assert statuses(run(svc, "SW017"), "SW017") == {Compliance.NOT_APPLICABLE}
 
 
 # Pipelines: SW011, SW007, SW010 --------------------------------------------------------------------
@@ -211,10 +282,27 @@ def pipe(the_plan):
 
 
 def test_rendered_pipeline_passes_every_pipeline_check(pipe, the_plan):
-    findings = check_template(pipe, plan=the_plan)
-    assert non_compliant(findings) == []
-    for check_id in ("SW007", "SW010", "SW011"):
-        assert statuses(findings, check_id) == {Compliance.COMPLIANT}, check_id
+    assert non_compliant(check_template(pipe, plan=the_plan)) == []
+
+
+def _passes(pipe, the_plan, check_id):
+    return statuses(check_template(pipe, plan=the_plan), check_id) == {Compliance.COMPLIANT}
+
+
+def test_sw007_passes_stages_that_gate_deploy_shift_and_bake_every_target(pipe, the_plan):
+    assert _passes(pipe, the_plan, "SW007")
+
+
+def test_sw010_passes_bakes_as_long_as_the_plan(pipe, the_plan):
+    assert _passes(pipe, the_plan, "SW010")
+
+
+def test_sw011_passes_deploying_stages_that_roll_back(pipe, the_plan):
+    assert _passes(pipe, the_plan, "SW011")
+
+
+def test_sw015_passes_gated_stages_with_deploy_shift_and_bake(pipe):
+    assert _passes(pipe, None, "SW015")
 
 
 def test_sw011_trips_on_deploying_stage_without_rollback(pipe):
@@ -227,42 +315,42 @@ def test_sw011_ignores_stages_that_do_not_deploy(pipe):
     assert all("UpdatePipeline" not in (f.location or "") for f in run(pipe, "SW011"))
 
 
-def test_sw007_template_trips_on_gated_stage_without_bake(pipe):
+def test_sw015_trips_on_gated_stage_without_bake(pipe):
     st = shapes.stage(pipe, "wave-2")
     st["Actions"] = [a for a in st["Actions"] if not a["Name"].endswith("Bake")]
-    [f] = fails(pipe, "SW007")
+    [f] = fails(pipe, "SW015")
     assert "bake" in f.message and "wave-2" in f.message
 
 
-def test_sw007_template_trips_when_one_target_lacks_a_shift(pipe):
+def test_sw015_trips_when_one_target_lacks_a_shift(pipe):
     st = shapes.stage(pipe, "wave-2")
     st["Actions"] = [a for a in st["Actions"] if a["Name"] != "api-eu-west-1.Shift"]
-    [f] = fails(pipe, "SW007")
+    [f] = fails(pipe, "SW015")
     assert "shift for eu-west-1" in f.message
 
 
-def test_sw007_recognises_roles_by_state_machine_name_or_action_name(pipe, the_plan):
+def test_sw015_recognises_roles_by_state_machine_name_or_action_name(pipe, the_plan):
     for a in shapes.stage(pipe, "wave-2")["Actions"]:
         if a["ActionTypeId"]["Provider"] == "StepFunctions":
             a["Configuration"]["Input"] = "{}"
-    assert not fails(pipe, "SW007")
+    assert not fails(pipe, "SW015")
     for a in shapes.stage(pipe, "wave-2")["Actions"]:
         if a["ActionTypeId"]["Provider"] == "StepFunctions":
             a["Configuration"]["StateMachineArn"] = {"Ref": "Token"}
-    assert not fails(pipe, "SW007")
+    assert not fails(pipe, "SW015")
 
 
-def test_sw007_plan_trips_on_missing_stage(pipe, the_plan):
+def test_sw007_trips_on_missing_stage(pipe, the_plan):
     stages = pipe["Resources"]["Pipeline"]["Properties"]["Stages"]
     stages.remove(shapes.stage(pipe, "wave-1-2"))
     [f] = fails(pipe, "SW007", the_plan)
     assert "no stage 'wave-1-2'" in f.message
 
 
-def test_sw007_plan_trips_on_ungated_production_stage(pipe, the_plan):
+def test_sw007_trips_on_ungated_production_stage(pipe, the_plan):
     st = shapes.stage(pipe, "wave-1-1")
     st["Actions"] = [a for a in st["Actions"] if not a["Name"].endswith("Gate")]
-    assert not fails(pipe, "SW007")  # without the plan, an ungated stage may be pre-production
+    assert not fails(pipe, "SW015")  # without the plan, an ungated stage may be pre-production
     [f] = fails(pipe, "SW007", the_plan)
     assert "gate" in f.message and "wave-1-1" in f.message
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .core import CHECKS, Check, Compliance, Finding, StackTemplate
+from .core import Check, Compliance, Finding, StackTemplate, TemplateError
 from .pipeline_limits import PipelineShape, pipelines_in, stack_quota_errors, template_bytes
+from .registry import CHECKS, RULES, Rule, catalogue_markdown
 from .runner import (
     assembly_templates,
     check_plan,
@@ -31,8 +32,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .plugin import SeawallChecks, suppress
 
 __all__ = [
-    "CHECKS", "Check", "Compliance", "Finding", "PipelineShape", "StackTemplate", "SeawallChecks",
-    "assembly_templates", "check_plan", "check_template", "failures", "format_json", "format_text",
+    "CHECKS", "RULES", "Check", "Compliance", "Finding", "PipelineShape", "Rule", "StackTemplate", "SeawallChecks",
+    "TemplateError", "assembly_templates", "catalogue_markdown", "check_plan", "check_template", "failures",
+    "format_json", "format_text",
     "pipelines_in", "reason_problem", "run_checks", "stack_quota_errors", "suppress", "template_bytes",
 ]
 

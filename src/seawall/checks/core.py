@@ -56,6 +56,8 @@ class Finding:
         Where in the resource, e.g. ``UpdatePolicy/CodeDeployLambdaAliasUpdate``.
     suppressed_by:
         The reason of the suppression that silenced this finding, if any.
+    warning:
+        Set for a warning rule's finding (:mod:`seawall.checks.registry`): shown, never a failure.
     """
 
     check_id: str
@@ -65,11 +67,17 @@ class Finding:
     template: str | None = None
     location: str | None = None
     suppressed_by: str | None = None
+    warning: bool = False
 
     @property
     def is_failure(self) -> bool:
-        """Non-compliant and not suppressed: this fails ``seawall check`` and the synth."""
-        return self.status is Compliance.NON_COMPLIANT and self.suppressed_by is None
+        """Non-compliant, not suppressed and not a warning: this fails ``seawall check`` and the synth."""
+        return self.status is Compliance.NON_COMPLIANT and self.suppressed_by is None and not self.warning
+
+    @property
+    def is_warning(self) -> bool:
+        """Non-compliant and not suppressed, from a warning rule: shown, but fails nothing."""
+        return self.status is Compliance.NON_COMPLIANT and self.suppressed_by is None and self.warning
 
     def suppressed(self, reason: str) -> Finding:
         return replace(self, suppressed_by=reason)
@@ -84,145 +92,95 @@ class Finding:
             "id": self.check_id, "status": self.status.value, "message": self.message,
             "resource": self.resource, "template": self.template, "location": self.location,
             "suppressed": self.suppressed_by is not None, "suppressionReason": self.suppressed_by,
+            "warning": self.warning,
         }
-
-
-# --------------------------------------------------------------------------------------------------
-# The catalogue.  IDs are API: never renumber, never reuse.
-# --------------------------------------------------------------------------------------------------
-
-_CATALOGUE = (
-    Check(
-        id="SW000", title="Suppression without a reason",
-        why="A suppression silences a safety check for good; the next engineer needs to know why it was safe.",
-        fix="Give every suppression a reason of at least 10 characters and two words, and a known check ID.",
-        reads=("template metadata", "plan suppressions"),
-    ),
-    Check(
-        id="SW001", title="Lambda alias without a CodeDeploy deployment group",
-        why="Without a Lambda deployment group nothing shifts traffic through a watched canary or rolls back "
-            "on alarm.",
-        fix="Deploy the function with seawall.constructs.SafeLambdaDeployment, which adds the deployment group.",
-        reads=("templates",),
-    ),
-    Check(
-        id="SW002", title="Alias that CloudFormation re-points",
-        why="If CloudFormation moves the alias (CodeDeployLambdaAliasUpdate, routing weights, or a FunctionVersion "
-            "that follows each new version) the deploy action shifts all traffic, there is no one-box step, and a "
-            "revert by the bake leaves CloudFormation believing the new version is live.",
-        fix="Create the alias once on a version that never changes and let Seawall's shift move it: "
-            "SafeLambdaDeployment does this; remove the update policy / RoutingConfig.",
-        reads=("templates",),
-    ),
-    Check(
-        id="SW003", title="Deployment group does not roll back on alarm",
-        why="CodeDeploy stops a deployment when an alarm fires, but only rolls the alias back when "
-            "AutoRollbackConfiguration lists DEPLOYMENT_STOP_ON_ALARM.",
-        fix="Set AutoRollbackConfiguration Enabled=true with events DEPLOYMENT_FAILURE and "
-            "DEPLOYMENT_STOP_ON_ALARM (CDK: auto_rollback=AutoRollbackConfig(deployment_in_alarm=True)).",
-        reads=("templates",),
-    ),
-    Check(
-        id="SW004", title="Deployment group watches no alarms",
-        why="A canary nobody watches is a slow all-at-once deployment.",
-        fix="Give the deployment group the one-box and high-severity alarms (AlarmConfiguration Enabled=true, "
-            "at least one alarm, IgnorePollAlarmFailure=false).",
-        reads=("templates",),
-    ),
-    Check(
-        id="SW005", title="Deployment group has more than 10 alarms",
-        why="CodeDeploy takes at most 10 alarms per deployment group; the deployment fails to start.",
-        fix="Combine alarms into composite alarms (SafeLambdaDeployment's high-severity composite) so the group "
-            "lists 10 or fewer.",
-        reads=("templates",),
-    ),
-    Check(
-        id="SW006", title="Alarm set without a fault-rate alarm",
-        why="Faults are the first sign of a bad deployment; latency and log alarms alone miss a fast failure.",
-        fix="Add a fault-rate alarm (AWS/Lambda Errors over Invocations) to the deployment group, directly or "
-            "inside a composite it lists.",
-        reads=("templates",),
-    ),
-    Check(
-        id="SW007", title="Production step without gate, shift or bake",
-        why="Every production step must wait for its window and quiet alarms (gate), move traffic through a "
-            "one-box (shift) and watch it afterwards (bake); skipping one lets a bad change reach the next step.",
-        fix="Render the plan with seawall's WavePipeline (gate, deploy, shift, bake for every target) and give "
-            "every production wave a bake.",
-        reads=("plan", "pipeline templates"),
-    ),
-    Check(
-        id="SW008", title="Wave 1 spans more than one region",
-        why="The first production wave limits the blast radius of a change nobody has seen in production: "
-            "one region, one cell at a time.",
-        fix="Put a single low-traffic region in the first production wave (WavePlan.standard does).",
-        reads=("plan",),
-    ),
-    Check(
-        id="SW009", title="One-box above 10 %",
-        why="The one-box serves at most 10 % of traffic, so a bad version hurts at most a tenth of requests "
-            "before the alarms roll it back.",
-        fix="Use TrafficPolicy.canary(percent<=10) or TrafficPolicy.linear(percent<=10) for production; "
-            "lower the CodeDeploy config's CanaryPercentage/LinearPercentage to 10 or less.",
-        reads=("plan", "templates"),
-    ),
-    Check(
-        id="SW010", title="Bake shorter than its wave's policy",
-        why="Slow-burning problems need the bake time the team chose; a shorter bake in the pipeline than in "
-            "the plan means the pipeline is not what `seawall plan` shows.",
-        fix="Re-synthesize the pipeline from the same WavePlan (WavePipeline) so each bake action carries the "
-            "step's bake policy.",
-        reads=("plan", "pipeline templates"),
-    ),
-    Check(
-        id="SW011", title="Deploying stage without OnFailure ROLLBACK",
-        why="When a stage fails after its deploy, CodePipeline must re-run it with the last good revision; "
-            "otherwise the failed change stays deployed.",
-        fix="Set the stage's OnFailure: {Result: ROLLBACK} (WavePipeline does; the pipeline must be type V2).",
-        reads=("pipeline templates",),
-    ),
-    Check(
-        id="SW012", title="More than one Version resource on one function",
-        why="Lambda's PublishVersion publishes nothing when code and configuration are unchanged, and "
-            "CloudFormation then fails the second AWS::Lambda::Version of the function ('A version for this "
-            "Lambda function exists'): the first deploy, and the stack rollback after it, fail.",
-        fix="Publish each function's version from one resource: use SafeLambdaDeployment's version (its "
-            "Custom::SeawallVersion) and drop function.current_version and any other lambda.Version on it.",
-        reads=("templates",),
-    ),
-    Check(
-        id="SW013", title="Pipeline action configuration value over 1,000 characters",
-        why="CodePipeline accepts at most 1,000 characters per action configuration value (API "
-            "ActionConfiguration); a pipeline with a longer one, such as a state machine input, fails to "
-            "create or update, so no change reaches production.",
-        fix="Shorten the value: a Seawall gate, shift or bake input names only the target, the pipeline and the "
-            "target's release stacks (put its functions in fewer stacks, or shorten the team, service or stack "
-            "names); any other action should carry large data in its input artifact or a parameter it reads.",
-        reads=("pipeline templates",),
-    ),
-)
-
-CHECKS: Mapping[str, Check] = {c.id: c for c in _CATALOGUE}
 
 
 # --------------------------------------------------------------------------------------------------
 # The template view.
 # --------------------------------------------------------------------------------------------------
 
+class TemplateError(ValueError):
+    """A template (or the assembly around it) that cannot be read as CloudFormation: names the file and the problem."""
+
+
+def template_problem(body: object) -> str | None:
+    """What makes `body` unreadable as a CloudFormation template, or None.
+
+    A template is a JSON object; its ``Resources``, when present, map logical IDs to objects with a string
+    ``Type``, and a resource's ``Properties``, ``Metadata`` and ``UpdatePolicy`` are objects.
+    """
+    if not isinstance(body, Mapping):
+        return f"is a JSON {_json_kind(body)}, not an object; a CloudFormation template is an object with Resources"
+    resources = body.get("Resources")
+    if resources is None:
+        return None
+    if not isinstance(resources, Mapping):
+        return f"Resources is a JSON {_json_kind(resources)}, not an object mapping logical IDs to resources"
+    for lid, res in resources.items():
+        if not isinstance(res, Mapping):
+            return f"resource {lid!r} is a JSON {_json_kind(res)}, not an object with Type and Properties"
+        if not isinstance(res.get("Type"), str) or not res.get("Type"):
+            return f"resource {lid!r} has no Type string (Type={res.get('Type')!r})"
+        for key in ("Properties", "Metadata", "UpdatePolicy"):
+            if key in res and res[key] is not None and not isinstance(res[key], Mapping):
+                return f"resource {lid!r} has {key} that is a JSON {_json_kind(res[key])}, not an object"
+    return None
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "null" if value is None else type(value).__name__
+
+
 @dataclass(frozen=True)
 class StackTemplate:
     """A synthesized CloudFormation template and where it came from.
 
-    ``name`` is what findings show (the template path, or a stack name).
+    ``name`` is what findings show (the template path, or a stack name).  Read
+    from a cloud assembly, a template also knows its stack's environment
+    (``account`` and ``region``; ``None`` when environment-agnostic), its
+    construct path, and the CDK acknowledgments recorded on its constructs.
+
+    Raises
+    ------
+    TemplateError
+        When `body` is not a CloudFormation template (:func:`template_problem`), naming `name`.
     """
 
     name: str
     body: Mapping[str, Any] = field(repr=False)
+    account: str | None = None
+    region: str | None = None
+    #: The stack's construct path (``Stage/Stack``), when read from an assembly.
+    stack_path: str | None = None
+    #: Logical ID -> construct path (CDK's ``aws:cdk:logicalId`` metadata).
+    construct_paths: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: Construct path -> {rule ID as acknowledged: reason} (CDK's ``aws:cdk:acknowledged-rules`` metadata).
+    acknowledgments: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        problem = template_problem(self.body)
+        if problem:
+            raise TemplateError(f"template {self.name!r} {problem}")
 
     @classmethod
-    def from_file(cls, path: str) -> StackTemplate:
-        with open(path, encoding="utf-8") as f:
-            return cls(path, json.load(f))
+    def from_file(cls, path: str, **where: Any) -> StackTemplate:
+        """Read a template file; `where` sets the other fields (environment, paths, acknowledgments)."""
+        return cls(path, read_json(path, "template"), **where)
+
+    @property
+    def environment(self) -> tuple[str | None, str | None]:
+        return self.account, self.region
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
@@ -237,6 +195,22 @@ class StackTemplate:
     def type_of(self, logical_id: str) -> str | None:
         res = self.resources.get(logical_id)
         return res.get("Type") if isinstance(res, Mapping) else None
+
+
+def read_json(path: Any, what: str) -> Any:
+    """The JSON in `path`, or a :class:`TemplateError` naming the file and what is wrong with it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise TemplateError(f"{what} {str(path)!r} does not exist; run `cdk synth` again") from None
+    except UnicodeDecodeError as e:
+        raise TemplateError(f"{what} {str(path)!r} is not UTF-8 text: {e.reason} at byte {e.start}") from None
+    except json.JSONDecodeError as e:
+        raise TemplateError(f"{what} {str(path)!r} is not valid JSON: {e.msg} at line {e.lineno} column "
+                            f"{e.colno}") from None
+    except OSError as e:
+        raise TemplateError(f"{what} {str(path)!r} cannot be read: {e.strerror or e}") from None
 
 
 def props(resource: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -164,7 +164,7 @@ def check_deploy_stage_rollback(t: StackTemplate) -> Iterator[Finding]:
 
 
 def check_gated_stage_complete(t: StackTemplate) -> Iterator[Finding]:
-    """SW007 (template only): a stage with a gate (gates run only in production) also shifts and bakes.
+    """SW015: a pipeline stage with a gate (gates run only in production) also shifts and bakes.
 
     Per target named in the actions' inputs: a gate, a deploy, a shift and a
     bake; without target names, as many shifts and bakes as gates.  Stages
@@ -179,11 +179,11 @@ def check_gated_stage_complete(t: StackTemplate) -> Iterator[Finding]:
             loc = f"Properties/Stages/{st.name}"
             if missing:
                 yield _finding(
-                    "SW007", Compliance.NON_COMPLIANT, t, lid,
+                    "SW015", Compliance.NON_COMPLIANT, t, lid,
                     f"pipeline {lid} production stage {st.name!r} is gated but lacks {missing}; every production "
                     f"target needs gate, deploy, shift and bake (render it with WavePipeline)", loc)
             else:
-                yield _finding("SW007", Compliance.COMPLIANT, t, lid,
+                yield _finding("SW015", Compliance.COMPLIANT, t, lid,
                                f"pipeline {lid} stage {st.name!r} gates, deploys, shifts and bakes", loc)
 
 
@@ -222,8 +222,6 @@ def check_action_configuration_size(t: StackTemplate) -> Iterator[Finding]:
                            f"{MAX_ACTION_CONFIGURATION_VALUE} characters", "Properties/Stages")
 
 
-PIPELINE_RULES = (check_gated_stage_complete, check_deploy_stage_rollback, check_action_configuration_size)
-
 
 # --------------------------------------------------------------------------------------------------
 # Plan against pipeline
@@ -239,7 +237,7 @@ def _plan_pipelines(t: StackTemplate, steps: Sequence[Step]) -> Iterator[tuple[s
 
 
 def check_steps_rendered(plan: WavePlan, t: StackTemplate) -> Iterator[Finding]:
-    """SW007 (plan vs pipeline): each production step's stage has gate, deploy, shift and bake per target."""
+    """SW007: each production step's stage has gate, deploy, shift and bake per target."""
     steps = plan.steps()
     for lid, by_name in _plan_pipelines(t, steps):
         for step in steps:
@@ -307,11 +305,9 @@ def check_bake_matches_plan(plan: WavePlan, t: StackTemplate) -> Iterator[Findin
                                    f"pipeline {lid} bake {act.name!r} waits {seconds}s as the plan asks", loc)
 
 
-PLAN_PIPELINE_RULES = (check_steps_rendered, check_bake_matches_plan)
-
 
 def check_plan_rendered(plan: WavePlan, templates: Sequence[StackTemplate]) -> Iterator[Finding]:
-    """SW007 (plan vs the whole assembly): some pipeline renders the plan.
+    """SW016 (plan vs the whole assembly): some pipeline renders the plan.
 
     The per-template rules compare the plan only with pipelines that have a
     stage named after one of its steps; a pipeline they do not recognise
@@ -337,15 +333,15 @@ def check_plan_rendered(plan: WavePlan, templates: Sequence[StackTemplate]) -> I
     first = production[0].name
     if not unrecognised:
         yield Finding(
-            check_id="SW007", status=Compliance.NOT_APPLICABLE, resource="plan",
+            check_id="SW016", status=Compliance.NOT_APPLICABLE, resource="plan",
             message=f"no pipeline among the templates to compare with the plan (a foundation pipeline, stages "
                     f"{FOUNDATION_STAGE_PREFIX}*, deploys no plan step); check the service pipeline's stack too")
         return
     wanted = ", ".join(repr(s.name) for s in production[:3]) + (", ..." if len(production) > 3 else "")
     for t, lid, names in unrecognised:
         yield _finding(
-            "SW007", Compliance.NON_COMPLIANT, t, lid,
+            "SW016", Compliance.NON_COMPLIANT, t, lid,
             f"no pipeline renders plan step {first!r} or any other production step of the plan: pipeline {lid} "
             f"has stages {', '.join(names) or '(none)'} and none named {wanted}, so nothing shows that its "
             f"production targets are gated, shifted and baked; render it with WavePipeline (if {lid} deploys "
-            f"something else, suppress SW007 on it with the reason)", "Properties/Stages")
+            f"something else, suppress SW016 on it with the reason)", "Properties/Stages")

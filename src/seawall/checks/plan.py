@@ -14,18 +14,18 @@ def _f(check_id: str, status: Compliance, resource: str, message: str) -> Findin
 
 
 def check_production_steps_baked(plan: WavePlan) -> Iterator[Finding]:
-    """SW007 (plan): every production step is gated (always) and has a bake."""
+    """SW014: every production step has a bake (gates run before every production step)."""
     for step in plan.steps():
         res = f"step {step.name}"
         if not step.production:
-            yield _f("SW007", Compliance.NOT_APPLICABLE, res, f"step {step.name} is pre-production")
+            yield _f("SW014", Compliance.NOT_APPLICABLE, res, f"step {step.name} is pre-production")
         elif not step.baked:
-            yield _f("SW007", Compliance.NON_COMPLIANT, res,
+            yield _f("SW014", Compliance.NON_COMPLIANT, res,
                      f"production step {step.name} (wave {step.wave!r}) has no bake, so the next step starts "
                      f"without watching this one; give wave {step.wave!r} a BakePolicy with a duration "
                      f"(and cell_bake for the steps before its last)")
         else:
-            yield _f("SW007", Compliance.COMPLIANT, res,
+            yield _f("SW014", Compliance.COMPLIANT, res,
                      f"production step {step.name} is gated and bakes {step.bake.describe()}")
 
 
@@ -43,7 +43,7 @@ def check_first_wave_one_region(plan: WavePlan) -> Iterator[Finding]:
 
 
 def check_one_box_share(plan: WavePlan) -> Iterator[Finding]:
-    """SW009 (plan): the first traffic move of every production step is at most 10 %.
+    """SW009: the first traffic move of every production step is at most 10 %.
 
     A canary moves its percent first, a linear shift its increment, and
     all-at-once moves 100 %: no one-box at all.
@@ -66,5 +66,3 @@ def check_one_box_share(plan: WavePlan) -> Iterator[Finding]:
             yield _f("SW009", Compliance.COMPLIANT, res,
                      f"production step {step.name} one-box takes {first}% ({step.traffic.describe()})")
 
-
-PLAN_RULES = (check_production_steps_baked, check_first_wave_one_region, check_one_box_share)

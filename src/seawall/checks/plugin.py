@@ -13,6 +13,15 @@ The mechanism cdk-nag 3 uses::
 After synthesis CDK hands the plugin every template path; each unsuppressed
 non-compliant finding becomes a violation, CDK prints the report (and writes
 ``cdk.out/validation-report.json``) and synthesis fails.
+
+Acknowledgments: CDK drops a violation acknowledged with
+``Validations.of(construct).acknowledge(Acknowledgment(id="seawall::SW001", reason=...))``
+whatever the reason says, so a failure is reported with severity ``fatal``,
+which CDK does not let an acknowledgment suppress ("isSuppressibleViolation":
+not fatal).  Seawall reads the acknowledgments itself from the assembly's
+metadata, beside each template, and holds them to the suppression reason rule
+(:mod:`seawall.checks.suppressions`): ``cdk synth`` and ``seawall check``
+pass and fail the same findings.  Warnings are reported as ``warning``.
 """
 
 from __future__ import annotations
@@ -32,13 +41,16 @@ from aws_cdk import (
 
 from .. import __version__
 from ..model.waves import WavePlan
-from .core import CHECKS, StackTemplate
-from .runner import failures, run_checks
+from .core import Finding
+from .registry import CHECKS
+from .runner import failures, run_checks, template_from_path
 from .suppressions import id_problem, reason_problem
 from .templates import METADATA_KEY
 
 #: Where plan findings point in the report: they belong to no template.
 PLAN_LOCATION = "(seawall plan)"
+#: CDK's severity for a failure: "fatal" cannot be acknowledged away (Seawall applies acknowledgments itself).
+FAILURE_SEVERITY = "fatal"
 
 
 @jsii.implements(IPolicyValidationPlugin)
@@ -75,24 +87,26 @@ class SeawallChecks:
         return list(CHECKS)
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        templates = [StackTemplate.from_file(p) for p in context.template_paths]
-        findings = failures(run_checks(templates, plan=self._plan, plan_suppressions=self._plan_suppressions))
-        violations = [
-            PolicyViolation(
-                rule_name=f.check_id,
-                description=f"{CHECKS[f.check_id].title}: {f.message}",
-                fix=CHECKS[f.check_id].fix,
-                severity="error",
-                violating_resources=[PolicyViolatingResource(
-                    resource_logical_id=f.resource,
-                    template_path=f.template or PLAN_LOCATION,
-                    locations=[f.location] if f.location else [],
-                )],
-            )
-            for f in findings
-        ]
-        return PolicyValidationPluginReport(success=not violations, violations=violations,
+        templates = [template_from_path(p) for p in context.template_paths]
+        paths = dict(zip((t.name for t in templates), context.template_paths, strict=True))
+        found = run_checks(templates, plan=self._plan, plan_suppressions=self._plan_suppressions)
+        violations = [_violation(f, paths) for f in found if f.is_failure or f.is_warning]
+        return PolicyValidationPluginReport(success=not failures(found), violations=violations,
                                             plugin_version=__version__)
+
+
+def _violation(f: Finding, paths: Mapping[str, str]) -> PolicyViolation:
+    return PolicyViolation(
+        rule_name=f.check_id,
+        description=f"{CHECKS[f.check_id].title}: {f.message}",
+        fix=CHECKS[f.check_id].fix,
+        severity="warning" if f.is_warning else FAILURE_SEVERITY,
+        violating_resources=[PolicyViolatingResource(
+            resource_logical_id=f.resource,
+            template_path=paths.get(f.template or "", f.template or PLAN_LOCATION),
+            locations=[f.location] if f.location else [],
+        )],
+    )
 
 
 def suppress(construct: Any, check_id: str, reason: str) -> None:

@@ -8,6 +8,14 @@ In a template, a resource carries them in its metadata::
           - id: SW006
             reason: The fault-rate alarm is the org-wide alarm imported by name
 
+A CDK acknowledgment, ``Validations.of(construct).acknowledge(Acknowledgment(
+id="seawall::SW006", reason=...))``, is a suppression too, read from the cloud
+assembly's metadata (``aws:cdk:acknowledged-rules``) and held to the same
+rule.  It covers the resources under the construct it was made on, the closest
+one winning; one made on a whole stack is refused like a stack-wide suppression.
+Acknowledgments on a Stage or the App are not written into any stack's
+metadata, so they cannot be read and suppress nothing.
+
 A suppression with a missing or trivial reason, or an unknown check ID, does
 not suppress anything and is itself a finding (``SW000``) that cannot be
 suppressed.  There are no stack-wide suppressions: each resource says why.
@@ -18,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .core import CHECKS, Compliance, Finding, StackTemplate
+from .core import Compliance, Finding, StackTemplate
+from .registry import CHECKS
 from .templates import METADATA_KEY, seawall_metadata
 
 #: Shortest reason accepted, in characters (cdk-nag asks for 10 as well).
@@ -86,6 +95,52 @@ def template_suppressions(t: StackTemplate) -> tuple[dict[tuple[str, str], str],
                 assert isinstance(check_id, str) and isinstance(reason, str)
                 valid[(lid, check_id)] = " ".join(reason.split())
     return valid, errors
+
+
+#: How CDK qualifies an acknowledgment of one of this plugin's rules (``{plugin name}::{rule}``).
+ACKNOWLEDGMENT_PREFIX = "seawall::"
+
+
+def acknowledgment_suppressions(t: StackTemplate) -> tuple[dict[tuple[str, str], str], list[Finding]]:
+    """CDK acknowledgments of Seawall rules in `t`'s metadata, as suppressions, and SW000 for the invalid ones."""
+    valid: dict[tuple[str, str], tuple[int, str]] = {}
+    errors: list[Finding] = []
+    stack = (t.stack_path or "").strip("/")
+    by_path = {lid: path.strip("/") for lid, path in t.construct_paths.items()}
+    for raw_path, rules in sorted(t.acknowledgments.items()):
+        path = raw_path.strip("/")
+        covered = sorted(lid for lid, p in by_path.items() if p == path or p.startswith(f"{path}/"))
+        own = [lid for lid, p in by_path.items() if p == path]
+        where = own[0] if own else path or "(app)"
+        for ack_id, reason in sorted(rules.items()):
+            if not ack_id.startswith(ACKNOWLEDGMENT_PREFIX):
+                continue
+            check_id = ack_id[len(ACKNOWLEDGMENT_PREFIX):]
+            problem = id_problem(check_id) or reason_problem(reason)
+            if not problem and stack and (path == stack or not path.startswith(f"{stack}/")):
+                problem = ("it is made on the whole stack; there are no stack-wide suppressions: acknowledge on "
+                           "the resource the finding names, with why the check does not apply to it")
+            if problem:
+                errors.append(Finding(
+                    check_id="SW000", status=Compliance.NON_COMPLIANT, resource=where, template=t.name,
+                    location=f"Metadata aws:cdk:acknowledged-rules {ack_id}",
+                    message=f"CDK acknowledgment of {ack_id} on {path or '(app)'} is invalid and suppresses "
+                            f"nothing: {problem}"))
+                continue
+            for lid in covered:
+                depth = len(path)
+                if (lid, check_id) not in valid or valid[(lid, check_id)][0] < depth:
+                    valid[(lid, check_id)] = (depth, " ".join(str(reason).split()))
+    return {k: reason for k, (_, reason) in valid.items()}, errors
+
+
+def resource_suppressions(t: StackTemplate) -> tuple[dict[tuple[str, str], str], list[Finding]]:
+    """Every valid suppression of `t` (metadata and CDK acknowledgments), and SW000 for the invalid ones."""
+    valid, errors = template_suppressions(t)
+    acked, ack_errors = acknowledgment_suppressions(t)
+    for key, reason in acked.items():
+        valid.setdefault(key, reason)
+    return valid, errors + ack_errors
 
 
 def plan_suppressions(suppressions: Mapping[str, str] | None) -> tuple[dict[str, str], list[Finding]]:

@@ -14,6 +14,7 @@ from ..model.policies import ONE_BOX_MAX_PERCENT
 from .core import Compliance, Finding, StackTemplate, props, refs, strings
 
 ALIAS = "AWS::Lambda::Alias"
+FUNCTION = "AWS::Lambda::Function"
 VERSION = "AWS::Lambda::Version"
 #: SafeLambdaDeployment's resource that publishes a function's version and creates its alias once.
 SEAWALL_VERSION = "Custom::SeawallVersion"
@@ -82,38 +83,124 @@ def _lambda_groups(t: StackTemplate) -> list[str]:
     return [lid for lid, dg in t.of_type(DEPLOYMENT_GROUP) if is_lambda_deployment_group(t, dg)]
 
 
-def check_alias_has_deployment_group(t: StackTemplate) -> Iterator[Finding]:
-    """SW001: every alias has a Lambda deployment group in its stack.
+def function_key(t: StackTemplate, value: Any) -> str | None:
+    """The function `value` (a ``FunctionName`` property or dimension) names, as one comparable key.
 
-    A Lambda deployment group does not name its alias in the template (the
-    AppSpec does at deployment time), so the rule is: an alias whose
-    ``Metadata.seawall.deploymentGroup`` names a logical ID must find that
-    Lambda deployment group in the same template; an alias without that link
-    needs at least one Lambda deployment group in the same template.
+    The logical ID it references (``Ref`` / ``Fn::GetAtt``), else the logical ID of the function whose
+    literal ``FunctionName`` it is (a name, a qualified name or an ARN), else ``name:<that name>``.
+    """
+    found = sorted(r for r in refs(value) if t.type_of(r) == FUNCTION)
+    if found:
+        return found[0]
+    if not isinstance(value, str) or not value:
+        return None
+    name = value.split(":function:", 1)[-1].split(":", 1)[0]
+    for lid, fn in t.of_type(FUNCTION):
+        if props(fn).get("FunctionName") == name:
+            return lid
+    return f"name:{name}"
+
+
+def _group_functions(t: StackTemplate, groups: list[str], alarms: _Alarms) -> dict[str, set[str]]:
+    """Which functions each Lambda deployment group deploys, as far as the template says.
+
+    A group deploys the function of an alias whose ``CodeDeployLambdaAliasUpdate`` names it, and the
+    functions its metric alarms measure (their ``FunctionName`` dimension): a group watches the alarms of
+    the function it deploys, as SafeLambdaDeployment's one-box and service alarms do.
+    """
+    out: dict[str, set[str]] = {g: set() for g in groups}
+    for _, alias in t.of_type(ALIAS):
+        policy = alias.get("UpdatePolicy") or {}
+        update = policy.get("CodeDeployLambdaAliasUpdate") if isinstance(policy, Mapping) else None
+        key = function_key(t, props(alias).get("FunctionName"))
+        if isinstance(update, Mapping) and key:
+            for g in refs(update.get("DeploymentGroupName")) & out.keys():
+                out[g].add(key)
+    for g in groups:
+        _, entries = _alarm_entries(t.resources[g])
+        for e in entries:
+            found, _ = alarms.resolve(e.get("Name") if isinstance(e, Mapping) else e)
+            for a in found:
+                for dim in alarm_dimensions(props(t.resources[a])):
+                    key = function_key(t, dim.get("Value")) if dim.get("Name") == "FunctionName" else None
+                    if key:
+                        out[g].add(key)
+    return out
+
+
+def _shown(key: str) -> str:
+    return key[5:] if key.startswith("name:") else key
+
+
+def check_alias_has_deployment_group(t: StackTemplate) -> Iterator[Finding]:
+    """SW001: every alias has a Lambda deployment group of its own in its stack.
+
+    A Lambda deployment group does not name its alias in the template (the AppSpec does at deployment
+    time), so an alias is matched to its group by, in order: its ``Metadata.seawall.deploymentGroup``
+    (which must name a Lambda deployment group of the template); the group its
+    ``CodeDeployLambdaAliasUpdate`` names; a group whose metric alarms measure the alias's function
+    (``FunctionName`` dimension).  When exactly one alias is left unmatched and exactly one Lambda group
+    deploys no function the template can tell, the two are paired.  A group matched by two aliases is
+    nobody's own: both are non-compliant.
     """
     groups = _lambda_groups(t)
+    deploys = _group_functions(t, groups, _Alarms(t))
     # An AWS::Lambda::Alias, or the alias SafeLambdaDeployment's version resource creates (never linked by metadata).
-    aliases = [(lid, seawall_metadata(alias).get("deploymentGroup"), f"alias {lid}") for lid, alias in t.of_type(ALIAS)]
-    aliases += [(lid, None, f"alias created by {lid}") for lid, _ in t.of_type(SEAWALL_VERSION)]
-    for lid, linked, what in aliases:
+    aliases = [(lid, seawall_metadata(a).get("deploymentGroup"), f"alias {lid}",
+                function_key(t, props(a).get("FunctionName"))) for lid, a in t.of_type(ALIAS)]
+    aliases += [(lid, None, f"alias created by {lid}", function_key(t, props(v).get("FunctionName")))
+                for lid, v in t.of_type(SEAWALL_VERSION)]
+    matched: dict[str, list[str]] = {}
+    problems: dict[str, tuple[str, str | None]] = {}
+    for lid, linked, what, fn in aliases:
+        fn_text = f" (function {_shown(fn)})" if fn else ""
         if isinstance(linked, str) and linked:
             if linked in groups:
-                yield _finding("SW001", Compliance.COMPLIANT, t, lid, f"{what} is deployed by {linked}")
+                matched[lid] = [linked]
             else:
-                yield _finding(
-                    "SW001", Compliance.NON_COMPLIANT, t, lid,
-                    f"{what} names deployment group {linked!r} in Metadata.seawall.deploymentGroup, but this "
-                    f"template has no Lambda deployment group with that logical ID; deploy the function with "
+                problems[lid] = (
+                    f"{what}{fn_text} names deployment group {linked!r} in Metadata.seawall.deploymentGroup, but "
+                    f"this template has no Lambda deployment group with that logical ID; deploy the function with "
                     f"SafeLambdaDeployment or fix the link", "Metadata/seawall/deploymentGroup")
-        elif groups:
-            yield _finding("SW001", Compliance.COMPLIANT, t, lid,
-                           f"{what} has Lambda deployment group {groups[0]} in its stack")
         else:
-            yield _finding(
-                "SW001", Compliance.NON_COMPLIANT, t, lid,
-                f"{what} has no CodeDeploy Lambda deployment group in its stack, so no canary shifts its "
-                f"traffic and nothing rolls it back; deploy the function with SafeLambdaDeployment (or add a "
-                f"LambdaDeploymentGroup with alarms and auto-rollback)")
+            matched[lid] = sorted(g for g in groups if fn is not None and fn in deploys[g])
+    unmatched = [a for a in aliases if a[0] not in problems and not matched.get(a[0])]
+    unattributed = [g for g in groups if not deploys[g]]
+    if len(unmatched) == 1 and len(unattributed) == 1:
+        matched[unmatched[0][0]] = unattributed
+    claims: dict[str, list[str]] = {}
+    for lid, gs in matched.items():
+        for g in gs:
+            claims.setdefault(g, []).append(lid)
+    for lid, _, what, fn in aliases:
+        fn_text = f" (function {_shown(fn)})" if fn else ""
+        if lid in problems:
+            message, location = problems[lid]
+            yield _finding("SW001", Compliance.NON_COMPLIANT, t, lid, message, location)
+            continue
+        own = [g for g in matched.get(lid, []) if claims[g] == [lid]]
+        if own:
+            yield _finding("SW001", Compliance.COMPLIANT, t, lid, f"{what}{fn_text} is deployed by {own[0]}")
+            continue
+        shared = [g for g in matched.get(lid, []) if len(claims[g]) > 1]
+        if shared:
+            others = sorted({o for g in shared for o in claims[g] if o != lid})
+            detail = (f"its deployment group {', '.join(shared)} is also matched to {', '.join(others)}, so it is "
+                      f"not this alias's own")
+        elif groups:
+            theirs = "; ".join(
+                f"{g} deploys {', '.join(_shown(k) for k in sorted(deploys[g])) or 'an unknown function'}"
+                for g in groups)
+            detail = (f"no Lambda deployment group in its stack deploys it ({theirs}, as read from the alarms "
+                      f"they watch)")
+        else:
+            detail = "there is no CodeDeploy Lambda deployment group in its stack"
+        yield _finding(
+            "SW001", Compliance.NON_COMPLIANT, t, lid,
+            f"{what}{fn_text} has no CodeDeploy Lambda deployment group of its own: {detail}, so no canary "
+            f"shifts its traffic and nothing rolls it back; deploy the function with SafeLambdaDeployment (or give "
+            f"it a LambdaDeploymentGroup with its own alarms and auto-rollback, linked with Metadata "
+            f"seawall.deploymentGroup)")
 
 
 def check_alias_not_repointed(t: StackTemplate) -> Iterator[Finding]:
@@ -127,7 +214,7 @@ def check_alias_not_repointed(t: StackTemplate) -> Iterator[Finding]:
     """
     watched: set[str] = set()
     for _, alarm in t.of_type(ALARM):
-        for dim in _dimensions(props(alarm)):
+        for dim in alarm_dimensions(props(alarm)):
             if dim.get("Name") == "ExecutedVersion":
                 watched |= refs(dim.get("Value"))
     for lid, _ in t.of_type(SEAWALL_VERSION):
@@ -267,10 +354,12 @@ def check_alarm_limit(t: StackTemplate) -> Iterator[Finding]:
                 "Properties/AlarmConfiguration/Alarms")
         else:
             yield _finding("SW005", Compliance.COMPLIANT, t, lid,
-                           f"deployment group {lid} lists {len(alarms)} alarm(s), within the limit of 10")
+                           f"deployment group {lid} lists {len(alarms)} alarm(s), within the limit of "
+                           f"{MAX_DEPLOYMENT_GROUP_ALARMS}")
 
 
-def _dimensions(p: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+def alarm_dimensions(p: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """An alarm's dimensions: its metric's, and those of every metric-math input."""
     for d in p.get("Dimensions") or []:
         if isinstance(d, Mapping):
             yield d
@@ -312,7 +401,7 @@ class _Alarms:
         """
         found = {r for r in refs(value) if self.t.type_of(r) in (ALARM, COMPOSITE)}
         if rule:
-            names = [n for s in strings(value) for n in _rule_names(s)]
+            names = [n for s in strings(value) for n in rule_names(s)]
         else:
             names = [value] if isinstance(value, str) else []
         unresolved: set[str] = set()
@@ -341,7 +430,8 @@ class _Alarms:
 _RULE_NAME = re.compile(r"""(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*"?([^")]+?)"?\s*\)""")
 
 
-def _rule_names(text: str) -> list[str]:
+def rule_names(text: str) -> list[str]:
+    """The literal alarm names (or ARNs) in a composite rule's ``ALARM(...)`` / ``OK(...)`` terms."""
     return [m.strip() for m in _RULE_NAME.findall(text)]
 
 
@@ -376,18 +466,18 @@ def check_fault_rate_alarm(t: StackTemplate) -> Iterator[Finding]:
 
 
 def check_deployment_config_one_box(t: StackTemplate) -> Iterator[Finding]:
-    """SW009 (templates): a Lambda deployment config's first traffic move is at most 10 %."""
+    """SW017: a Lambda deployment config's first traffic move is at most 10 %."""
     for lid, cfg in t.of_type(DEPLOYMENT_CONFIG):
         p = props(cfg)
         routing = p.get("TrafficRoutingConfig")
         if p.get("ComputePlatform") not in (None, "Lambda") or not isinstance(routing, Mapping):
-            yield _finding("SW009", Compliance.NOT_APPLICABLE, t, lid,
+            yield _finding("SW017", Compliance.NOT_APPLICABLE, t, lid,
                            f"deployment config {lid} has no Lambda traffic routing")
             continue
         kind = routing.get("Type")
         if kind == "AllAtOnce":
             # All at once is how rollbacks move traffic; the plan check flags it on a production step.
-            yield _finding("SW009", Compliance.NOT_APPLICABLE, t, lid,
+            yield _finding("SW017", Compliance.NOT_APPLICABLE, t, lid,
                            f"deployment config {lid} moves all traffic at once (rollbacks)")
             continue
         section, key = (("TimeBasedCanary", "CanaryPercentage") if kind == "TimeBasedCanary"
@@ -396,27 +486,15 @@ def check_deployment_config_one_box(t: StackTemplate) -> Iterator[Finding]:
         try:
             percent = float(value)
         except (TypeError, ValueError):
-            yield _finding("SW009", Compliance.NOT_APPLICABLE, t, lid,
+            yield _finding("SW017", Compliance.NOT_APPLICABLE, t, lid,
                            f"deployment config {lid} percentage is not a literal ({value!r})")
             continue
         if percent > ONE_BOX_MAX_PERCENT:
             yield _finding(
-                "SW009", Compliance.NON_COMPLIANT, t, lid,
+                "SW017", Compliance.NON_COMPLIANT, t, lid,
                 f"deployment config {lid} first moves {percent:g}% of traffic, above the one-box limit of "
                 f"{ONE_BOX_MAX_PERCENT}%; set {key} to {ONE_BOX_MAX_PERCENT} or less",
                 f"Properties/TrafficRoutingConfig/{section}/{key}")
         else:
-            yield _finding("SW009", Compliance.COMPLIANT, t, lid,
+            yield _finding("SW017", Compliance.COMPLIANT, t, lid,
                            f"deployment config {lid} first moves {percent:g}% of traffic")
-
-
-TEMPLATE_RULES = (
-    check_alias_has_deployment_group,
-    check_alias_not_repointed,
-    check_one_version_resource_per_function,
-    check_auto_rollback,
-    check_has_alarms,
-    check_alarm_limit,
-    check_fault_rate_alarm,
-    check_deployment_config_one_box,
-)

@@ -134,7 +134,8 @@ CASES = [
      r"bake duration=365 days, 0:00:00 is out of range; it must be at least 0:00:00 and at most 1 day, 16:00:00 "
      r"\(the longest one bake state machine execution can watch"),
     ("a 365-day bake in the standard plan", lambda: WavePlan.standard(["us-east-1"], first_wave_bake=timedelta(
-        days=365)), ValueError, r"bake duration=365 days"),
+        days=365)), ValueError, r"first_wave_bake=365 days, 0:00:00 is out of range; it must be at least 0:00:00 "
+                                r"and at most 1 day, 16:00:00"),
     ("a 3-year gate limit", lambda: plan_rollout(WavePlan(waves=[_wave()]), ALWAYS, datetime(2026, 1, 1, tzinfo=UTC),
                                                  gate_max_wait=timedelta(days=1000)), ValueError,
      r"gate_max_wait=1000 days, 0:00:00 is out of range; it must be above 0 and at most 6 days, 18:00:00"),

@@ -23,7 +23,7 @@ from ._validate import (
     require_timedelta,
     require_unique,
 )
-from .limits import MAX_ACTIONS_PER_PIPELINE, MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE
+from .limits import MAX_ACTIONS_PER_PIPELINE, MAX_ACTIONS_PER_STAGE, MAX_BAKE_WAIT, MAX_STAGES_PER_PIPELINE
 from .policies import BakePolicy, TrafficPolicy, require_one_box
 from .regions import CATALOGUE, RegionCatalogue, TrafficTier
 
@@ -345,7 +345,8 @@ class WavePlan:
                             f"TrafficPolicy.canary()")
         for name, span in (("first_wave_bake", first_wave_bake), ("second_wave_bake", second_wave_bake),
                            ("later_wave_bake", later_wave_bake), ("cell_bake", cell_bake)):
-            require_timedelta(span, name)
+            require_timedelta(span, name, maximum=MAX_BAKE_WAIT,
+                              why="the longest one bake state machine execution can watch")
         require_int(min_data_points, "min_data_points", minimum=0)
         one_box = one_box or TrafficPolicy.canary()
         require_one_box(one_box, "one_box")

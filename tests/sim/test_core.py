@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
+from tests.sim.conformance import conforms
 
-from seawall.sim import FakeAws, FakeLambda
+from seawall.sim import FakeAws, FakeLambda, Unmodelled
 from seawall.sim.botocore_bridge import Fault
 from seawall.sim.clock import START, Clock, Scheduler
 from seawall.sim.instances import FunctionInstance
@@ -108,6 +109,7 @@ def test_an_invalid_request_fails_in_botocore_before_any_fake_sees_it():
     assert aws.calls == []
 
 
+@conforms("seawall.sim.instances.FunctionInstance.invoke", "allowed")
 def test_each_instance_has_its_own_module_state_and_environment(tmp_path):
     (tmp_path / "app.py").write_text(
         "import os, boto3\n"
@@ -129,3 +131,14 @@ def test_each_instance_has_its_own_module_state_and_environment(tmp_path):
     import os
     import sys
     assert "TEAM" not in os.environ and "app" not in sys.modules
+
+
+@conforms("seawall.sim.instances.FunctionInstance.invoke", "refused")
+def test_a_handler_that_is_not_in_the_asset_is_refused_by_name(tmp_path):
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    with pytest.raises(Unmodelled, match="other is not in its asset"):
+        FunctionInstance(FakeAws(), account="111111111111", region="us-east-1", function_name="a", asset=tmp_path,
+                         handler="other.handler", environment={})
+    with pytest.raises(Unmodelled, match="is not module.function"):
+        FunctionInstance(FakeAws(), account="111111111111", region="us-east-1", function_name="a", asset=tmp_path,
+                         handler="handler", environment={})

@@ -18,6 +18,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
+from tests.sim.conformance import conforms
 
 from seawall.constructs import SafeLambdaDeployment
 from seawall.sim import FakeAws, FakeCloudFormation, FakeLambda, StackOperationFailed
@@ -106,6 +107,10 @@ def test_the_templates_have_no_lambda_version_and_no_cloudformation_alias(templa
         assert types.count("Custom::SeawallVersion") == 1
 
 
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._apply", "allowed")
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._create_custom", "allowed")
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._custom_replaced", "refused")
+@conforms("seawall.sim.cloudformation._ResponseCatcher.__call__", "allowed")
 def test_a_function_lives_its_whole_life_without_cloudformation_moving_its_alias(templates):
     cfn, lam = _world(templates["assets"])
 
@@ -135,6 +140,8 @@ def test_a_function_lives_its_whole_life_without_cloudformation_moving_its_alias
     assert lam.function(ACCOUNT, REGION, name) is None
 
 
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._create_version", "allowed")
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._delete", "refused")
 def test_adopting_a_function_that_has_versions_and_a_live_alias_leaves_the_alias_where_it_is(templates):
     cfn, lam = _world(templates["assets"])
     cfn.deploy(STACK, templates["plain"])
@@ -146,6 +153,7 @@ def test_adopting_a_function_that_has_versions_and_a_live_alias_leaves_the_alias
     assert [e.operation for e in lam.alias_events] == ["CreateAlias"]  # CloudFormation's, before Seawall
 
 
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._delete", "allowed")
 def test_an_alias_cloudformation_manages_without_retain_is_deleted_when_it_leaves_the_template(templates):
     """Why docs/lambda-deployment.md says to retain a CloudFormation-managed alias before adopting it."""
     cfn, lam = _world(templates["assets"])
@@ -156,6 +164,8 @@ def test_an_alias_cloudformation_manages_without_retain_is_deleted_when_it_leave
     assert [e.operation for e in lam.alias_events] == ["CreateAlias", "DeleteAlias"]
 
 
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._apply", "refused")
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._create_version", "refused")
 def test_two_version_resources_on_one_function_fail_the_first_deploy(templates):
     """The old construct's shape: CloudFormation's second Version publishes nothing and fails the stack."""
     cfn, _ = _world(templates["assets"])
@@ -227,6 +237,7 @@ def test_the_publisher_waits_out_updates_snapshots_and_a_grant_still_propagating
     assert lam.now >= 2 * (90 + 40)  # the handler waited on the simulated clock, not the wall clock
 
 
+@conforms("seawall.sim.cloudformation.FakeCloudFormation._create_custom", "refused")
 def test_a_publisher_that_cannot_succeed_answers_failed_in_time_and_the_rollback_deletes_it(templates):
     aws, lam = FakeAws(), FakeLambda(deny_until=float("inf"))
     aws.register("lambda", lam)

@@ -190,3 +190,12 @@ def test_seawall_plan_flags_exit_2_with_one_clear_line(argv: list[str], message:
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert re.search(message, err), err
+
+
+@pytest.mark.parametrize(("check", "value"), [("check_team", "payments\n"), ("check_service", "api\n"),
+                                              ("check_stack_name", "Orders\n")])
+def test_names_with_a_trailing_newline_are_refused(check: str, value: str) -> None:
+    from seawall.model import naming
+
+    with pytest.raises(ValueError, match=re.escape(repr(value))):
+        getattr(naming, check)(value)

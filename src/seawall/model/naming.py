@@ -17,7 +17,7 @@ _PART = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 
 
 def _check(parameter: str, value: str) -> str:
-    if not isinstance(value, str) or not _PART.match(value):
+    if not isinstance(value, str) or not _PART.fullmatch(value):
         raise ValueError(
             f"{parameter}={value!r} is not usable in resource names; use 1-31 lower-case letters, digits "
             f"and hyphens, starting with a letter or digit (e.g. 'payments')"
@@ -172,7 +172,7 @@ def check_stack_name(name: str, *, parameter: str = "stack_name") -> str:
     if len(name) > MAX_STACK_NAME:
         raise ValueError(f"{parameter}={name!r} is {len(name)} characters; CloudFormation stack names are at "
                          f"most {MAX_STACK_NAME}. Use shorter team, service, wave, cell or stack construct IDs")
-    if not _STACK_NAME.match(name):
+    if not _STACK_NAME.fullmatch(name):
         raise ValueError(f"{parameter}={name!r} is not a CloudFormation stack name: letters, digits and hyphens "
                          f"only, starting with a letter")
     return name

@@ -9,7 +9,9 @@ rests on (:class:`Citation`).
 from .botocore_bridge import FakeAws, Unmodelled
 from .citations import CITATIONS, Citation, cites
 from .cloudformation import FakeCloudFormation, StackOperationFailed
+from .cloudwatch import AlarmTransition, FakeCloudWatch
 from .lambda_service import FakeLambda
+from .logs import FakeLogs, python_unhandled_error
 
-__all__ = ["CITATIONS", "Citation", "FakeAws", "FakeCloudFormation", "FakeLambda", "StackOperationFailed",
-           "Unmodelled", "cites"]
+__all__ = ["AlarmTransition", "CITATIONS", "Citation", "FakeAws", "FakeCloudFormation", "FakeCloudWatch",
+           "FakeLambda", "FakeLogs", "StackOperationFailed", "Unmodelled", "cites", "python_unhandled_error"]

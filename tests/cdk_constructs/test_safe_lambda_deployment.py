@@ -1,7 +1,7 @@
 """SafeLambdaDeployment renders versions, a pinned alias, CodeDeploy and the alarm table.
 
 One app, synthesized once for the module: a canary service whose config is
-predefined, and a linear one that needs a custom config.
+predefined, and a linear one whose config is the team runtime's (named, not created).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from seawall.constructs import (
     SafeLambdaDeployment,
     SmokeTestHook,
 )
+from seawall.constructs.alarms import AlarmScope
 from seawall.model import AlarmPolicy, TrafficPolicy
 
 ENV = Environment(account="111111111111", region="us-east-1")
@@ -224,15 +225,34 @@ def test_more_blocking_alarms_than_codedeploy_takes_drop_the_least_important():
     assert set(extras) <= set(deployment.extra_alarms)
 
 
-def test_a_linear_policy_without_a_predefined_config_gets_a_custom_one(built):
+def test_a_policy_without_a_predefined_config_names_the_team_runtimes_config_and_creates_none(built):
+    """One custom config per (account, region, policy), owned by the team runtime: the service names it."""
     t = Template.from_json(built["linear"])
-    t.has_resource_properties("AWS::CodeDeploy::DeploymentConfig", {
-        "ComputePlatform": "Lambda",
-        "TrafficRoutingConfig": {"Type": "TimeBasedLinear",
-                                 "TimeBasedLinear": {"LinearInterval": 7, "LinearPercentage": 20}},
-    })
-    config_id = _logical_id(built["linear"], "AWS::CodeDeploy::DeploymentConfig")
-    t.has_resource_properties("AWS::CodeDeploy::DeploymentGroup", {"DeploymentConfigName": {"Ref": config_id}})
+    t.resource_count_is("AWS::CodeDeploy::DeploymentConfig", 0)
+    t.has_resource_properties("AWS::CodeDeploy::DeploymentGroup", {
+        "DeploymentConfigName": "seawall-payments-linear-20pct-every-7min"})
+
+
+def test_deployment_groups_use_the_team_runtimes_codedeploy_role_and_create_none(built):
+    for template in (built["canary"], built["linear"]):
+        roles = [v for v in template["Resources"].values() if v["Type"] == "AWS::IAM::Role"
+                 and "codedeploy.amazonaws.com" in str(v["Properties"]["AssumeRolePolicyDocument"])]
+        assert roles == []
+        (group,) = [v for v in template["Resources"].values() if v["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
+        assert group["Properties"]["ServiceRoleArn"] == {"Fn::Join": ["", [
+            "arn:", {"Ref": "AWS::Partition"}, ":iam::111111111111:role/seawall-payments-codedeploy-us-east-1"]]}
+
+
+def test_a_hook_lets_the_shared_role_invoke_it_in_its_own_resource_policy(built):
+    """The shared role's managed policy invokes only CodeDeployHook_* functions; the hook grants the rest."""
+    (permission,) = [v["Properties"] for v in built["canary"]["Resources"].values()
+                     if v["Type"] == "AWS::Lambda::Permission"
+                     and "codedeploy" in str(v["Properties"].get("Principal"))]
+    assert permission["Action"] == "lambda:InvokeFunction"
+    assert "seawall-payments-codedeploy-us-east-1" in str(permission["Principal"])
+    hook = built["deployment"].pre_traffic_hook
+    stack = built["deployment"].node.scope
+    assert permission["FunctionName"] == stack.resolve(hook.function_arn)
 
 
 def test_cloudformation_never_moves_the_alias(built):
@@ -241,16 +261,63 @@ def test_cloudformation_never_moves_the_alias(built):
         assert not [k for k, v in template["Resources"].items() if v["Type"] == "AWS::Lambda::Alias"]
 
 
-def test_high_severity_composite_holds_blocking_alarms_and_extra_alarms_only(built, template):
-    (composite,) = template.find_resources("AWS::CloudWatch::CompositeAlarm").values()
-    assert composite["Properties"]["AlarmName"] == "payments-api-us-east-1-high-severity"
-    rule = str(composite["Properties"]["AlarmRule"])
-    names = {v["Properties"]["AlarmName"]: k for k, v in built["canary"]["Resources"].items()
-             if v["Type"] == "AWS::CloudWatch::Alarm"}
+def _composites(template_dict) -> dict[str, str]:
+    """Each composite alarm's name and its rule, as JSON text (the logical IDs it references appear in it)."""
+    import json
+
+    return {v["Properties"]["AlarmName"]: json.dumps(v["Properties"]["AlarmRule"])
+            for v in template_dict["Resources"].values() if v["Type"] == "AWS::CloudWatch::CompositeAlarm"}
+
+
+def _alarm_ids(template_dict) -> dict[str, str]:
+    return {v["Properties"]["AlarmName"]: k for k, v in template_dict["Resources"].items()
+            if v["Type"] in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")}
+
+
+def test_high_severity_composite_holds_blocking_service_alarms_and_extra_alarms_never_one_box(built):
+    """I10: a one-box alarm in the service composite would reach the team aggregate, every gate and bake."""
+    rule = _composites(built["canary"])["payments-api-us-east-1-high-severity"]
+    names = _alarm_ids(built["canary"])
     for kind in ALARM_KINDS:
         logical_id = names[f"payments-api-us-east-1-api-{kind.kind}"]
-        assert (logical_id in rule) is kind.blocking, kind.kind
-    assert names["payments-api-us-east-1-orders"] in rule
+        expected = kind.blocking and kind.scope is not AlarmScope.ONE_BOX
+        assert (f'"{logical_id}"' in rule) is expected, kind.kind
+    assert f'"{names["payments-api-us-east-1-orders"]}"' in rule
+
+
+def test_one_box_rollback_composite_is_the_aggregate_watch_or_this_functions_one_box_alarms(built):
+    """The article's "ALARM(aggregate) OR one-box metrics", per function, through the stack's aggregate watch."""
+    composites = _composites(built["canary"])
+    names = _alarm_ids(built["canary"])
+    rule = composites["payments-api-us-east-1-api-one-box-rollback"]
+    one_box = [f"payments-api-us-east-1-api-{k.kind}" for k in ALARM_KINDS if k.scope is AlarmScope.ONE_BOX]
+    assert len(one_box) == 3
+    referenced = {n for n, lid in names.items() if f'"{lid}"' in rule}
+    assert referenced == {*one_box, "payments-api-us-east-1-aggregate-watch"}
+    # the watch names the team aggregate of the stack's region, literally (the team monitoring stack's)
+    assert composites["payments-api-us-east-1-aggregate-watch"] == '"ALARM(\\"payments-us-east-1-aggregate\\")"'
+    # no other composite names a one-box alarm or the rollback composite
+    for name, other in composites.items():
+        if name != "payments-api-us-east-1-api-one-box-rollback":
+            assert not [n for n in (*one_box, "payments-api-us-east-1-api-one-box-rollback")
+                        if f'"{names[n]}"' in other], name
+    deployment = built["deployment"]
+    assert deployment.one_box_rollback_alarm.node.default_child.alarm_name == \
+        "payments-api-us-east-1-api-one-box-rollback"
+
+
+def test_one_box_alarms_and_the_rollback_composite_carry_their_deployment_in_seawall_metadata(built):
+    from seawall.model.naming import ONE_BOX_METADATA, ONE_BOX_ROLLBACK_METADATA
+
+    path = built["deployment"].node.path
+    resources = built["canary"]["Resources"]
+    marked = {v["Properties"]["AlarmName"]: v["Metadata"]["seawall"] for v in resources.values()
+              if "seawall" in v.get("Metadata", {}) and v["Type"].startswith("AWS::CloudWatch::")}
+    assert marked == {
+        **{f"payments-api-us-east-1-api-{k.kind}": {ONE_BOX_METADATA: path}
+           for k in ALARM_KINDS if k.scope is AlarmScope.ONE_BOX},
+        "payments-api-us-east-1-api-one-box-rollback": {ONE_BOX_ROLLBACK_METADATA: path},
+    }
 
 
 def test_errors_in_logs_filter_watches_the_explicit_log_group(template, built):
@@ -279,6 +346,9 @@ def test_release_outputs_name_function_alias_version_application_group_and_hooks
     assert '\\"alias\\":\\"live\\"' in rendered and VERSION_ID in rendered
     assert "ApiDeploymentGroupC5BA42E8" in rendered and "ApiApplication4BE77DB2" in rendered
     assert "preTrafficHook" in rendered and "postTrafficHook" not in rendered
+    # the bake watches the function's one-box rollback composite, named in the function's output
+    rollback = _alarm_ids(built["canary"])["payments-api-us-east-1-api-one-box-rollback"]
+    assert f'\\"oneBoxAlarm\\":\\"", {{"Ref": "{rollback}"}}' in rendered
     # The stack's token joins the Version attributes of its functions (CDK writes a join of one as the one);
     # its alarms output names the composite.
     assert outputs[RELEASE_TOKEN_OUTPUT]["Value"] == {"Fn::GetAtt": [VERSION_ID, "Version"]}

@@ -1,15 +1,16 @@
 """A service's high-severity composite nests past CloudWatch's limits on one composite alarm.
 
 CloudWatch: "The rule expression of a composite alarm can include as many as 100 underlying alarms", and
-``AlarmRule`` is at most 10,240 characters (``seawall.model.limits``).  With the default nine blocking alarms
-per function, one composite holds eleven functions; from the twelfth on, the alarms go into part
-composites (``{name}-part-{n}``) and the composite everything watches (by its unchanged name) is ALARM when
-any part is.  One app, synthesized once for the module:
+``AlarmRule`` is at most 10,240 characters (``seawall.model.limits``).  The composite holds each function's
+blocking alarms of every invocation -- six by default; the three one-box alarms stay out of it (I10: they
+go to the function's own one-box rollback composite) -- so one composite holds sixteen functions; from the
+seventeenth on, the alarms go into part composites (``{name}-part-{n}``) and the composite everything
+watches (by its unchanged name) is ALARM when any part is.  One app, synthesized once for the module:
 
-* ``Eleven``: 11 functions, 99 children, no parts (rendered exactly as before nesting existed);
-* ``Twelve``: 12 functions, 108 children, two parts;
+* ``Sixteen``: 16 functions, 96 children, no parts (rendered exactly as before nesting existed);
+* ``Seventeen``: 17 functions, 102 children, two parts;
 * ``Full``: 24 functions, the most one stack holds under CloudFormation's 500 resources (each function
-  brings about twenty), 216 children;
+  brings about twenty), 144 children;
 * ``Long``: region-agnostic, few children with long names (the rule's character limit splits them) and a
   user alarm whose name CloudFormation generates (counted as 255 characters);
 * ``Deep``: CloudWatch's limits lowered to three children per composite, so the parts nest three levels.
@@ -58,7 +59,7 @@ def built() -> dict[str, Any]:
     app = App()
     stacks: dict[str, Stack] = {}
     deployments: dict[str, list[SafeLambdaDeployment]] = {}
-    for name, functions in (("Eleven", 11), ("Twelve", 12), ("Full", 24)):
+    for name, functions in (("Sixteen", 16), ("Seventeen", 17), ("Full", 24)):
         stacks[name] = Stack(app, name, env=ENV)
         deployments[name] = _service(stacks[name], functions)
 
@@ -77,7 +78,7 @@ def built() -> dict[str, Any]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_ServiceHighSeverity, "max_children", 3)
         deep = stacks["Deep"] = Stack(app, "Deep", env=ENV)
-        deployments["Deep"] = _service(deep, 4)
+        deployments["Deep"] = _service(deep, 6)
     templates = {name: synth(stack) for name, stack in stacks.items()}
     return {"stacks": stacks, "deployments": deployments, "templates": templates}
 
@@ -98,11 +99,13 @@ def _resolve(template: dict[str, Any], value: Any) -> str:
     return separator.join(_resolve(template, p) for p in parts)
 
 
-def _composites(template: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
-    """Each composite by its resolved name: its logical ID and the names its rule watches, in order."""
+def _composites(template: dict[str, Any], *, every: bool = False) -> dict[str, tuple[str, list[str]]]:
+    """Each high-severity composite (or, with `every`, each composite) by its resolved name: its logical ID and
+    the names its rule watches, in order."""
     out = {}
     for logical_id, resource in template["Resources"].items():
-        if resource["Type"] == COMPOSITE:
+        if resource["Type"] == COMPOSITE and (every or "-high-severity" in _resolve(
+                template, resource["Properties"]["AlarmName"])):
             rule = _resolve(template, resource["Properties"]["AlarmRule"])
             out[_resolve(template, resource["Properties"]["AlarmName"])] = (
                 logical_id, re.findall(r'ALARM\("([^"]*)"\)', rule))
@@ -128,13 +131,18 @@ def _reachable(template: dict[str, Any], top: str) -> tuple[Counter[str], set[st
 
 
 def _expected(template: dict[str, Any], deployments: list[SafeLambdaDeployment]) -> set[str]:
-    """The names of every blocking alarm and extra alarm of every function, as deployed."""
+    """The names of every blocking alarm of every invocation and extra alarm of every function, as deployed."""
     names = set()
     for d in deployments:
-        for alarm in [*d.alarms, *d.extra_alarms]:
+        for alarm in [*_service_alarms(d), *d.extra_alarms]:
             stack = Stack.of(alarm)
             names.add(_resolve(template, stack.resolve(alarm.alarm_name)))
     return names
+
+
+def _service_alarms(d: SafeLambdaDeployment) -> list[cloudwatch.AlarmBase]:
+    """A function's blocking alarms without its one-box ones: what the high-severity composite holds."""
+    return [a for a in d.alarms if a not in d.one_box_alarms]
 
 
 def _top_name(name: str) -> str:
@@ -143,22 +151,33 @@ def _top_name(name: str) -> str:
 
 # --------------------------------------------------------------------------- the tests
 
-def test_eleven_functions_fill_one_composite_and_render_as_before(built):
-    template = built["templates"]["Eleven"]
+def test_sixteen_functions_fill_one_composite_and_render_as_before(built):
+    template = built["templates"]["Sixteen"]
     composites = _composites(template)
     assert list(composites) == [TOP_NAME]
     logical_id, children = composites[TOP_NAME]
     assert logical_id == TOP_ID
-    assert len(children) == 11 * 9 == 99
+    assert len(children) == 16 * 6 == 96
     # The rule names each blocking alarm by a Ref, in the order the functions joined.
     rule = template["Resources"][TOP_ID]["Properties"]["AlarmRule"]["Fn::Join"][1]
     refs = [p["Ref"] for p in rule if isinstance(p, dict)]
-    stack = built["stacks"]["Eleven"]
+    stack = built["stacks"]["Sixteen"]
     assert refs == [stack.resolve(stack.get_logical_id(a.node.default_child))
-                    for d in built["deployments"]["Eleven"] for a in d.alarms]
+                    for d in built["deployments"]["Sixteen"] for a in _service_alarms(d)]
 
 
-@pytest.mark.parametrize("name", ["Twelve", "Full", "Long", "Deep"])
+@pytest.mark.parametrize("name", ["Sixteen", "Seventeen", "Full", "Long", "Deep"])
+def test_no_one_box_alarm_is_reachable_from_the_service_composite(built, name):
+    """I10: the team aggregate names the service composite, so a one-box alarm there would hold every gate."""
+    template = built["templates"][name]
+    leaves, _ = _reachable(template, _top_name(name))
+    one_box = {_resolve(template, Stack.of(a).resolve(a.alarm_name))
+               for d in built["deployments"][name] for a in d.one_box_alarms}
+    assert len(one_box) == 3 * len(built["deployments"][name])
+    assert not set(leaves) & one_box
+
+
+@pytest.mark.parametrize("name", ["Seventeen", "Full", "Long", "Deep"])
 def test_every_blocking_alarm_is_reachable_from_the_composite_exactly_once(built, name):
     template = built["templates"][name]
     leaves, visited = _reachable(template, _top_name(name))
@@ -168,22 +187,24 @@ def test_every_blocking_alarm_is_reachable_from_the_composite_exactly_once(built
     assert visited == set(_composites(template)) and len(visited) > 1
 
 
-@pytest.mark.parametrize("name", ["Eleven", "Twelve", "Full", "Long", "Deep"])
+@pytest.mark.parametrize("name", ["Sixteen", "Seventeen", "Full", "Long", "Deep"])
 def test_every_rule_fits_one_composite_alarm(built, name):
     template = built["templates"][name]
-    limit = 3 if name == "Deep" else MAX_COMPOSITE_CHILDREN
-    for resource in template["Resources"].values():
+    high_severity = {logical_id for logical_id, _ in _composites(template).values()}
+    for logical_id, resource in template["Resources"].items():
         if resource["Type"] == COMPOSITE:
+            # Deep lowers the service composite's limit only (one-box rollback composites keep CloudWatch's)
+            limit = 3 if name == "Deep" and logical_id in high_severity else MAX_COMPOSITE_CHILDREN
             rule = _resolve(template, resource["Properties"]["AlarmRule"])
             assert len(rule) <= MAX_COMPOSITE_RULE_CHARS
             assert 1 <= rule.count("ALARM(") <= limit
 
 
-def test_twelve_functions_split_into_two_parts_under_the_unchanged_composite(built):
-    template = built["templates"]["Twelve"]
+def test_seventeen_functions_split_into_two_parts_under_the_unchanged_composite(built):
+    template = built["templates"]["Seventeen"]
     composites = _composites(template)
     assert composites[TOP_NAME] == (TOP_ID, [f"{TOP_NAME}-part-1", f"{TOP_NAME}-part-2"])
-    assert [len(composites[f"{TOP_NAME}-part-{n}"][1]) for n in (1, 2)] == [100, 8]
+    assert [len(composites[f"{TOP_NAME}-part-{n}"][1]) for n in (1, 2)] == [100, 2]
 
 
 def test_the_character_limit_splits_long_names_before_the_children_limit(built):
@@ -206,12 +227,13 @@ def test_parts_nest_as_deep_as_the_limits_need(built):
         f"{TOP_NAME}-part-2-{n}" for n in range(1, 5)}
 
 
-@pytest.mark.parametrize("name", ["Twelve", "Full", "Long", "Deep"])
+@pytest.mark.parametrize("name", ["Seventeen", "Full", "Long", "Deep"])
 def test_each_part_is_created_before_the_composite_that_names_it(built, name):
     """A rule names every alarm of the stack by a Ref, so CloudFormation creates it first."""
     template = built["templates"][name]
-    for resource in template["Resources"].values():
-        if resource["Type"] == COMPOSITE:
+    high_severity = {logical_id for logical_id, _ in _composites(template).values()}
+    for logical_id, resource in template["Resources"].items():
+        if logical_id in high_severity:
             pieces = resource["Properties"]["AlarmRule"]["Fn::Join"][1]
             named = [p["Ref"] for p in pieces if isinstance(p, dict)]
             literal = re.findall(r'ALARM\("([^"]+)"\)', "".join(p for p in pieces if isinstance(p, str)))
@@ -220,7 +242,7 @@ def test_each_part_is_created_before_the_composite_that_names_it(built, name):
                        for ref in named)
 
 
-@pytest.mark.parametrize("name", ["Twelve", "Full"])
+@pytest.mark.parametrize("name", ["Seventeen", "Full"])
 def test_the_bake_still_reads_only_the_composite_by_its_name(built, name):
     output = built["templates"][name]["Outputs"][SERVICE_ALARMS_OUTPUT]["Value"]
     assert json.loads(output) == [TOP_NAME]
@@ -231,6 +253,7 @@ def test_the_bake_still_reads_only_the_composite_by_its_name(built, name):
 def test_codedeploy_never_gets_a_composite(built):
     template = built["templates"]["Full"]
     composite_ids = {k for k, v in template["Resources"].items() if v["Type"] == COMPOSITE}
+    assert len(composite_ids) > 24  # the service composite, its parts, one one-box rollback per function
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::CodeDeploy::DeploymentGroup":
             alarms = resource["Properties"]["AlarmConfiguration"]["Alarms"]

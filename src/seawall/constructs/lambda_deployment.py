@@ -38,7 +38,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.interfaces.aws_lambda import AliasReference
 from constructs import Construct, Node
 
-from seawall.model import AlarmPolicy, TrafficKind, TrafficPolicy, require_one_box
+from seawall.checks.templates import METADATA_KEY
+from seawall.model import AlarmPolicy, TrafficPolicy, WavePlan, require_one_box
 from seawall.model.contracts import (
     FUNCTION_OUTPUT_PREFIX,
     RELEASE_TOKEN_OUTPUT,
@@ -48,12 +49,19 @@ from seawall.model.contracts import (
 from seawall.model.limits import MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS
 from seawall.model.limits import MAX_DEPLOYMENT_GROUP_ALARMS as MAX_CODEDEPLOY_ALARMS
 from seawall.model.naming import (
+    ONE_BOX_METADATA,
+    ONE_BOX_ROLLBACK_METADATA,
+    aggregate_alarm_name,
+    aggregate_watch_alarm_name,
     alarm_name,
     check_service,
     check_team,
     codedeploy_name,
+    codedeploy_role_name,
+    deployment_config_name,
     high_severity_alarm_name,
     high_severity_part_name,
+    one_box_rollback_alarm_name,
     step_scope,
 )
 
@@ -273,6 +281,87 @@ class _ServiceHighSeverity(Construct):
         return list(parts), [_literal_name(p) for p in parts]
 
 
+class _AggregateWatch(Construct):
+    """``ALARM(team aggregate)``, once per service stack: what the stack's one-box rollback composites name.
+
+    Not the aggregate itself: CloudWatch lets one alarm be named by at most
+    :data:`~seawall.model.limits.MAX_COMPOSITE_PARENTS` composites, and every function of the team in an
+    account and region has a one-box rollback composite.  The aggregate is the team monitoring stack's and
+    is named literally: it must exist before the service stack deploys (CloudWatch refuses a composite
+    naming an alarm that does not exist), which the foundation pipeline sees to.
+    """
+
+    @classmethod
+    def of(cls, stack: Stack, *, team: str, service: str, name_scope: str) -> _AggregateWatch:
+        construct_id = f"SeawallAggregateWatch-{team}-{service}"
+        found = stack.node.try_find_child(construct_id)
+        if found is None:
+            found = cls(stack, construct_id, team=team, service=service, name_scope=name_scope)
+        assert isinstance(found, _AggregateWatch)
+        return found
+
+    def __init__(self, scope: Stack, construct_id: str, *, team: str, service: str, name_scope: str) -> None:
+        super().__init__(scope, construct_id)
+        self.aggregate_name = aggregate_alarm_name(team, scope.region)
+        self.alarm = cloudwatch.CompositeAlarm(
+            self, "Resource",
+            composite_alarm_name=aggregate_watch_alarm_name(team, service, name_scope),
+            alarm_description="Seawall: the team aggregate, for this stack's one-box rollback composites",
+            alarm_rule=cloudwatch.AlarmRule.from_string(alarm_rule_any([self.aggregate_name])),
+        )
+
+
+def _mark(alarm: cloudwatch.IAlarm, key: str, deployment_path: str) -> None:
+    """Record in the alarm's ``Metadata.seawall`` which deployment's one-box alarm (or rollback composite) it is."""
+    cfn = alarm.node.default_child
+    if isinstance(cfn, CfnResource):
+        current = cfn.get_metadata(METADATA_KEY)
+        cfn.add_metadata(METADATA_KEY, {**(current if isinstance(current, dict) else {}), key: deployment_path})
+
+
+def team_traffic_policies(plan: WavePlan, extra: Sequence[TrafficPolicy] = ()) -> tuple[TrafficPolicy, ...]:
+    """The traffic policies a team runtime creates custom CodeDeploy configs for, in a stable order.
+
+    Every step's policy in `plan` and every policy in `extra` (``traffic_policies`` of the team class) that
+    has no CodeDeploy predefined config, each once.  The team runtime creates exactly these
+    (:class:`~seawall.stacks.TeamRuntimeStack`), and a ``SafeLambdaDeployment`` in a Seawall stage refuses
+    a custom policy outside them.
+    """
+    if not isinstance(plan, WavePlan):
+        raise TypeError(f"plan={plan!r} must be a seawall.model.WavePlan")
+    if isinstance(extra, TrafficPolicy) or not all(isinstance(t, TrafficPolicy) for t in extra):
+        raise TypeError(f"traffic_policies={extra!r} must be a list of seawall.model.TrafficPolicy")
+    out: list[TrafficPolicy] = []
+    for traffic in (*(step.traffic for step in plan.steps()), *extra):
+        if traffic.predefined_config_name is None and traffic not in out:
+            out.append(traffic)
+    return tuple(out)
+
+
+def declared_traffic_policies(scope: Construct) -> tuple[TrafficPolicy, ...] | None:
+    """The custom traffic policies the team runtime declares for `scope`'s stage, or None when unknowable.
+
+    Inside a Seawall ``ServiceStage`` of a team pipeline: :func:`team_traffic_policies` of the team class
+    (the class in the pipeline stack's MRO that sets ``team``, the one ``foundation()`` is called on) --
+    its ``plan`` and ``traffic_policies``, as the foundation reads them.  Of a ``WavePipeline`` used on its
+    own, its plan.  Recognised by attributes, like :func:`default_traffic`, so this module does not import
+    the pipeline renderer.
+    """
+    stage = Stage.of(scope)
+    if stage is None or getattr(stage, "step", None) is None:
+        return None
+    pipeline = stage.node.scope
+    owner = pipeline.node.scope if pipeline is not None else None
+    team_class = next((c for c in type(owner).__mro__ if "team" in vars(c)), None) if owner is not None else None
+    plan = getattr(team_class, "plan", None) if team_class is not None else None
+    extra = getattr(team_class, "traffic_policies", ()) if team_class is not None else ()
+    if not isinstance(plan, WavePlan):
+        plan, extra = getattr(pipeline, "plan", None), ()
+    if not isinstance(plan, WavePlan):
+        return None
+    return team_traffic_policies(plan, extra)
+
+
 def _literal_name(alarm: cloudwatch.IAlarm) -> str:
     """What `alarm`'s name counts as in a composite rule: the physical name it was given in this app, else its
     ``alarm_name`` — literal for an imported alarm, a token when CloudFormation names it, which
@@ -472,19 +561,30 @@ class _LambdaDeploymentGroup(Construct):
     shift passes the alias in the AppSpec of ``CreateDeployment``), so the
     group is rendered from its CloudFormation resource with the same
     properties and construct IDs (logical IDs do not move).
+
+    Its service role is the team runtime's, shared by every group of the team in the account and region
+    (:func:`~seawall.model.naming.codedeploy_role_name`), named by ARN: IAM roles are account-wide, and one
+    per function per target would spend the account's role quota.  That role has AWS's
+    ``AWSCodeDeployRoleForLambdaLimited``, which may invoke only functions named ``CodeDeployHook_*``
+    (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForLambdaLimited.html:
+    ``"Action" : [ "lambda:InvokeFunction" ], "Resource" : "arn:aws:lambda:*:*:function:CodeDeployHook_*"``),
+    so each hook's own resource policy lets the role invoke it: "If either the identity-based policy or the
+    resource-based policy within the same account allows the request and the other doesn't, the request is
+    still allowed." (https://docs.aws.amazon.com/IAM/latest/UserGuide/
+    reference_policies_evaluation-logic_policy-eval-basics.html).  A resource policy per hook, not a policy
+    on the shared role, keeps the role's policies from growing with the team's functions.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, application: codedeploy.ILambdaApplication,
                  name: str, config: codedeploy.ILambdaDeploymentConfig, alarms: Sequence[cloudwatch.IAlarm],
-                 hooks: Sequence[lambda_.IFunction]) -> None:
+                 hooks: Sequence[lambda_.IFunction], role_arn: str) -> None:
         super().__init__(scope, construct_id)
-        self.role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"))
-        self.role.add_managed_policy(
-            iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRoleForLambdaLimited"))
+        #: The team runtime's CodeDeploy service role in this account and region.
+        self.role_arn = role_arn
         resource = codedeploy.CfnDeploymentGroup(
             self, "Resource",
             application_name=application.application_name,
-            service_role_arn=self.role.role_arn,
+            service_role_arn=role_arn,
             deployment_group_name=name,
             deployment_config_name=config.deployment_config_name,
             deployment_style=codedeploy.CfnDeploymentGroup.DeploymentStyleProperty(
@@ -500,8 +600,13 @@ class _LambdaDeploymentGroup(Construct):
         self.reference = codedeploy.LambdaDeploymentGroup.from_lambda_deployment_group_attributes(
             self, "Reference", application=application, deployment_group_name=resource.ref,
             deployment_config=config)
+        granted: list[lambda_.IFunction] = []
         for hook in hooks:
-            hook.grant_invoke(self.role)
+            if any(hook is g for g in granted):
+                continue
+            granted.append(hook)
+            lambda_.CfnPermission(self, f"HookInvoke{len(granted)}", action="lambda:InvokeFunction",
+                                  function_name=hook.function_arn, principal=role_arn)
             iam.Grant.add_to_principal(grantee=hook, actions=["codedeploy:PutLifecycleEventHookExecutionStatus"],
                                        resource_arns=[self.reference.deployment_group_arn])
 
@@ -612,6 +717,16 @@ class SafeLambdaDeployment(Construct):
         self.name_scope: str = self.target_scope or self.region
         # Checked here, before any resource exists: CodeDeploy names are at most 100 characters.
         codedeploy_resource_name = codedeploy_name(self.team, self.service, self.target_scope, self.key)
+        config_name = deployment_config_name(self.team, self.traffic)
+        declared = declared_traffic_policies(self)
+        if declared is not None and self.traffic.predefined_config_name is None and self.traffic not in declared:
+            raise ValueError(
+                f"traffic={self.traffic.describe()!r} at {self.node.path} needs the custom CodeDeploy config "
+                f"{config_name!r}, which the {self.team} team runtime does not create: it creates one per traffic "
+                f"policy of the team's plan and of its traffic_policies "
+                f"({', '.join(t.describe() for t in declared) or 'none'}). Add this policy to the team class's "
+                f"traffic_policies and let the foundation pipeline deploy it before this service, or use one of "
+                f"those policies")
         self.function = function
         drop_redundant_role_dependency(function)
 
@@ -705,42 +820,65 @@ class SafeLambdaDeployment(Construct):
                 self, _construct_id(kind), kind=kind, metric=metric, policy=policy,
                 name=alarm_name(self.team, self.service, self.name_scope, f"{self.key}-{kind.kind}"),
             )
+            if kind.scope is AlarmScope.ONE_BOX:
+                _mark(self.alarms_by_kind[kind.kind], ONE_BOX_METADATA, self.node.path)
         blocking_rows = sorted((k for k in ALARM_KINDS if k.kind in self.blocking_kinds),
                                key=lambda k: k.codedeploy_priority)
         #: The one-box alarms: the new version only.
         self.one_box_alarms: list[cloudwatch.AlarmBase] = [
             self.alarms_by_kind[k.kind] for k in ALARM_KINDS if k.scope is AlarmScope.ONE_BOX
         ]
-        #: Blocking metric alarms, most important first.
+        #: Blocking metric alarms, most important first (the one-box ones among them).
         self.alarms: list[cloudwatch.AlarmBase] = [self.alarms_by_kind[k.kind] for k in blocking_rows]
         self.informative_alarms: list[cloudwatch.AlarmBase] = [
             self.alarms_by_kind[k.kind] for k in ALARM_KINDS if k.kind not in self.blocking_kinds
         ]
         self.extra_alarms: list[cloudwatch.IAlarm] = list(extra_alarms)
 
-        # ---- the service's high-severity composite (shared by the service's functions in this stack)
+        # ---- the service's high-severity composite (shared by the service's functions in this stack): the
+        # blocking alarms of every invocation and the extra alarms, never a one-box alarm (I10: a one-box alarm
+        # is for its own function's shift and bake; through this composite it would reach the team aggregate,
+        # which every gate and bake of the team in the region watches)
         shared_id = f"SeawallHighSeverity-{self.team}-{self.service}"
         shared = stack.node.try_find_child(shared_id)
         if shared is None:
             shared = _ServiceHighSeverity(stack, shared_id, team=self.team, service=self.service,
                                           name_scope=self.name_scope)
         assert isinstance(shared, _ServiceHighSeverity)
-        shared.add([*self.alarms, *self.extra_alarms])
+        shared.add([*(a for a in self.alarms if a not in self.one_box_alarms), *self.extra_alarms])
         self.high_severity_alarm: cloudwatch.CompositeAlarm = shared.alarm
 
-        # ---- CodeDeploy
+        # ---- the one-box rollback composite: the team aggregate (through the stack's aggregate watch) or this
+        # function's blocking one-box alarms -- watched by this function's bake, named by no other composite
+        watch = _AggregateWatch.of(stack, team=self.team, service=self.service, name_scope=self.name_scope)
+        one_box_blocking = [a for a in self.alarms if a in self.one_box_alarms]
+        self.one_box_rollback_alarm = cloudwatch.CompositeAlarm(
+            self, "OneBoxRollback",
+            composite_alarm_name=one_box_rollback_alarm_name(self.team, self.service, self.name_scope, self.key),
+            alarm_description=f"Seawall one-box rollback of {self.key}: the team aggregate or this function's "
+                              f"one-box alarms (the new version only)",
+            alarm_rule=cloudwatch.AlarmRule.from_string(
+                alarm_rule_any([watch.alarm.alarm_name, *(a.alarm_name for a in one_box_blocking)])),
+        )
+        _mark(self.one_box_rollback_alarm, ONE_BOX_ROLLBACK_METADATA, self.node.path)
+
+        # ---- CodeDeploy: the team runtime's config for the traffic policy and its service role, by name
         name = codedeploy_resource_name
         self.application = codedeploy.LambdaApplication(self, "Application", application_name=name)
-        self.deployment_config = self._deployment_config(name)
+        self.deployment_config = codedeploy.LambdaDeploymentConfig.from_lambda_deployment_config_name(
+            self, "Config", config_name)
         extra_metric_alarms = [a for a in self.extra_alarms if isinstance(a, cloudwatch.Alarm)]
         #: What CodeDeploy watches: the most important blocking metric alarms, ten at most.
         #: CodeDeploy's documentation describes metric alarms only, so composites are not given to it.
         self.codedeploy_alarms: list[cloudwatch.IAlarm] = [*self.alarms, *extra_metric_alarms]
         del self.codedeploy_alarms[MAX_CODEDEPLOY_ALARMS:]
+        #: The team runtime's CodeDeploy service role in this account and region, by ARN.
+        self.service_role_arn = stack.format_arn(
+            service="iam", region="", resource="role", resource_name=codedeploy_role_name(self.team, self.region))
         group = _LambdaDeploymentGroup(
             self, "DeploymentGroup", application=self.application, name=name,
             config=self.deployment_config, alarms=self.codedeploy_alarms,
-            hooks=[h for h in (pre_traffic_hook, post_traffic_hook) if h is not None])
+            hooks=[h for h in (pre_traffic_hook, post_traffic_hook) if h is not None], role_arn=self.service_role_arn)
         #: The CodeDeploy deployment group Seawall's shift starts deployments in. CloudFormation never starts
         #: one: the alias has no CodeDeployLambdaAliasUpdate policy (there is no AWS::Lambda::Alias at all).
         self.deployment_group: codedeploy.ILambdaDeploymentGroup = group.reference
@@ -755,16 +893,6 @@ class SafeLambdaDeployment(Construct):
                 ))
                 if isinstance(hook, lambda_.Function):
                     drop_redundant_role_dependency(hook)  # cfn-lint W3005 on the user's plain hook function
-        role = group.role
-        for hook in (pre_traffic_hook, post_traffic_hook):
-            rule = arn_wildcard_rule(hook) if hook is not None else None
-            role_policy = role.node.try_find_child("DefaultPolicy")
-            if rule and role_policy is not None:
-                acknowledge(role_policy, rule, "CodeDeploy invokes the hook function, qualified or not (CDK's grant)")
-        acknowledge(role, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                          "AWSCodeDeployRoleForLambdaLimited]",
-                    "AWS's managed role policy for CodeDeploy Lambda deployments: read alarms, update aliases, "
-                    "invoke hooks named CodeDeployHook_*; AWS keeps it current")
 
         # ---- outputs the release state machines read from the deployed stack
         shared = _ReleaseStackOutputs.of(stack)
@@ -776,6 +904,7 @@ class SafeLambdaDeployment(Construct):
             deployment_config=self.deployment_config.deployment_config_name,
             pre_traffic_hook=pre_traffic_hook.function_name if pre_traffic_hook is not None else None,
             post_traffic_hook=post_traffic_hook.function_name if post_traffic_hook is not None else None,
+            one_box_alarm=self.one_box_rollback_alarm.alarm_name,
         )
         function_output = CfnOutput(stack, _function_output_id(self),
                                     value=stack.to_json_string(release.to_json()),
@@ -797,17 +926,6 @@ class SafeLambdaDeployment(Construct):
         cfn_function.add_property_override("LoggingConfig.LogGroup", log_group.log_group_name)
         return log_group
 
-    def _deployment_config(self, name: str) -> codedeploy.ILambdaDeploymentConfig:
-        traffic = self.traffic
-        predefined = traffic.predefined_config_name
-        if predefined:
-            return codedeploy.LambdaDeploymentConfig.from_lambda_deployment_config_name(self, "Config", predefined)
-        interval = Duration.minutes(traffic.interval_minutes)
-        if traffic.kind is TrafficKind.CANARY:
-            routing = codedeploy.TrafficRouting.time_based_canary(interval=interval, percentage=traffic.percent)
-        else:
-            routing = codedeploy.TrafficRouting.time_based_linear(interval=interval, percentage=traffic.percent)
-        return codedeploy.LambdaDeploymentConfig(self, "Config", traffic_routing=routing)
 
 
 @jsii.implements(IStableListProducer)

@@ -495,6 +495,9 @@ class FunctionRelease:
     ``post_traffic_hook`` name the functions CodeDeploy runs as
     ``BeforeAllowTraffic`` / ``AfterAllowTraffic`` hooks (None: no hook).
     ``deployment_config``: the CodeDeploy deployment config of the step.
+    ``one_box_alarm``: the function's one-box rollback composite
+    (:func:`~seawall.model.naming.one_box_rollback_alarm_name`), which the bake watches for this function
+    (None: a stack deployed before one-box alarms left the service composite; they are in it there).
     """
 
     function_name: str
@@ -505,6 +508,7 @@ class FunctionRelease:
     alias: str = "live"
     pre_traffic_hook: str | None = None
     post_traffic_hook: str | None = None
+    one_box_alarm: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("function_name", "target_version", "application", "deployment_group", "deployment_config",
@@ -516,6 +520,8 @@ class FunctionRelease:
             v = getattr(self, name)
             if v is not None and (not isinstance(v, str) or not v.strip()):
                 raise ValueError(f"FunctionRelease.{name}={v!r} must be None or a Lambda function name")
+        if self.one_box_alarm is not None:
+            check_alarm_names((self.one_box_alarm,), "FunctionRelease.one_box_alarm")
 
     @property
     def hooks(self) -> list[dict[str, str]]:
@@ -535,6 +541,8 @@ class FunctionRelease:
             out["preTrafficHook"] = self.pre_traffic_hook
         if self.post_traffic_hook:
             out["postTrafficHook"] = self.post_traffic_hook
+        if self.one_box_alarm:
+            out["oneBoxAlarm"] = self.one_box_alarm
         return out
 
     @classmethod
@@ -551,7 +559,8 @@ class FunctionRelease:
                    application=_text(d, "application", where), deployment_group=_text(d, "deploymentGroup", where),
                    deployment_config=_text(d, "deploymentConfig", where),
                    pre_traffic_hook=_text(d, "preTrafficHook", where, required=False) or None,
-                   post_traffic_hook=_text(d, "postTrafficHook", where, required=False) or None)
+                   post_traffic_hook=_text(d, "postTrafficHook", where, required=False) or None,
+                   one_box_alarm=_text(d, "oneBoxAlarm", where, required=False) or None)
 
 
 @dataclass(frozen=True, kw_only=True)

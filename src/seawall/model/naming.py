@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .limits import MAX_ALARM_NAME, MAX_CODEDEPLOY_NAME, MAX_STACK_NAME
+from .limits import MAX_ALARM_NAME, MAX_CODEDEPLOY_NAME, MAX_ROLE_NAME, MAX_STACK_NAME
+from .policies import TrafficKind, TrafficPolicy
 
 _PART = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 
@@ -101,6 +102,71 @@ def codedeploy_name(team: str, service: str, scope: str | None, key: str) -> str
 def aggregate_alarm_name(team: str, region: str) -> str:
     """The team's high-severity aggregate rollback alarm in a region: ``{team}-{region}-aggregate``."""
     return f"{_check('team', team)}-{region}-aggregate"
+
+
+#: The suffix of every one-box rollback composite's name (:func:`one_box_rollback_alarm_name`).
+ONE_BOX_ROLLBACK_SUFFIX = "-one-box-rollback"
+#: Keys in a resource's ``Metadata.seawall`` that mark, for the checks, a one-box metric alarm and a one-box
+#: rollback composite; the value is the construct path of the ``SafeLambdaDeployment`` (the function) they
+#: belong to.
+ONE_BOX_METADATA = "oneBox"
+ONE_BOX_ROLLBACK_METADATA = "oneBoxRollback"
+
+
+def one_box_rollback_alarm_name(team: str, service: str, scope: str, key: str) -> str:
+    """A function's one-box rollback composite: ``{team}-{service}-{scope}-{key}-one-box-rollback``.
+
+    The article's "ALARM(aggregate) OR one-box metrics" for one function (`key`: its
+    ``SafeLambdaDeployment``'s function key): it names the service stack's
+    :func:`aggregate_watch_alarm_name` and that function's one-box alarms
+    (``{team}-{service}-{scope}-{key}-one-box-*``), only that function's shift and bake watch it, and no
+    other composite names it.
+    """
+    return alarm_name(team, service, scope, f"{key}{ONE_BOX_ROLLBACK_SUFFIX}")
+
+
+def aggregate_watch_alarm_name(team: str, service: str, scope: str) -> str:
+    """``{team}-{service}-{scope}-aggregate-watch``: ``ALARM(team aggregate)``, once per service stack.
+
+    The one-box rollback composites of the stack's functions name it instead of the aggregate itself:
+    CloudWatch lets one alarm be named by at most
+    :data:`~seawall.model.limits.MAX_COMPOSITE_PARENTS` composites, and a team has more functions
+    than that in a busy account and region.
+    """
+    return alarm_name(team, service, scope, "aggregate-watch")
+
+
+def deployment_config_name(team: str, traffic: TrafficPolicy) -> str:
+    """The CodeDeploy deployment config a deployment group uses for `traffic`.
+
+    CodeDeploy's predefined config when there is one (``CodeDeployDefault.LambdaCanary10Percent5Minutes``,
+    ``CodeDeployDefault.LambdaAllAtOnce``...), else the team's custom config in the account and region,
+    which the team runtime creates: ``seawall-{team}-canary-{percent}pct-{interval}min`` or
+    ``seawall-{team}-linear-{percent}pct-every-{interval}min`` (e.g. ``seawall-payments-canary-10pct-60min``).
+    CodeDeploy config names are per account and region, so the same name in every region is one config each.
+    """
+    if not isinstance(traffic, TrafficPolicy):
+        raise TypeError(f"traffic={traffic!r} must be a seawall.model.TrafficPolicy")
+    predefined = traffic.predefined_config_name
+    if predefined:
+        return predefined
+    every = "every-" if traffic.kind is TrafficKind.LINEAR else ""
+    return (f"seawall-{_check('team', team)}-{traffic.kind.value}-{traffic.percent}pct-{every}"
+            f"{traffic.interval_minutes}min")
+
+
+def codedeploy_role_name(team: str, region: str) -> str:
+    """The CodeDeploy service role of the team's deployment groups in `region`: ``seawall-{team}-codedeploy-{region}``.
+
+    IAM role names are account-wide, so the region is part of the name; the team runtime creates it in
+    every account and region, and deployment groups name it by ARN.
+    """
+    name = f"seawall-{_check('team', team)}-codedeploy-{region}"
+    if len(name) > MAX_ROLE_NAME and "${Token[" not in region:  # a region token is checked once it resolves
+        raise ValueError(f"CodeDeploy role name {name!r} is {len(name)} characters, longer than IAM's "
+                         f"{MAX_ROLE_NAME}; use a team name of at most {MAX_ROLE_NAME - len(name) + len(team)} "
+                         f"characters")
+    return name
 
 
 def state_machine_name(team: str, part: str) -> str:

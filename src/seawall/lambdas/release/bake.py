@@ -8,8 +8,9 @@ each function's previous version, and fixes the bake time of this execution
 The functions come from the manifest the context task read from the target's
 stacks (``$.context.manifest``); the watched alarms are the team's aggregate
 for the region and the org-wide alarms (the team runtime's
-:class:`~seawall.model.contracts.TeamSettings`) and the services'
-high-severity alarms the stacks name.  Each task parses its input once.
+:class:`~seawall.model.contracts.TeamSettings`), the services'
+high-severity alarms the stacks name, and each function's one-box rollback
+composite (``FunctionRelease.one_box_alarm``).  Each task parses its input once.
 
 ``check`` returns ``ALARM`` as soon as any watched alarm is in ALARM,
 ``PASS`` once the bake time has elapsed *and* the alias saw at least
@@ -36,7 +37,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from seawall.model.contracts import BakeInput, FunctionRelease
+from seawall.model.contracts import MAX_ALARMS, BakeInput, FunctionRelease
 
 from . import common
 from .common import AwsApiError, InvalidInputError, duration_text, logger, tracer
@@ -142,8 +143,14 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
             f"{bake.seconds}, overrideSeconds={bake.override_seconds}, override "
             f"{'on' if bake.override_reason else 'off'}); the bake start task sets it: re-run the stage")
     where = f"bake for {bake.target.name}"
-    watched = (*team_alarms, *service_alarms)
-    states = common.alarm_states(watched, bake.region)
+    # Each function's one-box rollback composite (the team aggregate or its own one-box alarms): I10 keeps the
+    # one-box alarms out of the service composite, so the bake of the function's own step watches them here.
+    one_box = tuple(dict.fromkeys(f.one_box_alarm for f in manifest.functions
+                                  if f.one_box_alarm and f.one_box_alarm not in (*team_alarms, *service_alarms)))
+    watched = (*team_alarms, *service_alarms, *one_box)
+    states: dict[str, str] = {}
+    for i in range(0, len(watched), MAX_ALARMS):  # DescribeAlarms takes at most MAX_ALARMS names a call
+        states.update(common.alarm_states(watched[i:i + MAX_ALARMS], bake.region))
     t = common.now()
     elapsed = (t - started).total_seconds()
     missing = [n for n in watched if n not in states]
@@ -152,10 +159,11 @@ def check(event: Mapping[str, Any]) -> dict[str, Any]:
         if any(n in missing for n in team_alarms):
             parts.append(common.missing_alarm_message([n for n in missing if n in team_alarms],
                                                       team_alarms, bake.region))
-        own = [n for n in missing if n in service_alarms]
+        own = [n for n in missing if n in service_alarms or n in one_box]
         if own:
             parts.append(
-                f"the service's high-severity alarm(s) {own} do not exist in {bake.region}: the deploy before "
+                f"the service's high-severity or one-box rollback alarm(s) {own} do not exist in {bake.region}: "
+                f"the deploy before "
                 f"this bake creates them (SafeLambdaDeployment); check that the service stack deployed to this "
                 f"region and account and that its team and service names match the pipeline's, then retry "
                 f"the stage")

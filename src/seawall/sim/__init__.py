@@ -10,8 +10,10 @@ from .botocore_bridge import FakeAws, Unmodelled
 from .citations import CITATIONS, Citation, cites
 from .cloudformation import FakeCloudFormation, StackOperationFailed
 from .cloudwatch import AlarmTransition, FakeCloudWatch
+from .codedeploy import FakeCodeDeploy
 from .lambda_service import FakeLambda
 from .logs import FakeLogs, python_unhandled_error
 
 __all__ = ["AlarmTransition", "CITATIONS", "Citation", "FakeAws", "FakeCloudFormation", "FakeCloudWatch",
-           "FakeLambda", "FakeLogs", "StackOperationFailed", "Unmodelled", "cites", "python_unhandled_error"]
+           "FakeCodeDeploy", "FakeLambda", "FakeLogs", "StackOperationFailed", "Unmodelled", "cites",
+           "python_unhandled_error"]

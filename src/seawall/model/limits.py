@@ -132,6 +132,12 @@ MAX_LAMBDA_TIMEOUT = timedelta(minutes=15)
 #: machine execution history. If the execution history reaches this quota, the execution will fail."
 #: (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
 MAX_HISTORY_EVENTS = 25_000
+#: The largest input or output of a task, state or execution: "Maximum input or output size for a task, state,
+#: or execution | 262,144 bytes of data as a UTF-8 encoded string. This quota affects tasks (activity, Lambda
+#: function, or integrated service), state or execution output, and input data when scheduling a task,
+#: entering a state, or starting an execution." (https://docs.aws.amazon.com/step-functions/latest/dg/
+#: service-quotas.html).
+MAX_STATE_PAYLOAD_BYTES = 262_144
 
 # ------------------------------------------------------------------------------ Seawall's bounds, derived
 
@@ -153,5 +159,6 @@ __all__ = [
     "MAX_COMPOSITE_RULE_CHARS", "MAX_CUSTOM_DEPLOYMENT_CONFIGS", "MAX_DEPLOYMENT_GROUP_ALARMS",
     "MAX_DESCRIBE_ALARM_NAMES", "MAX_GATE_WAIT", "MAX_HISTORY_EVENTS", "MAX_LAMBDA_ENVIRONMENT", "MAX_LAMBDA_TIMEOUT",
     "MAX_RESOURCES_PER_STACK", "MAX_ROLE_NAME", "MAX_RULES_PER_CONDITION", "MAX_STACK_NAME", "MAX_STAGES_PER_PIPELINE",
+    "MAX_STATE_PAYLOAD_BYTES",
     "MAX_STEP_FUNCTIONS_ACTION_DURATION", "MAX_TEMPLATE_BYTES",
 ]

@@ -13,7 +13,9 @@ from .cloudwatch import AlarmTransition, FakeCloudWatch
 from .codedeploy import FakeCodeDeploy
 from .lambda_service import FakeLambda
 from .logs import FakeLogs, python_unhandled_error
+from .stepfunctions import FakeStepFunctions, FunctionError
 
 __all__ = ["AlarmTransition", "CITATIONS", "Citation", "FakeAws", "FakeCloudFormation", "FakeCloudWatch",
-           "FakeCodeDeploy", "FakeLambda", "FakeLogs", "StackOperationFailed", "Unmodelled", "cites",
+           "FakeCodeDeploy", "FakeLambda", "FakeLogs", "FakeStepFunctions", "FunctionError",
+           "StackOperationFailed", "Unmodelled", "cites",
            "python_unhandled_error"]

@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from seawall.checks import Compliance, check_template
-from seawall.checks.core import CHECKS, StackTemplate
+from seawall.checks import CHECKS, Compliance, StackTemplate, check_template
 from seawall.checks.pipeline import check_action_configuration_size
 from seawall.checks.pipeline_limits import (
     check_action_configuration_values,

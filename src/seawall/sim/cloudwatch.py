@@ -758,7 +758,7 @@ class FakeCloudWatch:
             bucket = series.buckets[minute] = _Bucket(visible_at=minute * 60 + self.publication_delay, unit=unit)
         if series.sleepers:
             when = max(bucket.visible_at, self._now())
-            for alarm in series.sleepers.values():
+            for alarm in sorted(series.sleepers.values(), key=lambda a: a.seq):
                 self._wake(alarm, when)
             series.sleepers.clear()
         return bucket
@@ -1188,7 +1188,7 @@ class FakeCloudWatch:
         if self._set(alarm, params["StateValue"], str(params["StateReason"])):
             self._propagate([alarm])
         if isinstance(alarm, _MetricAlarm) and not alarm.band:
-            self._wake(alarm, self._now())  # the next evaluation decides
+            self._wake(alarm, self._now() + 1e-3)  # the next evaluation decides
         return {}
 
     # ------------------------------------------------------------------ evaluation

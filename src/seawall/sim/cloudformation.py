@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from ..lambdas.publisher.handler import MAX_RESPONSE_BYTES
-from .botocore_bridge import FakeAws, Unmodelled
+from .botocore_bridge import AwsError, FakeAws, Unmodelled
 from .citations import Citation, cites
 from .lambda_service import FakeLambda
 
@@ -53,6 +53,13 @@ _FAILED_CREATE = Citation(
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html",
     "To successfully delete a stack with a custom resource, the custom resource provider must respond "
     "successfully to a delete request.")
+_DESCRIBE_MISSING = Citation(
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html",
+    "If the stack doesn't exist, a ValidationError is returned.")
+_OUTPUTS = Citation(
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html",
+    "The optional Outputs section declares output values that you can import into other stacks (to create "
+    "cross-stack references), return in response (to describe stack calls), or view on the CloudFormation console.")
 _RETAIN = Citation(
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html",
     "Retain: CloudFormation keeps the resource without deleting the resource or its contents when its stack is "
@@ -177,6 +184,15 @@ class FakeCloudFormation:
             current.status = "UPDATE_ROLLBACK_COMPLETE"
             raise StackOperationFailed(f"{name}: update failed and was rolled back: {e}") from e
         current.status = "UPDATE_COMPLETE"
+
+    @cites(_OUTPUTS)
+    def outputs(self, name: str) -> dict[str, str]:
+        """The stack's outputs, resolved (what DescribeStacks returns and a pipeline's namespace exposes)."""
+        stack = self.stacks[name]
+        out = {}
+        for key in sorted(stack.template.get("Outputs", {})):
+            out[key] = str(self._resolve(stack, stack.template["Outputs"][key]["Value"]))
+        return out
 
     def delete(self, name: str) -> None:
         """Delete the stack: every resource in reverse dependency order, except those retained."""
@@ -453,6 +469,33 @@ class FakeCloudFormation:
             return str(self._ref(stack, name))
 
         return re.sub(r"\$\{([^}!]+)\}", one, text)
+
+
+class CloudFormationApi:
+    """The CloudFormation API of a simulated world: the operations the runtime calls, over one fake per account
+    and region (``stacks(account, region)`` returns it, or None where nothing was ever deployed)."""
+
+    def __init__(self, stacks: Callable[[str, str], FakeCloudFormation | None]) -> None:
+        self._stacks = stacks
+
+    def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
+        if operation != "DescribeStacks":
+            raise Unmodelled(f"the simulated CloudFormation API models only DescribeStacks, not {operation}")
+        return self._op_DescribeStacks(params, account, region)
+
+    @cites(_DESCRIBE_MISSING, _OUTPUTS)
+    def _op_DescribeStacks(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+        name = p.get("StackName")
+        if not name:
+            raise Unmodelled("DescribeStacks of every stack (no StackName) is not modelled")
+        fake = self._stacks(account, region)
+        stack = fake.stacks.get(str(name)) if fake is not None else None
+        if stack is None or fake is None:
+            raise AwsError("ValidationError", f"Stack with id {name} does not exist", 400)
+        body = {"StackName": stack.name, "StackId": f"arn:aws:cloudformation:{region}:{account}:stack/{stack.name}/sim",
+                "CreationTime": fake.aws.clock.start, "StackStatus": stack.status,
+                "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in fake.outputs(stack.name).items()]}
+        return {"Stacks": [body]}
 
 
 def _is_custom(rtype: str) -> bool:

@@ -1,121 +1,35 @@
 """CodeDeploy's Lambda deployments on the simulation's clock, through real boto3 clients.
 
 Each cited rule of :mod:`seawall.sim.codedeploy` has a test of the case AWS
-allows and one of the case it refuses (``@conforms``).  The world: one
-function ``api`` with versions 1 and 2, its alias ``live`` on 1, a Lambda
-application and a deployment group watching one alarm, with automatic
-rollback on failure, on alarm and on request -- the shape Seawall's
-``SafeLambdaDeployment`` synthesizes.
+allows and one of the case it refuses (``@conforms``), in the world of
+:mod:`tests.sim.codedeploy_world`.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.sim.codedeploy_world import (
+    ACCOUNT,
+    ALARM,
+    ALIAS,
+    APP,
+    FN,
+    GROUP,
+    REGION,
+    ROLLBACK_ALL,
+    World,
+    app_spec,
+    config_props,
+    group_props,
+)
 from tests.sim.conformance import conforms
 
 from seawall.model.limits import MAX_CUSTOM_DEPLOYMENT_CONFIGS, MAX_DEPLOYMENT_GROUP_ALARMS
-from seawall.sim import CITATIONS, FakeAws, FakeCloudFormation, FakeCodeDeploy, FakeLambda, StackOperationFailed
+from seawall.sim import CITATIONS, FakeCloudFormation, FakeCodeDeploy, StackOperationFailed
 from seawall.sim.botocore_bridge import AwsError
-from seawall.sim.clock import Scheduler
-
-ACCOUNT, REGION = "111111111111", "eu-west-1"
-APP, GROUP, FN, ALIAS, ALARM = "payments-api-handler", "payments-api-handler", "api", "live", "api-one-box"
-ROLLBACK_ALL = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"]
-
-
-def _group_props(*, config: str = "CodeDeployDefault.LambdaAllAtOnce", alarms: list[str] | None = None,
-                 enabled: bool = True, ignore: bool = False, events: list[str] | None = None) -> dict[str, Any]:
-    names = [ALARM] if alarms is None else alarms
-    return {"ApplicationName": APP, "DeploymentGroupName": GROUP, "DeploymentConfigName": config,
-            "ServiceRoleArn": f"arn:aws:iam::{ACCOUNT}:role/seawall-payments-codedeploy",
-            "DeploymentStyle": {"DeploymentType": "BLUE_GREEN", "DeploymentOption": "WITH_TRAFFIC_CONTROL"},
-            "AlarmConfiguration": {"Enabled": enabled, "IgnorePollAlarmFailure": ignore,
-                                   "Alarms": [{"Name": n} for n in names]},
-            "AutoRollbackConfiguration": {"Enabled": True, "Events": ROLLBACK_ALL if events is None else events}}
-
-
-def _config_props(kind: str = "TimeBasedCanary", percent: int = 10, minutes: int = 5) -> dict[str, Any]:
-    block = {"TimeBasedCanary": {"CanaryPercentage": percent, "CanaryInterval": minutes},
-             "TimeBasedLinear": {"LinearPercentage": percent, "LinearInterval": minutes}}.get(kind)
-    routing: dict[str, Any] = {"Type": kind}
-    if block is not None:
-        routing[kind] = block
-    return {"ComputePlatform": "Lambda", "TrafficRoutingConfig": routing}
-
-
-def app_spec(current: str = "1", target: str = "2", *, hooks: list[dict[str, str]] | None = None) -> str:
-    """An AppSpec as Seawall's shift writes it (JSON)."""
-    spec: dict[str, Any] = {"version": 0.0, "Resources": [{FN: {"Type": "AWS::Lambda::Function", "Properties": {
-        "Name": FN, "Alias": ALIAS, "CurrentVersion": current, "TargetVersion": target}}}]}
-    if hooks:
-        spec["Hooks"] = hooks
-    return json.dumps(spec)
-
-
-class World:
-    """Lambda and CodeDeploy in one account and region, on one scheduler."""
-
-    def __init__(self, *, group: dict[str, Any] | None = None, configs: dict[str, dict[str, Any]] | None = None,
-                 hook_answer: str | None = "Succeeded", **params: Any) -> None:
-        self.aws = FakeAws()
-        self.scheduler = Scheduler(self.aws.clock)
-        self.lam = FakeLambda(clock=self.aws.clock)
-        self.alarms: dict[str, str] = {ALARM: "OK"}
-        self.hook_answer = hook_answer
-        self.invocations: list[tuple[float, str, dict[str, str]]] = []
-        self.cd = FakeCodeDeploy(scheduler=self.scheduler, lambda_=self.lam, invoke_async=self._invoke,
-                                 alarm_state=lambda account, region, name: self.alarms.get(name), **params)
-        self.aws.register("lambda", self.lam)
-        self.aws.register("codedeploy", self.cd)
-        for code in ("v1", "v2"):
-            self.lam.put_function(account=ACCOUNT, region=REGION, name=FN, code={"ZipFile": code}, config={})
-            self.lam.publish(ACCOUNT, REGION, FN)
-        self.lam.handle("CreateAlias", {"FunctionName": FN, "Name": ALIAS, "FunctionVersion": "1"},
-                        account=ACCOUNT, region=REGION)
-        self.cd.create_application(account=ACCOUNT, region=REGION, name=APP, compute_platform="Lambda")
-        for name, props in (configs or {}).items():
-            self.cd.create_deployment_config(account=ACCOUNT, region=REGION, name=name, properties=props)
-        self.cd.put_deployment_group(account=ACCOUNT, region=REGION, properties=group or _group_props(), name=GROUP)
-
-    @functools.cached_property
-    def client(self) -> Any:
-        """A real boto3 CodeDeploy client as the account (made on first use: making a client is the slow part)."""
-        return self.aws.session(account=ACCOUNT, region=REGION).client("codedeploy")
-
-    def _invoke(self, account: str, region: str, function: str, payload: Any) -> None:
-        self.invocations.append((self.scheduler.clock.seconds, function, dict(payload)))
-        if self.hook_answer is not None:
-            answer = self.hook_answer
-            self.scheduler.after(30, lambda: self.client.put_lifecycle_event_hook_execution_status(
-                deploymentId=payload["DeploymentId"],
-                lifecycleEventHookExecutionId=payload["LifecycleEventHookExecutionId"], status=answer), "hook")
-
-    def deploy(self, content: str | None = None, **kwargs: Any) -> str:
-        out = self.client.create_deployment(
-            applicationName=APP, deploymentGroupName=GROUP,
-            revision={"revisionType": "AppSpecContent", "appSpecContent": {"content": content or app_spec()}},
-            **kwargs)
-        return str(out["deploymentId"])
-
-    def run(self, until: float) -> None:
-        self.scheduler.run(until=until)
-
-    def status(self, deployment_id: str) -> str:
-        return str(self.client.get_deployment(deploymentId=deployment_id)["deploymentInfo"]["status"])
-
-    def alias(self) -> tuple[str | None, dict[str, float]]:
-        fn = self.lam.function(ACCOUNT, REGION, FN)
-        assert fn is not None
-        entry = fn.aliases[ALIAS]
-        return entry["FunctionVersion"], dict(entry["Routing"])
-
-    def alias_history(self) -> list[tuple[str | None, dict[str, float]]]:
-        return [(e.version, dict(e.routing)) for e in self.lam.alias_events if e.operation == "UpdateAlias"]
 
 
 def _code(excinfo: pytest.ExceptionInfo[Any]) -> str:
@@ -145,8 +59,8 @@ def test_a_second_application_of_the_same_name_is_refused():
 @conforms("seawall.sim.codedeploy.FakeCodeDeploy.put_deployment_group", "allowed")
 def test_a_group_takes_ten_alarms_and_a_custom_config_from_another_stack():
     names = [f"alarm-{i}" for i in range(MAX_DEPLOYMENT_GROUP_ALARMS)]
-    world = World(configs={"seawall-payments-canary-10-5": _config_props()},
-                  group=_group_props(config="seawall-payments-canary-10-5", alarms=names))
+    world = World(configs={"seawall-payments-canary-10-5": config_props()},
+                  group=group_props(config="seawall-payments-canary-10-5", alarms=names))
     info = world.client.get_deployment_group(applicationName=APP, deploymentGroupName=GROUP)["deploymentGroupInfo"]
     assert info["deploymentConfigName"] == "seawall-payments-canary-10-5"
     assert [a["name"] for a in info["alarmConfiguration"]["alarms"]] == names
@@ -155,15 +69,15 @@ def test_a_group_takes_ten_alarms_and_a_custom_config_from_another_stack():
 
 @conforms("seawall.sim.codedeploy.FakeCodeDeploy.put_deployment_group", "refused")
 @pytest.mark.parametrize(("props", "code"), [
-    (_group_props(alarms=[f"alarm-{i}" for i in range(MAX_DEPLOYMENT_GROUP_ALARMS + 1)]),
+    (group_props(alarms=[f"alarm-{i}" for i in range(MAX_DEPLOYMENT_GROUP_ALARMS + 1)]),
      "AlarmsLimitExceededException"),
-    (_group_props(alarms=[]), "InvalidAlarmConfigException"),
-    (_group_props(alarms=[ALARM, ALARM]), "InvalidAlarmConfigException"),
-    (_group_props(events=[]), "InvalidAutoRollbackConfigException"),
-    (_group_props(events=["DEPLOYMENT_STOP_ON_TUESDAY"]), "InvalidAutoRollbackConfigException"),
-    (_group_props(config="seawall-payments-canary-10-5"), "DeploymentConfigDoesNotExistException"),
-    ({**_group_props(), "ApplicationName": "elsewhere"}, "ApplicationDoesNotExistException"),
-    ({**_group_props(), "ServiceRoleArn": ""}, "RoleRequiredException"),
+    (group_props(alarms=[]), "InvalidAlarmConfigException"),
+    (group_props(alarms=[ALARM, ALARM]), "InvalidAlarmConfigException"),
+    (group_props(events=[]), "InvalidAutoRollbackConfigException"),
+    (group_props(events=["DEPLOYMENT_STOP_ON_TUESDAY"]), "InvalidAutoRollbackConfigException"),
+    (group_props(config="seawall-payments-canary-10-5"), "DeploymentConfigDoesNotExistException"),
+    ({**group_props(), "ApplicationName": "elsewhere"}, "ApplicationDoesNotExistException"),
+    ({**group_props(), "ServiceRoleArn": ""}, "RoleRequiredException"),
 ])
 def test_a_group_codedeploy_would_refuse_is_refused(props, code):
     world = World()
@@ -177,9 +91,9 @@ def test_fifty_custom_configs_fit_in_an_account_and_region_and_predefined_ones_d
     world = World()
     for i in range(MAX_CUSTOM_DEPLOYMENT_CONFIGS):
         world.cd.create_deployment_config(account=ACCOUNT, region=REGION, name=f"c{i}",
-                                          properties=_config_props("TimeBasedLinear", 10 + i % 50, 1))
-    world.cd.create_deployment_config(account="222222222222", region=REGION, name="c0", properties=_config_props())
-    world.cd.create_deployment_config(account=ACCOUNT, region="us-east-1", name="c0", properties=_config_props())
+                                          properties=config_props("TimeBasedLinear", 10 + i % 50, 1))
+    world.cd.create_deployment_config(account="222222222222", region=REGION, name="c0", properties=config_props())
+    world.cd.create_deployment_config(account=ACCOUNT, region="us-east-1", name="c0", properties=config_props())
     info = world.client.get_deployment_config(deploymentConfigName="c49")["deploymentConfigInfo"]
     assert info["trafficRoutingConfig"] == {"type": "TimeBasedLinear",
                                             "timeBasedLinear": {"linearPercentage": 59, "linearInterval": 1}}
@@ -189,12 +103,12 @@ def test_fifty_custom_configs_fit_in_an_account_and_region_and_predefined_ones_d
 def test_the_fifty_first_custom_config_and_a_malformed_one_are_refused():
     world = World()
     for i in range(MAX_CUSTOM_DEPLOYMENT_CONFIGS):
-        world.cd.create_deployment_config(account=ACCOUNT, region=REGION, name=f"c{i}", properties=_config_props())
+        world.cd.create_deployment_config(account=ACCOUNT, region=REGION, name=f"c{i}", properties=config_props())
     with pytest.raises(AwsError) as e:
-        world.cd.create_deployment_config(account=ACCOUNT, region=REGION, name="c50", properties=_config_props())
+        world.cd.create_deployment_config(account=ACCOUNT, region=REGION, name="c50", properties=config_props())
     assert _code(e) == "DeploymentConfigLimitExceededException"
-    for props in (_config_props("TimeBasedBurst"), _config_props("TimeBasedCanary", 0, 5),
-                  _config_props("TimeBasedLinear", 10, 0)):
+    for props in (config_props("TimeBasedBurst"), config_props("TimeBasedCanary", 0, 5),
+                  config_props("TimeBasedLinear", 10, 0)):
         with pytest.raises(AwsError) as e:
             World().cd.create_deployment_config(account=ACCOUNT, region=REGION, name="x", properties=props)
         assert _code(e) == "InvalidTrafficRoutingConfigurationException"
@@ -202,7 +116,7 @@ def test_the_fifty_first_custom_config_and_a_malformed_one_are_refused():
 
 @conforms("seawall.sim.codedeploy.FakeCodeDeploy.delete_deployment_config", "allowed")
 def test_an_unused_custom_config_is_deleted():
-    world = World(configs={"spare": _config_props()})
+    world = World(configs={"spare": config_props()})
     world.cd.delete_deployment_config(account=ACCOUNT, region=REGION, name="spare")
     with pytest.raises(ClientError) as e:
         world.client.get_deployment_config(deploymentConfigName="spare")
@@ -211,7 +125,7 @@ def test_an_unused_custom_config_is_deleted():
 
 @conforms("seawall.sim.codedeploy.FakeCodeDeploy.delete_deployment_config", "refused")
 def test_a_config_a_group_uses_is_not_deleted():
-    world = World(configs={"shared": _config_props()}, group=_group_props(config="shared"))
+    world = World(configs={"shared": config_props()}, group=group_props(config="shared"))
     with pytest.raises(AwsError) as e:
         world.cd.delete_deployment_config(account=ACCOUNT, region=REGION, name="shared")
     assert _code(e) == "DeploymentConfigInUseException"
@@ -222,18 +136,18 @@ def test_cloudformation_creates_configs_in_one_stack_and_groups_using_them_in_an
     world = World()
     cfn = FakeCloudFormation(world.aws, world.lam, account=ACCOUNT, region=REGION, providers=world.cd.providers())
     runtime = {"Resources": {f"Config{i}": {"Type": "AWS::CodeDeploy::DeploymentConfig", "Properties": {
-        "DeploymentConfigName": f"seawall-payments-{i}", **_config_props("TimeBasedCanary", 1 + i, 5)}}
+        "DeploymentConfigName": f"seawall-payments-{i}", **config_props("TimeBasedCanary", 1 + i, 5)}}
         for i in range(MAX_CUSTOM_DEPLOYMENT_CONFIGS)}}
     cfn.deploy("seawall-payments-runtime", runtime)
     service = {"Resources": {
         "App": {"Type": "AWS::CodeDeploy::Application", "Properties": {"ApplicationName": "orders",
                                                                        "ComputePlatform": "Lambda"}},
         "Group": {"Type": "AWS::CodeDeploy::DeploymentGroup", "Properties": {
-            **_group_props(config="seawall-payments-3"), "ApplicationName": {"Ref": "App"}}}}}
+            **group_props(config="seawall-payments-3"), "ApplicationName": {"Ref": "App"}}}}}
     cfn.deploy("payments-orders", service)
     info = world.client.get_deployment_group(applicationName="orders", deploymentGroupName=GROUP)
     assert info["deploymentGroupInfo"]["deploymentConfigName"] == "seawall-payments-3"
-    extra = {"Resources": {"One": {"Type": "AWS::CodeDeploy::DeploymentConfig", "Properties": _config_props()}}}
+    extra = {"Resources": {"One": {"Type": "AWS::CodeDeploy::DeploymentConfig", "Properties": config_props()}}}
     with pytest.raises(StackOperationFailed, match="DeploymentConfigLimitExceededException"):
         cfn.deploy("payments-extra", extra)
     with pytest.raises(AwsError, match="DeploymentConfigInUseException"):
@@ -245,7 +159,7 @@ def test_cloudformation_creates_configs_in_one_stack_and_groups_using_them_in_an
 
 @conforms("seawall.sim.codedeploy.FakeCodeDeploy._op_CreateDeployment", "allowed")
 def test_a_deployment_after_the_last_one_completed_starts_with_the_overrides_given():
-    world = World(configs={"linear-50-1": _config_props("TimeBasedLinear", 50, 1)})
+    world = World(configs={"linear-50-1": config_props("TimeBasedLinear", 50, 1)})
     first = world.deploy()
     world.run(until=60)
     assert world.status(first) == "Succeeded"
@@ -301,6 +215,26 @@ def test_get_deployment_never_returns_the_appspec_content_nor_another_accounts_d
     assert _code(e) == "DeploymentDoesNotExistException"
 
 
+@conforms("seawall.sim.codedeploy.FakeCodeDeploy._op_GetApplicationRevision", "allowed")
+def test_the_appspec_content_comes_back_from_get_application_revision_by_its_hash():
+    world = World()
+    d = world.deploy()
+    sha = world.client.get_deployment(deploymentId=d)["deploymentInfo"]["revision"]["appSpecContent"]["sha256"]
+    out = world.client.get_application_revision(
+        applicationName=APP, revision={"revisionType": "AppSpecContent", "appSpecContent": {"sha256": sha}})
+    assert out["revision"]["appSpecContent"]["content"] == app_spec()
+
+
+@conforms("seawall.sim.codedeploy.FakeCodeDeploy._op_GetApplicationRevision", "refused")
+def test_get_application_revision_of_an_unknown_hash_is_refused():
+    world = World()
+    world.deploy()
+    with pytest.raises(ClientError) as e:
+        world.client.get_application_revision(
+            applicationName=APP, revision={"revisionType": "AppSpecContent", "appSpecContent": {"sha256": "0" * 64}})
+    assert _code(e) == "RevisionDoesNotExistException"
+
+
 @conforms("seawall.sim.codedeploy.FakeCodeDeploy._op_StopDeployment", "allowed")
 def test_stop_answers_pending_then_the_deployment_is_stopped_and_rolled_back():
     world = World(stop_seconds=20)
@@ -329,7 +263,7 @@ def test_stopping_a_completed_deployment_is_refused():
 def test_stop_pending_lets_codedeploys_due_step_race_the_callers_own_revert():
     """Finding 9: StopDeployment answers Pending; the caller puts the alias back at once; CodeDeploy's traffic
     step due before the stop takes effect still moves it, then CodeDeploy's rollback puts it back again."""
-    world = World(stop_seconds=30, configs={"linear-10-1": _config_props("TimeBasedLinear", 10, 1)})
+    world = World(stop_seconds=30, configs={"linear-10-1": config_props("TimeBasedLinear", 10, 1)})
     d = world.deploy(deploymentConfigName="linear-10-1")
     world.run(until=170)  # 30 % since t=120, the next step due at t=180
     assert world.alias() == ("1", {"2": 0.3})
@@ -428,7 +362,7 @@ def test_get_deployment_config_answers_predefined_lambda_configs():
 
 @conforms("seawall.sim.codedeploy.FakeCodeDeploy._op_GetDeploymentConfig", "refused")
 def test_get_deployment_config_of_a_config_in_another_account_is_refused():
-    world = World(configs={"mine": _config_props()})
+    world = World(configs={"mine": config_props()})
     other = world.aws.session(account="222222222222", region=REGION).client("codedeploy")
     with pytest.raises(ClientError) as e:
         other.get_deployment_config(deploymentConfigName="mine")
@@ -511,7 +445,7 @@ def test_a_canary_never_moves_everything_before_its_interval():
 
 @conforms("seawall.sim.codedeploy.FakeCodeDeploy._poll_alarms", "allowed")
 def test_quiet_alarms_and_an_ignored_poll_failure_let_a_deployment_finish():
-    world = World(group=_group_props(ignore=True))
+    world = World(group=group_props(ignore=True))
     del world.alarms[ALARM]  # CloudWatch has no such alarm
     d = world.deploy(deploymentConfigName="CodeDeployDefault.LambdaCanary10Percent5Minutes")
     world.run(until=600)
@@ -561,7 +495,7 @@ def test_no_rollback_when_the_stop_asks_for_none_or_the_group_does_not_roll_back
     assert world.client.stop_deployment(deploymentId=d, autoRollbackEnabled=False)["status"] == "Succeeded"
     world.run(until=600)
     assert world.alias() == ("1", {"2": 0.1}) and len(world.cd.deployments) == 1
-    world = World(group=_group_props(events=["DEPLOYMENT_FAILURE"]))
+    world = World(group=group_props(events=["DEPLOYMENT_FAILURE"]))
     d = world.deploy(deploymentConfigName="CodeDeployDefault.LambdaCanary10Percent5Minutes")
     world.run(until=30)
     world.alarms[ALARM] = "ALARM"

@@ -137,6 +137,10 @@ _GET_CONTENT = Citation(
 _NO_DEPLOYMENT = Citation(
     f"{_API}/API_GetDeployment.html",
     "DeploymentDoesNotExistException: The deployment with the user or Amazon Web Services account does not exist.")
+_REVISION_MISSING = Citation(
+    f"{_API}/API_GetApplicationRevision.html",
+    "RevisionDoesNotExistException: The named revision does not exist with the user or Amazon Web Services "
+    "account.")
 _STOP = Citation(
     f"{_API}/API_StopDeployment.html",
     "The status of the stop deployment operation: Pending: The stop operation is pending. Succeeded: The stop "
@@ -341,6 +345,10 @@ class Deployment:
         return self.status in ACTIVE
 
 
+def _sha256(content: str) -> str:
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def _enabled_events(config: Mapping[str, Any]) -> frozenset[str]:
     if not config.get("enabled"):
         return frozenset()
@@ -415,6 +423,7 @@ class FakeCodeDeploy:
         self._groups: dict[tuple[str, str, str, str], _Group] = {}
         self._configs: dict[tuple[str, str, str], _Config] = {}
         self._by_id: dict[str, Deployment] = {}
+        self._revisions: dict[tuple[str, str, str, str], str] = {}
         self._active: dict[tuple[str, str, str, str], str] = {}
         self._ids = 0
         #: Every deployment, in the order created (users' and CodeDeploy's own rollbacks).
@@ -574,6 +583,7 @@ class FakeCodeDeploy:
             raise Unmodelled(f"CreateDeployment revisionType={revision.get('revisionType')!r}: only AppSpecContent "
                              f"is modelled for Lambda")
         content = str(revision["appSpecContent"].get("content") or "")
+        self._revisions[(account, region, app, _sha256(content))] = content
         alarms = group.alarms
         if "overrideAlarmConfiguration" in p:
             alarms = _api_alarms(p["overrideAlarmConfiguration"])
@@ -606,7 +616,7 @@ class FakeCodeDeploy:
             "deploymentId": d.id, "status": d.status, "createTime": clock.at(d.created_at), "creator": d.creator,
             "computePlatform": LAMBDA, "description": d.description,
             "revision": {"revisionType": "AppSpecContent",
-                         "appSpecContent": {"sha256": hashlib.sha256(d.content.encode()).hexdigest()}},
+                         "appSpecContent": {"sha256": _sha256(d.content)}},
             "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
             "autoRollbackConfiguration": {"enabled": bool(d.auto_rollback.get("enabled")),
                                           "events": list(d.auto_rollback.get("events") or [])},
@@ -624,6 +634,21 @@ class FakeCodeDeploy:
         if rollback:
             info["rollbackInfo"] = rollback
         return {"deploymentInfo": info}
+
+    @cites(_GET_CONTENT, _REVISION_MISSING)
+    def _op_GetApplicationRevision(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+        app, revision = p["applicationName"], p["revision"]
+        if (account, region, app) not in self._applications:
+            raise AwsError("ApplicationDoesNotExistException", f"No application found for name: {app}")
+        if revision.get("revisionType") != "AppSpecContent":
+            raise Unmodelled(f"GetApplicationRevision revisionType={revision.get('revisionType')!r}: only "
+                             f"AppSpecContent is modelled for Lambda")
+        sha = (revision.get("appSpecContent") or {}).get("sha256", "")
+        content = self._revisions.get((account, region, app, sha))
+        if content is None:
+            raise AwsError("RevisionDoesNotExistException", f"No revision of {app} has sha256 {sha!r}.")
+        return {"applicationName": app, "revision": {"revisionType": "AppSpecContent",
+                                                     "appSpecContent": {"content": content, "sha256": sha}}}
 
     @cites(_STOP, _STOP_ROLLBACK, _STOP_DONE)
     def _op_StopDeployment(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:

@@ -27,8 +27,9 @@ def _renamed(template: dict, prefix: str) -> dict:
 
 
 def _sw016(findings):
+    """SW016's non-compliant findings on pipelines."""
     return [f for f in findings if f.check_id == "SW016" and f.template is not None
-            and f.resource == "Pipeline" and f.location == "Properties/Stages"]
+            and f.status is not Compliance.COMPLIANT and f.resource == "Pipeline"]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,8 @@ def test_sw016_passes_the_service_pipeline_and_ignores_the_foundation_beside_it(
     assert non_compliant(findings) == []
     assert not _sw016(findings)
     assert any(f.check_id == "SW007" and f.status is Compliance.COMPLIANT for f in findings)  # the rendered one
+    assert [(f.status, f.template) for f in findings if f.check_id == "SW016"] == [
+        (Compliance.COMPLIANT, "template-2")]
 
 
 def test_the_foundation_pipeline_alone_is_not_taken_for_the_service_pipeline(plan, foundation_pipeline):

@@ -325,8 +325,10 @@ def check_plan_rendered(plan: WavePlan, templates: Sequence[StackTemplate]) -> I
     for t in templates:
         for lid, sts in stages(t):
             names = [st.name for st in sts]
-            if step_names & set(names):
-                return  # rendered: check_steps_rendered and check_bake_matches_plan judge it
+            if step_names & set(names):  # rendered: check_steps_rendered and check_bake_matches_plan judge it
+                yield _finding("SW016", Compliance.COMPLIANT, t, lid,
+                               f"pipeline {lid} renders the plan (stages named after its steps)", "Properties/Stages")
+                return
             if any(n.startswith(FOUNDATION_STAGE_PREFIX) for n in names):
                 continue
             unrecognised.append((t, lid, names))

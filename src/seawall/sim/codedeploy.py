@@ -425,6 +425,7 @@ class FakeCodeDeploy:
         self._by_id: dict[str, Deployment] = {}
         self._revisions: dict[tuple[str, str, str, str], str] = {}
         self._active: dict[tuple[str, str, str, str], str] = {}
+        self._of_group: dict[tuple[str, str, str, str], list[Deployment]] = {}
         self._ids = 0
         #: Every deployment, in the order created (users' and CodeDeploy's own rollbacks).
         self.deployments: list[Deployment] = []
@@ -606,6 +607,7 @@ class FakeCodeDeploy:
         self.deployments.append(d)
         self._by_id[d.id] = d
         self._active[(d.account, d.region, d.application, d.group)] = d.id
+        self._of_group.setdefault((d.account, d.region, d.application, d.group), []).append(d)
 
     @cites(_GET_CONTENT, _NO_DEPLOYMENT, _ROLLBACK_INFO)
     def _op_GetDeployment(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
@@ -691,9 +693,11 @@ class FakeCodeDeploy:
         if statuses is not None and any(s not in STATUSES for s in statuses):
             raise AwsError("InvalidDeploymentStatusException", f"includeOnlyStatuses={statuses}: the specified "
                                                                f"deployment status doesn't exist")
-        ids = [d.id for d in self.deployments
-               if (d.account, d.region) == (account, region) and (not app or (d.application, d.group) == (app, group))
-               and (not statuses or d.status in statuses)]
+        if app and group:
+            candidates = self._of_group.get((account, region, app, group), [])
+        else:
+            candidates = [d for d in self.deployments if (d.account, d.region) == (account, region)]
+        ids = [d.id for d in candidates if not statuses or d.status in statuses]
         return {"deployments": ids}
 
     @cites(_HOOK_STATUS, _HOOK_DONE)

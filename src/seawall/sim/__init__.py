@@ -11,11 +11,12 @@ from .citations import CITATIONS, Citation, cites
 from .cloudformation import FakeCloudFormation, StackOperationFailed
 from .cloudwatch import AlarmTransition, FakeCloudWatch
 from .codedeploy import FakeCodeDeploy
+from .codepipeline import FakeCodePipeline
 from .lambda_service import FakeLambda
 from .logs import FakeLogs, python_unhandled_error
 from .stepfunctions import FakeStepFunctions, FunctionError
 
 __all__ = ["AlarmTransition", "CITATIONS", "Citation", "FakeAws", "FakeCloudFormation", "FakeCloudWatch",
-           "FakeCodeDeploy", "FakeLambda", "FakeLogs", "FakeStepFunctions", "FunctionError",
+           "FakeCodeDeploy", "FakeCodePipeline", "FakeLambda", "FakeLogs", "FakeStepFunctions", "FunctionError",
            "StackOperationFailed", "Unmodelled", "cites",
            "python_unhandled_error"]

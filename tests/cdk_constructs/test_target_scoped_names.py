@@ -50,7 +50,9 @@ def test_outside_a_seawall_stage_names_are_as_before():
     names = _names(d)
     assert set(names["AWS::CodeDeploy::Application"].values()) == {"payments-api-api"}
     assert set(names["AWS::CodeDeploy::DeploymentGroup"].values()) == {"payments-api-api"}
-    assert set(names["AWS::CloudWatch::CompositeAlarm"].values()) == {"payments-api-us-east-1-high-severity"}
+    assert set(names["AWS::CloudWatch::CompositeAlarm"].values()) == {
+        "payments-api-us-east-1-high-severity", "payments-api-us-east-1-aggregate-watch",
+        "payments-api-us-east-1-api-one-box-rollback"}
     assert all(n.startswith("payments-api-us-east-1-api-") for n in names["AWS::CloudWatch::Alarm"].values())
 
 
@@ -65,7 +67,9 @@ def test_inside_a_seawall_stage_every_name_carries_the_target_scope_and_logical_
     names = _names(d)
     for by_id in names.values():
         assert all(n.startswith(f"payments-api-{scope}-") for n in by_id.values()), by_id
-    assert set(names["AWS::CloudWatch::CompositeAlarm"].values()) == {f"payments-api-{scope}-high-severity"}
+    assert set(names["AWS::CloudWatch::CompositeAlarm"].values()) == {
+        f"payments-api-{scope}-high-severity", f"payments-api-{scope}-aggregate-watch",
+        f"payments-api-{scope}-api-one-box-rollback"}
     assert set(names["AWS::CodeDeploy::Application"].values()) == {f"payments-api-{scope}-api"}
     outside = _names(_deploy(cdk.App()))
     assert {k: set(v) for k, v in names.items()} == {k: set(v) for k, v in outside.items()}

@@ -13,11 +13,11 @@ import json
 from typing import Any
 
 import pytest
+from tests.pipeline.support import make_pipeline, templates
+from tests.sim.test_codepipeline_world import ACCOUNT, REGION, World
 
 from seawall.model.contracts import INPUTS, RELEASE_TOKEN_OUTPUT
 from seawall.model.waves import WavePlan
-from tests.pipeline.support import make_pipeline, templates
-from tests.sim.test_codepipeline_world import ACCOUNT, REGION, World
 
 DAY = 86_400.0
 STEPS = ["alpha", "beta", "gamma", "wave-1", "wave-2"]

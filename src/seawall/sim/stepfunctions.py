@@ -250,7 +250,7 @@ class FunctionError(Exception):
 
     def cause(self) -> str:
         """The cause Step Functions reports: the function's error payload as a JSON string."""
-        return json.dumps({"errorMessage": self.message, "errorType": self.error_type})
+        return _dumps({"errorMessage": self.message, "errorType": self.error_type})
 
 
 class _StateError(Exception):

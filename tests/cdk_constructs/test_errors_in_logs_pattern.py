@@ -1,28 +1,27 @@
-"""The errors-in-logs filter pattern, evaluated by moto's CloudWatch Logs over real Powertools lines.
+"""The errors-in-logs filter pattern, evaluated over real Powertools lines by the simulation's metric-filter fake.
 
-moto 5.2.5 does not evaluate JSON filter patterns (``{ $.level = "ERROR" }``):
-its ``filter_log_events`` returns every event. The engine test is therefore a
-strict xfail - it starts failing (and must be turned into a plain test) the
-day moto evaluates the pattern - and docs/lambda-deployment.md says the
-pattern is unproven here.
+moto 5.2.5 does not evaluate JSON filter patterns (its ``filter_log_events``
+returns every event), so the pattern runs on :class:`seawall.sim.FakeLogs`.
 """
 
 from __future__ import annotations
 
 import io
-import time
+import itertools
 
-import boto3
-import pytest
 from aws_lambda_powertools import Logger
-from moto import mock_aws
 
 from seawall.constructs import ERRORS_IN_LOGS_PATTERN
+from seawall.sim import FakeAws, FakeCloudWatch, FakeLogs
+from seawall.sim.clock import Scheduler
+
+_LOGGERS = itertools.count()
 
 
 def _powertools_lines() -> list[str]:
     stream = io.StringIO()
-    logger = Logger(service="orders", logger_handler=None, stream=stream, level="DEBUG")
+    # a fresh service name each call: Powertools keeps one logging.Logger (and its first stream) per service
+    logger = Logger(service=f"orders-{next(_LOGGERS)}", logger_handler=None, stream=stream, level="DEBUG")
     logger.info("order accepted", extra={"order_id": "o-1"})
     logger.error("payment provider returned 500", extra={"order_id": "o-2"})
     logger.warning("retrying: level ERROR seen upstream")  # the word ERROR, but not at level ERROR
@@ -39,20 +38,17 @@ def test_the_pattern_selects_the_powertools_level_field():
     assert all(line.startswith('{"level":') for line in _powertools_lines())
 
 
-@pytest.mark.xfail(strict=True, reason="moto 5.2.5 filter_log_events ignores JSON filter patterns (returns all events)")
-@mock_aws
 def test_the_filter_matches_powertools_error_lines_only():
+    """On the simulation's metric-filter fake (moto's filter_log_events ignores JSON patterns)."""
     lines = _powertools_lines()
     assert len(lines) == 5
-    logs = boto3.client("logs", region_name="us-east-1")
-    logs.create_log_group(logGroupName="/aws/lambda/orders")
-    logs.create_log_stream(logGroupName="/aws/lambda/orders", logStreamName="s")
-    now = int(time.time() * 1000)
-    logs.put_log_events(logGroupName="/aws/lambda/orders", logStreamName="s",
-                        logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(lines)])
-    events = logs.filter_log_events(logGroupName="/aws/lambda/orders",
-                                    filterPattern=ERRORS_IN_LOGS_PATTERN.log_pattern_string)["events"]
-    matched = [e["message"] for e in events]
-    assert ERRORS_IN_LOGS_PATTERN.log_pattern_string == '{ $.level = "ERROR" }'
-    assert sorted(matched) == sorted(line for line in lines if '"level":"ERROR"' in line.replace(" ", ""))
-    assert len(matched) == 2
+    aws = FakeAws()
+    cw = FakeCloudWatch(clock=aws.clock, scheduler=Scheduler(aws.clock))
+    logs = FakeLogs(cloudwatch=cw)
+    logs.create_log_group("111111111111", "us-east-1", "/aws/lambda/orders")
+    logs.put_metric_filter("111111111111", "us-east-1", "/aws/lambda/orders", "errors",
+                           ERRORS_IN_LOGS_PATTERN.log_pattern_string,
+                           [{"MetricNamespace": "Seawall/ErrorsInLogs", "MetricName": "orders", "MetricValue": "1"}])
+    logs.put_log_lines("111111111111", "us-east-1", "/aws/lambda/orders", 0, lines)
+    store = next(iter(cw._series.values())).buckets
+    assert [(b.total, b.count) for b in store.values()] == [(2.0, 2.0)]  # the two ERROR lines, nothing else

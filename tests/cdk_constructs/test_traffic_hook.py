@@ -1,11 +1,14 @@
 """The traffic hook reports to CodeDeploy on every path and never imports aws_cdk.
 
 moto has no PutLifecycleEventHookExecutionStatus, so the CodeDeploy and
-Lambda clients are replaced by small fakes that record the calls.
+Lambda clients are replaced by small fakes that record the calls.  The hook
+running from its asset against the simulation's CodeDeploy is in
+``tests/sim/test_codedeploy_hook.py``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -22,15 +25,33 @@ EVENT = {"DeploymentId": "d-123", "LifecycleEventHookExecutionId": "hook-1"}
 
 
 class FakeCodeDeploy:
-    def __init__(self, appspec: object, fail_get: bool = False) -> None:
-        self.appspec, self.fail_get, self.reports = appspec, fail_get, []
+    """GetDeployment as AWS documents it (the revision's content is always null, only its sha256 is given),
+    GetApplicationRevision answering the content by that hash, and the reports the hook makes."""
+
+    def __init__(self, appspec: object, fail_get: bool = False, *, info: dict | None = None,
+                 revision_content: str | None = None) -> None:
+        self.appspec, self.fail_get, self.reports, self.revision_calls = appspec, fail_get, [], []
+        self.content = appspec if isinstance(appspec, str) else json.dumps(appspec)
+        self.sha = hashlib.sha256(self.content.encode()).hexdigest()
+        self.info = info
+        self.revision_content = self.content if revision_content is None else revision_content
 
     def get_deployment(self, deploymentId):  # noqa: N803
         if self.fail_get:
             raise RuntimeError("AccessDenied")
-        content = self.appspec if isinstance(self.appspec, str) else json.dumps(self.appspec)
-        revision = {"revisionType": "AppSpecContent", "appSpecContent": {"content": content}}
-        return {"deploymentInfo": {"deploymentId": deploymentId, "revision": revision}}
+        if self.info is not None:
+            return {"deploymentInfo": {"deploymentId": deploymentId, **self.info}}
+        revision = {"revisionType": "AppSpecContent", "appSpecContent": {"sha256": self.sha}}
+        return {"deploymentInfo": {"deploymentId": deploymentId, "applicationName": "orders-app",
+                                   "revision": revision}}
+
+    def get_application_revision(self, *, applicationName, revision):  # noqa: N803
+        self.revision_calls.append({"applicationName": applicationName, "revision": revision})
+        if revision["appSpecContent"]["sha256"] != self.sha:
+            raise RuntimeError("RevisionDoesNotExistException")
+        return {"applicationName": applicationName, "revision": {
+            "revisionType": "AppSpecContent",
+            "appSpecContent": {"content": self.revision_content, "sha256": self.sha}}}
 
     def put_lifecycle_event_hook_execution_status(self, **kwargs):
         self.reports.append(kwargs)
@@ -76,12 +97,61 @@ def test_a_passing_smoke_test_reports_succeeded(fakes):
     assert lam.calls[0]["FunctionName"] == "orders-fn" and lam.calls[0]["Qualifier"] == "4"
 
 
-@pytest.mark.parametrize("case", ["function error", "api error", "not json", "other function", "no targets",
-                                  "no payload"])
+def test_the_appspec_is_read_with_get_application_revision_by_the_hash_get_deployment_gives(fakes):
+    """API_GetDeployment: the content "is always null. Use GetApplicationRevision and the sha256 property"."""
+    cd = fakes(FakeCodeDeploy(appspec()))
+    assert _run()["status"] == "Succeeded"
+    assert cd.revision_calls == [{"applicationName": "orders-app", "revision": {
+        "revisionType": "AppSpecContent", "appSpecContent": {"sha256": cd.sha}}}]
+
+
+def _deployment(**revision) -> dict:
+    return {"applicationName": "orders-app", "revision": {"revisionType": "AppSpecContent", **revision}}
+
+
+SHA = hashlib.sha256(json.dumps(appspec()).encode()).hexdigest()
+
+
+@pytest.mark.parametrize(("info", "reason"), [
+    ({"revision": {"revisionType": "AppSpecContent", "appSpecContent": {"sha256": SHA}}}, "names no applicationName"),
+    ({"applicationName": "orders-app"}, "carries no revision"),
+    (_deployment(), "gives no revision.appSpecContent.sha256"),
+    (_deployment(appSpecContent={"sha256": ""}), "gives no revision.appSpecContent.sha256"),
+    (_deployment(appSpecContent={"content": json.dumps(appspec())}), "gives no revision.appSpecContent.sha256"),
+    ({"applicationName": "orders-app", "revision": {"revisionType": "S3", "s3Location": {}}},
+     "has revisionType 'S3'"),
+    (_deployment(appSpecContent={"sha256": SHA, "content": json.dumps(appspec("billing-fn"))}),
+     "carries AppSpec content that is not the revision 'orders-app' holds"),
+])
+def test_a_deployment_whose_appspec_cannot_be_read_reports_failed_and_invokes_nothing(fakes, info, reason):
+    lam = FakeLambda()
+    cd = fakes(FakeCodeDeploy(appspec(), info=info), lam)
+    out = _run()
+    assert out["status"] == "Failed" and reason in out["detail"]
+    assert [r["status"] for r in cd.reports] == ["Failed"] and lam.calls == []
+
+
+def test_content_that_get_deployment_carries_and_that_matches_the_revision_is_accepted(fakes):
+    cd = fakes(FakeCodeDeploy(appspec(), info=_deployment(appSpecContent={"sha256": SHA,
+                                                                           "content": json.dumps(appspec())})))
+    assert _run()["status"] == "Succeeded" and len(cd.revision_calls) == 1
+
+
+def test_a_revision_without_content_reports_failed(fakes):
+    lam = FakeLambda()
+    cd = fakes(FakeCodeDeploy(appspec(), revision_content=""), lam)
+    out = _run()
+    assert out["status"] == "Failed" and "GetApplicationRevision returned no AppSpec content" in out["detail"]
+    assert [r["status"] for r in cd.reports] == ["Failed"] and lam.calls == []
+
+
+@pytest.mark.parametrize("case", ["function error", "api error", "not json", "json list", "other function",
+                                  "no targets", "no payload"])
 def test_every_failure_still_reports_failed(fakes, monkeypatch, case):
     lam = FakeLambda(error="Unhandled" if case == "function error" else None)
-    cd = FakeCodeDeploy("version: 0.0" if case == "not json" else appspec(
-        "billing-fn" if case == "other function" else "orders-fn"), fail_get=case == "api error")
+    spec = {"not json": "version: 0.0", "json list": "[]"}.get(case) or appspec(
+        "billing-fn" if case == "other function" else "orders-fn")
+    cd = FakeCodeDeploy(spec, fail_get=case == "api error")
     fakes(cd, lam)
     if case == "no targets":
         monkeypatch.setenv("SEAWALL_TARGET_FUNCTIONS", "")

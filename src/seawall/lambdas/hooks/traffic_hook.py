@@ -8,7 +8,8 @@ leaves the deployment hanging until it times out. So every path reports:
 settings and AWS API errors. Only a failure to *report* raises (Lambda then
 retries the asynchronous invocation).
 
-Checks: read the deployment's AppSpec (``GetDeployment``), and for each
+Checks: read the deployment's AppSpec (``GetDeployment`` gives its application
+and the AppSpec's SHA-256, ``GetApplicationRevision`` its content), and for each
 function in it invoke ``<function>:<TargetVersion>`` with the configured
 payload (``SEAWALL_SMOKE_PAYLOAD``, a JSON document; without one the hook
 fails: it would otherwise pass a version it never ran). A function error or an
@@ -65,16 +66,59 @@ def settings() -> tuple[frozenset[str], bytes]:
     return targets, raw.encode()
 
 
-def appspec_functions(deployment_info: dict[str, Any]) -> list[dict[str, str]]:
-    """The Lambda functions of a deployment's AppSpec: Name, Alias, CurrentVersion, TargetVersion."""
-    revision = deployment_info.get("revision") or {}
-    content = (revision.get("appSpecContent") or revision.get("string") or {}).get("content")
+def appspec_content(deployment_info: dict[str, Any]) -> str:
+    """The deployment's AppSpec, read with ``GetApplicationRevision`` by the SHA-256 ``GetDeployment`` gives.
+
+    GetDeployment never carries the content: "The content property of the appSpecContent object in the
+    returned revision is always null. Use GetApplicationRevision and the sha256 property of the returned
+    appSpecContent object to get the content of the deployment's AppSpec file."
+    (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_GetDeployment.html).  The hook does not
+    rely on that content; should GetDeployment ever carry it, it must be the content GetApplicationRevision
+    holds under the same hash, or the hook fails.  AWS documents ``sha256`` only as "The SHA256 hash value of
+    the revision content" (API_AppSpecContent.html), not its encoding, so the hook does not recompute it.
+
+    Raises
+    ------
+    HookCheckFailed
+        The deployment names no application, revision or hash, its revision is not an ``AppSpecContent``
+        (what Seawall's shift creates), or the revision holds no content.
+    """
+    deployment_id = deployment_info.get("deploymentId")
+    application = deployment_info.get("applicationName")
+    if not application:
+        raise HookCheckFailed(f"deployment {deployment_id} names no applicationName; the hook cannot read "
+                              f"its AppSpec (GetApplicationRevision needs the application)")
+    revision = deployment_info.get("revision")
+    if not isinstance(revision, dict) or not revision:
+        raise HookCheckFailed(f"deployment {deployment_id} carries no revision; the hook cannot read its AppSpec")
+    if revision.get("revisionType") != "AppSpecContent":
+        raise HookCheckFailed(f"deployment {deployment_id} has revisionType {revision.get('revisionType')!r}; "
+                              f"the hook reads AppSpecContent revisions, which Seawall's shift creates")
+    listed = revision.get("appSpecContent") or {}
+    sha = listed.get("sha256")
+    if not sha:
+        raise HookCheckFailed(f"deployment {deployment_id} gives no revision.appSpecContent.sha256; the hook "
+                              f"cannot read its AppSpec (GetApplicationRevision finds the content by that hash)")
+    found = _codedeploy().get_application_revision(
+        applicationName=application, revision={"revisionType": "AppSpecContent", "appSpecContent": {"sha256": sha}})
+    content = ((found.get("revision") or {}).get("appSpecContent") or {}).get("content")
     if not content:
-        raise HookCheckFailed(f"deployment {deployment_info.get('deploymentId')} carries no AppSpec content")
+        raise HookCheckFailed(f"GetApplicationRevision returned no AppSpec content for application "
+                              f"{application!r}, sha256 {sha!r} (deployment {deployment_id})")
+    if listed.get("content") and listed["content"] != content:
+        raise HookCheckFailed(f"deployment {deployment_id} carries AppSpec content that is not the revision "
+                              f"{application!r} holds under sha256 {sha!r}")
+    return str(content)
+
+
+def appspec_functions(content: str) -> list[dict[str, str]]:
+    """The Lambda functions of an AppSpec (JSON): Name, Alias, CurrentVersion, TargetVersion."""
     try:
         appspec = json.loads(content)
     except ValueError as err:
         raise HookCheckFailed(f"the AppSpec is not JSON (Seawall's shift writes JSON): {err}") from err
+    if not isinstance(appspec, dict):
+        raise HookCheckFailed(f"the AppSpec is a JSON {type(appspec).__name__}, not an object with Resources")
     functions = []
     for resource in appspec.get("Resources", []):
         for spec in resource.values():
@@ -92,7 +136,7 @@ def check_deployment(deployment_id: str) -> list[str]:
     targets, payload = settings()
     info = _codedeploy().get_deployment(deploymentId=deployment_id)["deploymentInfo"]
     checked = []
-    for fn in appspec_functions(info):
+    for fn in appspec_functions(appspec_content(info)):
         if fn["Name"] not in targets:
             raise HookCheckFailed(f"function {fn['Name']!r} is not one this hook tests ({sorted(targets)})")
         if not fn["TargetVersion"]:

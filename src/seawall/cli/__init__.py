@@ -20,13 +20,15 @@ from .. import __version__
 from .bootstrap import add_bootstrap_command
 from .check import add_check_command
 from .plan import add_plan_command
+from .rehearse import add_rehearse_command
 
 __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "build_parser", "main"]
 
 EXIT_BAD_INPUT = 2
 
 #: One function per subcommand.
-COMMANDS: list[Callable[[Any], None]] = [add_plan_command, add_check_command, add_bootstrap_command]
+COMMANDS: list[Callable[[Any], None]] = [add_plan_command, add_check_command, add_bootstrap_command,
+                                          add_rehearse_command]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``seawall``; returns the exit code (0 ok, 1 findings, 2 bad input)."""
+    """Run ``seawall``; returns the exit code (0 ok, 1 findings, 2 bad input, 3 ``rehearse``: not modelled)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -723,3 +723,11 @@ def test_two_runs_of_the_same_scenario_record_the_same_history():
 
     first = history()
     assert first == history() and any(r[2] == "ROLLBACK" for r in first)
+
+
+def test_creating_a_pipeline_starts_an_execution_unless_told_not_to():
+    w = World(start_on_create=True)
+    w.create(pipeline(stage("A", deploy("D", "a"))))
+    w.run(until=DAY)
+    assert [(e.trigger_type, e.status) for e in w.cp.executions] == [("CreatePipeline", "Succeeded")]
+    assert _plain().cp.executions == []

@@ -113,8 +113,9 @@ def test_update_alias_is_granted_on_the_function_arn_and_the_alias_arn(release_t
 
 def test_the_rollback_shift_may_list_and_stop_the_groups_deployments(release_template: dict[str, Any]) -> None:
     grants = _grants(release_template, "ShiftStart")
-    group = "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:*"
-    assert group in grants["codedeploy:ListDeployments"] and group in grants["codedeploy:StopDeployment"]
+    group = "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:payments-*/payments-*"
+    # StopDeployment supports no resource-level permission (Service Authorization Reference): "*".
+    assert group in grants["codedeploy:ListDeployments"] and grants["codedeploy:StopDeployment"] == {"*"}
 
 
 def test_the_context_task_reads_only_the_teams_stacks(release_template: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
     Stage,
+    Tags,
     Token,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -51,6 +52,7 @@ from seawall.model.limits import MAX_DEPLOYMENT_GROUP_ALARMS as MAX_CODEDEPLOY_A
 from seawall.model.naming import (
     ONE_BOX_METADATA,
     ONE_BOX_ROLLBACK_METADATA,
+    TEAM_TAG_KEY,
     aggregate_alarm_name,
     aggregate_watch_alarm_name,
     alarm_name,
@@ -744,6 +746,8 @@ class SafeLambdaDeployment(Construct):
                 f"fails to deploy on unchanged code; remove the use of function.current_version and use "
                 f"{self.node.path}.version instead")
         setattr(function, _CLAIMED_BY, self.node.path)
+        # The release Lambdas move only aliases of functions with their team's tag (ReleaseStateMachines).
+        Tags.of(function).add(TEAM_TAG_KEY, self.team)
         # CDK's currentVersion computes the function's fingerprint; its Version resource is removed at once, so
         # the template has no AWS::Lambda::Version (the check above refuses one a user made before).
         fingerprint = _FunctionFingerprint(function.current_version)
@@ -891,6 +895,14 @@ class SafeLambdaDeployment(Construct):
                     actions=["codedeploy:GetDeployment"],
                     resources=[self.deployment_group.deployment_group_arn],
                 ))
+                # GetDeployment gives the AppSpec's sha256 only ("The content property ... is always null. Use
+                # GetApplicationRevision and the sha256 property", API_GetDeployment.html), so the hook reads the
+                # content with GetApplicationRevision, whose resource type is "application*",
+                # arn:${Partition}:codedeploy:${Region}:${Account}:application:${ApplicationName}
+                # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html):
+                # this function's application only.
+                hook.add_to_role_policy(iam.PolicyStatement(
+                    actions=["codedeploy:GetApplicationRevision"], resources=[self.application.application_arn]))
                 if isinstance(hook, lambda_.Function):
                     drop_redundant_role_dependency(hook)  # cfn-lint W3005 on the user's plain hook function
 

@@ -38,7 +38,7 @@ from ..model.contracts import (
     TeamSettings,
 )
 from ..model.limits import MAX_LAMBDA_ENVIRONMENT
-from ..model.naming import check_team, state_machine_name
+from ..model.naming import TEAM_TAG_KEY, check_team, state_machine_name
 from ..model.policies import MAX_SHIFT_DURATION, SHIFT_POLL
 from ..model.window import TimeWindow
 from ._assets import (
@@ -71,7 +71,8 @@ def lambda_asset_dir() -> str:
     ``seawall/__init__.py``, ``seawall/model`` and ``seawall/lambdas/release``
     (``*.py`` only, no ``__pycache__``); Powertools comes from its public
     layer and boto3 from the runtime; nothing else is needed (the time
-    window's holidays arrive as resolved dates in the gate input).  No pip, no
+    window's holidays are resolved dates in the team settings, the Lambdas'
+    ``SEAWALL_TEAM_SETTINGS`` environment variable).  No pip, no
     Docker, and the same bytes whatever else is installed:
     :mod:`seawall.constructs._assets` says how.
     """
@@ -125,8 +126,9 @@ class ReleaseStateMachines(Construct):
     ``seawall.model`` and ``seawall.lambdas.release`` as ``*.py`` files,
     nothing compiled and no third-party package (Powertools is the layer's,
     boto3 the runtime's; the window's holiday dates are resolved at synth and
-    travel in the gate input).  Its bytes, and so the runtime stack's asset
-    hash, depend only on the Seawall version, not on what else is installed.
+    travel in the team settings in the Lambdas' environment).  Its bytes, and
+    so the runtime stack's asset hash, depend only on the Seawall version,
+    not on what else is installed.
     log_retention:
         Retention of the Lambda and state machine logs.  Default: one year.
     """
@@ -201,35 +203,53 @@ class ReleaseStateMachines(Construct):
                      "are the team's and known only at run time; reads the outputs of the team's stacks "
                      "(named {team}-*) in this region, whose names arrive in the pipeline input")
         gate_window = fn("GateWindow", [], "")
-        gate_alarms = fn("GateAlarms", [alarms], "alarm names (the team aggregate and organisation-wide alarms) "
-                         "come from the pipeline input at run time")
+        gate_alarms = fn("GateAlarms", [alarms], "alarm names: the team aggregate of the region and the "
+                         "organisation-wide alarms of the team settings (the Lambdas' environment), read at "
+                         "run time")
+        # Alias moves are scoped to functions that carry the team's tag, which SafeLambdaDeployment sets
+        # (seawall.model.naming.TEAM_TAG_KEY): service functions have names their teams choose.  The Service
+        # Authorization Reference gives UpdateAlias (and GetAlias) the resource type "function*", whose condition
+        # key is "aws:ResourceTag/${TagKey}", with "arn:${Partition}:lambda:${Region}:${Account}:function:
+        # ${FunctionName}" ("function alias": "...:function:${FunctionName}:${Alias}", also aws:ResourceTag)
+        # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html).
+        # Lambda authorizes alias operations against the function's ARN, not the alias's: grant both forms.
+        aliases = self._team_functions(["lambda:GetAlias", "lambda:UpdateAlias"])
+        move_aliases = self._team_functions(["lambda:UpdateAlias"])
+        # CreateDeployment, GetDeployment and ListDeployments take the resource type "deploymentgroup*",
+        # "arn:${Partition}:codedeploy:${Region}:${Account}:deploymentgroup:${ApplicationName}/${DeploymentGroupName}",
+        # which has no aws:ResourceTag key (same reference, list_awscodedeploy.html); every application and group
+        # of the team is named "{team}-{service}-..." (seawall.model.naming.codedeploy_name), so the names scope
+        # them.  "{team}-*" also covers a team whose name starts with "{team}-"; CodeDeploy names offer no tighter
+        # handle.
+        groups = [arn("codedeploy", f"deploymentgroup:{self.team}-*/{self.team}-*")]
+        # StopDeployment: the same reference lists no resource type for it ("Grants permission to stop a
+        # deployment", Write, no resource), and "If there is no value for this column, you must specify all
+        # resources ("*") in the Resource element".  A narrower Resource would deny it, and a bake that cannot stop
+        # CodeDeploy cannot revert (the CodeDeploy user guide's permissions table gives a deployment group ARN; the
+        # authorization reference decides).  The tasks stop only deployment IDs they started or listed in the
+        # team's groups.
+        stop = iam.PolicyStatement(actions=["codedeploy:StopDeployment"], resources=["*"])
         shift_start = fn("ShiftStart", [
-            iam.PolicyStatement(actions=["lambda:GetAlias"], resources=[arn("lambda", "function:*:*"),
-                                                                         arn("lambda", "function:*")]),
-            # A rollback execution moves the alias itself (no CodeDeploy: the group's alarms would stop it).
-            # Lambda authorizes alias operations against the function's ARN, not the alias's: grant both forms.
-            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*"),
-                                                                            arn("lambda", "function:*")]),
-            # StopDeployment: a start that fails half-way stops the deployments it already started.
+            aliases,  # a rollback execution moves the alias itself (no CodeDeploy: the group's alarms would stop it)
             # ListDeployments: a rollback execution stops the group's active deployments before it moves the alias.
-            iam.PolicyStatement(actions=["codedeploy:CreateDeployment", "codedeploy:StopDeployment",
-                                         "codedeploy:ListDeployments"],
-                                resources=[arn("codedeploy", "deploymentgroup:*")]),
+            iam.PolicyStatement(actions=["codedeploy:CreateDeployment", "codedeploy:ListDeployments"],
+                                resources=groups),
+            stop,  # a start that fails half-way stops the deployments it already started
             iam.PolicyStatement(actions=["codedeploy:GetDeploymentConfig"],
-                                resources=[arn("codedeploy", "deploymentconfig:*")]),
+                                resources=[arn("codedeploy", "deploymentconfig:CodeDeployDefault.*"),
+                                           arn("codedeploy", f"deploymentconfig:seawall-{self.team}-*")]),
             iam.PolicyStatement(actions=["codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"],
-                                resources=[arn("codedeploy", "application:*")]),
-        ], "the shift releases every function of the team's services (and on a rollback execution moves their "
-           "aliases back); function, alias, application and deployment group names come from the pipeline input "
-           "at run time")
+                                resources=[arn("codedeploy", f"application:{self.team}-*")]),
+        ], "aliases of functions tagged with the team (any name: the team's services name their functions), "
+           "deployment groups, applications and configs named for the team ({team}-*, seawall-{team}-*, "
+           "CodeDeploy's predefined CodeDeployDefault.*); StopDeployment supports no resource-level permission")
         shift_status = fn("ShiftStatus", [
-            iam.PolicyStatement(actions=["codedeploy:GetDeployment", "codedeploy:StopDeployment"],
-                                resources=[arn("codedeploy", "deploymentgroup:*")]),
+            iam.PolicyStatement(actions=["codedeploy:GetDeployment"], resources=groups),
+            stop,
             # When one deployment fails, siblings that already succeeded are put back on their previous version.
-            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*"),
-                                                                            arn("lambda", "function:*")]),
-        ], "deployment IDs are created at run time by the shift; on a failed shift it moves back the aliases "
-           "of any function of the team's services whose deployment already succeeded")
+            move_aliases,
+        ], "deployment groups named for the team ({team}-*); aliases of functions tagged with the team; "
+           "StopDeployment supports no resource-level permission")
         bake_start = fn("BakeStart", [
             iam.PolicyStatement(actions=["states:DescribeExecution"],
                                 resources=[arn("states", f"execution:{state_machine_name(team, 'shift')}:*")]),
@@ -237,11 +257,11 @@ class ReleaseStateMachines(Construct):
         bake_check = fn("BakeCheck", [
             alarms,
             iam.PolicyStatement(actions=["cloudwatch:GetMetricStatistics"], resources=["*"]),
-        ], "GetMetricStatistics supports no resource-level permissions; alarm names come from the pipeline input")
-        bake_revert = fn("BakeRevert", [
-            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[arn("lambda", "function:*:*"),
-                                                                            arn("lambda", "function:*")]),
-        ], "reverts the alias of any function of the team's services; names come from the shift at run time")
+        ], "GetMetricStatistics supports no resource-level permissions; alarm names come from the team "
+           "settings (the Lambdas' environment) and the release stacks' outputs at run time")
+        bake_revert = fn("BakeRevert", [move_aliases],
+                         "reverts the alias of any function tagged with the team; names come from the shift at run "
+                         "time")
 
         self.gate = self._machine("Gate", "gate", self._gate_definition(context, gate_window, gate_alarms),
                                   MAX_GATE_WAIT.total_seconds() + 4 * _HOUR)
@@ -272,6 +292,12 @@ class ReleaseStateMachines(Construct):
                         text = nag_text(v)
                         if "*" in text:
                             _ack(node, f"AwsSolutions-IAM5[{kind}::{text}]", reason)
+
+    def _team_functions(self, actions: list[str]) -> iam.PolicyStatement:
+        """`actions` on any function (and its qualified ARNs) that carries this team's tag, and no other."""
+        return iam.PolicyStatement(
+            actions=actions, resources=[self._arn("lambda", "function:*"), self._arn("lambda", "function:*:*")],
+            conditions={"StringEquals": {f"aws:ResourceTag/{TEAM_TAG_KEY}": self.team}})
 
     def _arn(self, service: str, resource: str, *, region: str | None = None) -> str:
         s = self._stack

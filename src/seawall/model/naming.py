@@ -8,6 +8,7 @@ the same inputs always give the same name.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -185,6 +186,37 @@ def invoker_role_name(team: str, region: str) -> str:
     region, and the pipelines' invoke actions name it by ARN.
     """
     return f"seawall-{_check('team', team)}-invoker-{region}"
+
+
+def pipeline_role_prefix(team: str) -> str:
+    """What every pipeline role of `team` starts with: ``seawall-{team}.pipeline-``.
+
+    The invoker role (:func:`invoker_role_name`) trusts the pipeline account only for role ARNs
+    ``role/{prefix}*`` (an ``aws:PrincipalArn`` condition).  The dot cannot occur in a team name, so no
+    other team's prefix is a prefix of this one (``seawall-pay-pipeline-`` would also match the roles of a
+    team ``pay-pipeline``).
+    """
+    return f"seawall-{_check('team', team)}.pipeline-"
+
+
+def pipeline_role_name(team: str, service: str, region: str) -> str:
+    """The CodePipeline role of `service`'s pipeline in `region`: ``seawall-{team}.pipeline-{service}-{region}``.
+
+    IAM role names are account-wide, so the region is part of the name.  Past IAM's
+    :data:`~seawall.model.limits.MAX_ROLE_NAME` characters the tail after :func:`pipeline_role_prefix` is a hash
+    of service and region (12 hex digits, never a hyphen, so it equals no readable name); the prefix, which
+    the invoker role's trust names, is at most 49 characters.
+    """
+    tail = f"{_check('service', service)}-{region}"
+    name = pipeline_role_prefix(team) + tail
+    if len(name) <= MAX_ROLE_NAME:
+        return name
+    return pipeline_role_prefix(team) + hashlib.sha256(tail.encode()).hexdigest()[:12]
+
+
+#: The tag :class:`~seawall.constructs.SafeLambdaDeployment` puts on every function it deploys, valued with the
+#: team: the release Lambdas may move an alias only of a function with their team's tag (``aws:ResourceTag``).
+TEAM_TAG_KEY = "seawall:team"
 
 
 def pipeline_reader_role_name(team: str) -> str:

@@ -1157,8 +1157,10 @@ class FakeCodePipeline:
 
     # ------------------------------------------------------------------ action executors
 
+    @cites(_START)
     def _run_source(self, pipe: _Pipeline, ex: Execution, run: StageRun, stage: _Stage, arun: ActionRun) -> None:
-        """A source action delivers the execution's revision after ``source_seconds``."""
+        """A source action delivers the revision the execution started with (the source's latest when it started)
+        after ``source_seconds``; a later change of the source does not reach it."""
         self._later(self.source_seconds, pipe, ex, run, stage, arun, "Succeeded", f"revision {ex.revision}",
                     {"CommitId": ex.revision})
 

@@ -65,12 +65,20 @@ _RETAIN = Citation(
     "Retain: CloudFormation keeps the resource without deleting the resource or its contents when its stack is "
     "deleted.")
 
-#: Types kept as records (a physical ID and attributes) with no behaviour of their own in stack operations.
+#: Types whose behaviour a release depends on: each must be carried out by this fake itself or by a provider
+#: (another fake); any of them without one fails loudly.  Every other type (S3 buckets, API Gateway routes,
+#: CodeBuild projects, ...) is kept as a record -- a physical ID and an ``Arn`` -- with no behaviour.
+RELEASE_RELEVANT_TYPES = frozenset({
+    "AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::Lambda::EventSourceMapping",
+    "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::Logs::MetricFilter",
+    "AWS::CodeDeploy::Application", "AWS::CodeDeploy::DeploymentGroup", "AWS::CodeDeploy::DeploymentConfig",
+    "AWS::StepFunctions::StateMachine", "AWS::CodePipeline::Pipeline", "AWS::Synthetics::Canary",
+})
+#: Release-relevant types a world without the fake that owns them may still keep as records (the tests of a
+#: single fake deploy templates with alarms and deployment groups in them).
 RECORDED_TYPES = frozenset({
-    "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::Logs::LogGroup", "AWS::Logs::MetricFilter",
-    "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::CodeDeploy::Application",
-    "AWS::CodeDeploy::DeploymentGroup", "AWS::CodeDeploy::DeploymentConfig", "AWS::Lambda::Permission",
-    "AWS::CDK::Metadata",
+    "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::Logs::MetricFilter",
+    "AWS::CodeDeploy::Application", "AWS::CodeDeploy::DeploymentGroup", "AWS::CodeDeploy::DeploymentConfig",
 })
 _NAME_PROPERTY = {"AWS::Lambda::Function": "FunctionName", "AWS::IAM::Role": "RoleName",
                   "AWS::Logs::LogGroup": "LogGroupName", "AWS::CloudWatch::Alarm": "AlarmName",
@@ -265,7 +273,7 @@ class FakeCloudFormation:
             physical, attrs = self.providers[rtype].create(account=self.account, region=self.region,
                                                            stack=stack.name, logical_id=lid, properties=props)
             return _Resource(lid, rtype, props, physical, attrs)
-        if rtype in RECORDED_TYPES:
+        if rtype in RECORDED_TYPES or rtype not in RELEASE_RELEVANT_TYPES:
             physical = self._physical_name(stack, lid, rtype, props)
             return _Resource(lid, rtype, props, physical,
                              {"Arn": f"arn:aws:sim:{self.region}:{self.account}:{rtype}/{physical}"})

@@ -1,0 +1,378 @@
+"""One simulated world: every fake on one clock, the assembly deployed, traffic flowing.
+
+A :class:`World` wires the fakes together the way AWS's services reach each
+other (CodePipeline deploys with CloudFormation and starts Step Functions
+executions; Step Functions runs Lambda tasks; CodeDeploy moves aliases,
+invokes hooks and reads alarms; Lambda's invocations feed CloudWatch metrics
+and Logs), deploys the assembly's top-level stacks, and drives the
+:class:`~seawall.sim.traffic.TrafficModel` once a simulated minute.
+
+Revisions.  The assembly is the *new* revision (``r1``).  The *previous*
+revision (``r0``) is the same templates with a different code hash: every
+function a ``Custom::SeawallVersion`` publishes gets different code, and the
+version resource a different fingerprint (:func:`previous_template`).  Seawall's
+own functions (release tasks, hooks, the publisher) are the same in both.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .assembly import Assembly, PipelineArtifact, StackArtifact
+from .botocore_bridge import AwsError, FakeAws
+from .clock import START, Clock, Scheduler
+from .cloudformation import CloudFormationApi, FakeCloudFormation
+from .cloudwatch import FakeCloudWatch
+from .codedeploy import FakeCodeDeploy
+from .codepipeline import FakeCodePipeline
+from .lambda_service import FakeLambda
+from .lambda_service import FunctionError as LambdaFunctionError
+from .logs import FakeLogs, python_unhandled_error
+from .stepfunctions import FakeStepFunctions
+from .stepfunctions import FunctionError as StatesFunctionError
+from .sts import FakeEvents, FakeSts
+from .traffic import TrafficModel, VersionMinute
+
+#: What Powertools' logger writes for ``logger.error(...)`` (its JSON keys: level, location, message, timestamp,
+#: service; https://docs.powertools.aws.dev/lambda/python/latest/core/logger/ "Standard structured keys").
+_HANDLED_ERROR_LINE = ('{"level":"ERROR","location":"handler:12","message":"handled error",'
+                       '"timestamp":"2027-03-02 08:00:00,000+0000","service":"simulated"}')
+
+#: The revisions a scenario knows: the one live before the change, and the change.
+PREVIOUS, NEW = "r0", "r1"
+_VERSION_TYPE = "Custom::SeawallVersion"
+
+
+@dataclass(frozen=True)
+class Unknowns:
+    """What AWS leaves open, as the world's parameters (docs/simulation.md, "Unknowns are parameters")."""
+
+    alarm_poll_seconds: float = 60.0
+    stop_seconds: float = 10.0
+    publication_delay: float = 60.0
+    rollback_variables: str = "target"
+    executed_version_unsplit: bool = True
+    sfn_poll_seconds: float = 60.0
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(cls.__dataclass_fields__)
+
+
+@dataclass
+class Released:
+    """A function a ``Custom::SeawallVersion`` releases, where it is deployed."""
+
+    account: str
+    region: str
+    function: str
+    alias: str
+    target: str
+    stack: str
+    logical_id: str
+    first_served: dict[str, float] = field(default_factory=dict)
+
+
+def previous_template(template: Mapping[str, Any]) -> dict[str, Any]:
+    """`template` as the previous revision had it: the released functions' code and fingerprints differ."""
+    out: dict[str, Any] = copy.deepcopy(dict(template))
+    resources = out.get("Resources", {})
+    for spec in resources.values():
+        if spec.get("Type") != _VERSION_TYPE:
+            continue
+        props = spec.get("Properties", {})
+        props["FunctionFingerprint"] = f"{props.get('FunctionFingerprint', '')}-{PREVIOUS}"
+        ref = props.get("FunctionName")
+        lid = ref.get("Ref") if isinstance(ref, Mapping) else None
+        fn = resources.get(lid) if isinstance(lid, str) else None
+        if fn is None or fn.get("Type") != "AWS::Lambda::Function":
+            continue
+        code = fn.setdefault("Properties", {}).setdefault("Code", {})
+        if "ZipFile" in code:
+            code["ZipFile"] = f"{code['ZipFile']}\n# {PREVIOUS}\n"
+        elif "S3Key" in code:
+            code["S3Key"] = f"{PREVIOUS}/{code['S3Key']}"
+        else:
+            code["ImageUri"] = f"{code.get('ImageUri', '')}-{PREVIOUS}"
+    return out
+
+
+class World:
+    """Every fake of one scenario run, wired as AWS wires its services."""
+
+    def __init__(self, assembly: Assembly, *, seed: int = 0, start: datetime = START, setup_lead: float = 0.0,
+                 unknowns: Unknowns | None = None, traffic: TrafficModel | None = None) -> None:
+        self.assembly, self.seed = assembly, seed
+        self.unknowns = unknowns or Unknowns()
+        #: The scenario's start instant; the world may be set up from `setup_lead` seconds before it.
+        self.start = start
+        self.clock = Clock(start if not setup_lead else datetime.fromtimestamp(start.timestamp() - setup_lead,
+                                                                                 tz=start.tzinfo))
+        self.setup_lead = setup_lead
+        self.scheduler = Scheduler(self.clock)
+        self.aws = FakeAws(self.clock)
+        self.traffic = traffic or TrafficModel(seed=seed)
+        assets = dict(assembly.assets)
+        assets.update({f"{PREVIOUS}/{k}": v for k, v in assembly.assets.items()})
+        self.lambda_ = FakeLambda(clock=self.clock, aws=self.aws, assets=assets, seed=seed)
+        self.cloudwatch = FakeCloudWatch(clock=self.clock, scheduler=self.scheduler,
+                                         publication_delay=self.unknowns.publication_delay)
+        self.logs = FakeLogs(cloudwatch=self.cloudwatch)
+        self.codedeploy = FakeCodeDeploy(scheduler=self.scheduler, lambda_=self.lambda_,
+                                         invoke_async=self._invoke_async, alarm_state=self.cloudwatch.state,
+                                         alarm_poll_seconds=self.unknowns.alarm_poll_seconds,
+                                         stop_seconds=self.unknowns.stop_seconds)
+        self.sfn = FakeStepFunctions(self.scheduler, invoke=self._invoke_task)
+        self.codepipeline = FakeCodePipeline(
+            self.scheduler, deploy_stack=self._deploy_stack, start_execution=self._start_execution,
+            describe_execution=self._describe_execution, update_pipeline=None, alarm_state=self._alarm_state,
+            sfn_poll_seconds=self.unknowns.sfn_poll_seconds,
+            rollback_variables=self.unknowns.rollback_variables,  # type: ignore[arg-type]
+            initial_revision=PREVIOUS)
+        self.sts = FakeSts(self.aws, role_exists=self._role_exists)
+        self.events = FakeEvents(self.aws)
+        self._cfn: dict[tuple[str, str], FakeCloudFormation] = {}
+        self.providers: dict[str, Any] = {
+            "AWS::CloudWatch::Alarm": self.cloudwatch.alarm_provider,
+            "AWS::CloudWatch::CompositeAlarm": self.cloudwatch.composite_provider,
+            "AWS::Logs::LogGroup": self.logs.log_group_provider,
+            "AWS::Logs::MetricFilter": self.logs.metric_filter_provider,
+            "AWS::StepFunctions::StateMachine": self.sfn,
+            "AWS::CodePipeline::Pipeline": self.codepipeline,
+            **self.codedeploy.providers(),
+        }
+        for name, service in (("lambda", self.lambda_), ("cloudwatch", self.cloudwatch), ("logs", self.logs),
+                              ("codedeploy", self.codedeploy), ("stepfunctions", self.sfn),
+                              ("codepipeline", self.codepipeline), ("sts", self.sts), ("events", self.events),
+                              ("cloudformation", CloudFormationApi(self._cfn_if_any))):
+            self.aws.register(name, service)
+        #: Functions released through a Custom::SeawallVersion, by (account, region, function name).
+        self.released: dict[tuple[str, str, str], Released] = {}
+        #: Which revision's code each published code hash holds.
+        self.revision_of_code: dict[str, str] = {}
+        #: Every minute of traffic per version (ground truth).
+        self.served: list[VersionMinute] = []
+        self._stack_targets = self._targets_of_stacks()
+        self.scheduler.every(60, self._traffic_minute, "traffic", first=60.0)
+
+    # ------------------------------------------------------------------ time
+
+    def seconds_since_start(self) -> float:
+        """Seconds since the scenario's start (negative while the world is being set up)."""
+        return self.clock.seconds - self.setup_lead
+
+    # ------------------------------------------------------------------ CloudFormation
+
+    def cfn(self, account: str, region: str) -> FakeCloudFormation:
+        key = (account, region)
+        if key not in self._cfn:
+            self._cfn[key] = FakeCloudFormation(self.aws, self.lambda_, account=account, region=region,
+                                                assets=self.lambda_.assets, providers=self.providers)
+        return self._cfn[key]
+
+    def _cfn_if_any(self, account: str, region: str) -> FakeCloudFormation | None:
+        return self._cfn.get((account, region))
+
+    def template(self, stack: StackArtifact, revision: str) -> dict[str, Any]:
+        return previous_template(stack.template) if revision == PREVIOUS else copy.deepcopy(stack.template)
+
+    def deploy(self, stack: StackArtifact, revision: str) -> dict[str, str]:
+        """Create or update `stack` at `revision`; return its outputs."""
+        cfn = self.cfn(stack.account, stack.region)
+        cfn.deploy(stack.stack_name, self.template(stack, revision))
+        self._note_released(cfn, stack, revision)
+        return cfn.outputs(stack.stack_name)
+
+    def _deploy_stack(self, account: str, region: str, stack_name: str, template_ref: str,
+                      revision: str) -> Mapping[str, str]:
+        stack = self.assembly.stack_at(template_ref)
+        if (stack.account, stack.region, stack.stack_name) != (account, region, stack_name):
+            raise ValueError(f"the action deploys {stack_name} in {account}/{region}, but {template_ref} is "
+                             f"{stack.stack_name} in {stack.account}/{stack.region}")
+        return self.deploy(stack, revision)
+
+    def _note_released(self, cfn: FakeCloudFormation, stack: StackArtifact, revision: str) -> None:
+        live = cfn.stacks.get(stack.stack_name)
+        if live is None:
+            return
+        for lid, resource in sorted(live.resources.items()):
+            if resource.type == "AWS::Lambda::Function":
+                fn = self.lambda_.function(stack.account, stack.region, resource.physical_id)
+                if fn is not None:
+                    self.revision_of_code.setdefault(fn.code_sha, revision)
+            if resource.type != _VERSION_TYPE:
+                continue
+            name, alias = str(resource.properties.get("FunctionName")), str(resource.properties.get("AliasName"))
+            key = (stack.account, stack.region, name)
+            if key not in self.released:
+                target = self._stack_targets.get(stack.stack_name, f"{stack.region}")
+                self.released[key] = Released(stack.account, stack.region, name, alias, target, stack.stack_name, lid)
+
+    def _role_exists(self, arn: str) -> bool:
+        parts = arn.split(":")
+        account, name = parts[4], parts[5].split("/")[-1]
+        for (acct, _), cfn in self._cfn.items():
+            if acct != account:
+                continue
+            for stack in cfn.stacks.values():
+                if any(r.type == "AWS::IAM::Role" and r.physical_id == name for r in stack.resources.values()):
+                    return True
+        return False
+
+    def _targets_of_stacks(self) -> dict[str, str]:
+        """Stack name -> the target name a release action's input gives it."""
+        out: dict[str, str] = {}
+        for pipeline in self.assembly.service_pipelines():
+            for stage in pipeline.definition.get("Stages", []):
+                for action in stage.get("Actions", []):
+                    text = action.get("Configuration", {}).get("Input")
+                    if action.get("ActionTypeId", {}).get("Provider") != "StepFunctions" or not isinstance(text, str):
+                        continue
+                    data = json.loads(text)
+                    for s in data.get("stacks", []):
+                        out[str(s.get("stackName"))] = str(data.get("target", {}).get("name", ""))
+        return out
+
+    # ------------------------------------------------------------------ the other services' calls
+
+    def _start_execution(self, account: str, region: str, arn: str, name: str, input_text: str) -> str:
+        out = self.sfn.handle("StartExecution", {"stateMachineArn": arn, "name": name, "input": input_text},
+                              account=account, region=region)
+        return str(out["executionArn"])
+
+    def _describe_execution(self, account: str, region: str, arn: str) -> str:
+        out = self.sfn.handle("DescribeExecution", {"executionArn": arn}, account=account, region=region)
+        return str(out["status"])
+
+    def _invoke_task(self, account: str, region: str, function_arn: str, payload: Any) -> Any:
+        try:
+            return self.lambda_.invoke_function(account, region, function_arn, payload)
+        except LambdaFunctionError as e:
+            raise StatesFunctionError(e.error_type, e.message) from e
+
+    def _invoke_async(self, account: str, region: str, function_name: str, payload: Any) -> None:
+        def run() -> None:
+            try:
+                self.lambda_.invoke_function(account, region, function_name, payload)
+            except LambdaFunctionError:
+                pass  # an asynchronous invocation's error goes nowhere the caller sees
+
+        self.scheduler.after(1, run, f"lambda async {function_name}")
+
+    def _alarm_state(self, account: str, region: str, name: str) -> str:
+        return self.cloudwatch.state(account, region, name) or "INSUFFICIENT_DATA"
+
+    # ------------------------------------------------------------------ setup
+
+    def deploy_top_level(self, *, kinds: tuple[str, ...] = ("support", "foundation")) -> None:
+        """Deploy the stacks the CDK CLI deploys: "support" (cross-region buckets), "foundation" pipelines' stacks,
+        "service" pipelines' stacks."""
+        pipeline_stacks = {p.stack.path: p.kind for p in self.assembly.pipelines}
+        for stack in self.assembly.top_level():
+            kind = pipeline_stacks.get(stack.path, "support")
+            if kind in kinds:
+                self.deploy(stack, PREVIOUS)
+
+    def pipeline(self, name: str) -> PipelineArtifact:
+        found = [p for p in self.assembly.pipelines if p.name == name]
+        if not found:
+            raise KeyError(f"no pipeline {name!r} in the assembly; it has {[p.name for p in self.assembly.pipelines]}")
+        return found[0]
+
+    def run_until_idle(self, pipeline: PipelineArtifact, *, limit: float, settle: float = 0.0) -> None:
+        """Run until `pipeline` has no active execution (then `settle` more seconds), or `limit` seconds pass."""
+        deadline = self.clock.seconds + limit
+
+        def idle() -> bool:
+            return not any(e.active for e in self.codepipeline.executions if e.pipeline == pipeline.name)
+
+        self.scheduler.run(until=deadline, stop=idle)
+        if settle:
+            self.scheduler.run(until=min(deadline, self.clock.seconds + settle))
+
+    # ------------------------------------------------------------------ traffic
+
+    def revision_of(self, account: str, region: str, function: str, version: str) -> str:
+        fn = self.lambda_.function(account, region, function)
+        if fn is None:
+            return "?"
+        if version == "$LATEST":
+            return self.revision_of_code.get(fn.code_sha, "?")
+        found = next((v for v in fn.versions if v.number == version), None)
+        return self.revision_of_code.get(found.code_sha, "?") if found else "?"
+
+    def _traffic_minute(self) -> None:
+        minute_start = self.clock.seconds - 60
+        minute = int(minute_start // 60)
+        at = self.clock.at(minute_start)
+        for key in sorted(self.released):
+            rel = self.released[key]
+            fn = self.lambda_.function(rel.account, rel.region, rel.function)
+            entry = fn.aliases.get(rel.alias) if fn is not None else None
+            if entry is None:
+                continue
+            load = self.traffic.load(rel.target, rel.logical_id)
+            requests = self.traffic.requests(load.mean(at))
+            split = self.traffic.split(requests, entry["Routing"], entry["FunctionVersion"])
+            for version in sorted(split):
+                count = split[version]
+                revision = self.revision_of(rel.account, rel.region, rel.function, version)
+                first = rel.first_served.setdefault(version, minute_start) if count else \
+                    rel.first_served.get(version, minute_start)
+                health = self.traffic.health_of(revision, minute_start - first)
+                record = VersionMinute(minute, rel.account, rel.region, rel.function, rel.alias, version, revision,
+                                       count, self.traffic.errors(count, health.error_rate),
+                                       self.traffic.errors(count, health.handled_error_rate),
+                                       health.p50_ms, health.p99_ms)
+                self.served.append(record)
+                self._emit(record, routed=bool(entry["Routing"]), at=minute_start)
+
+    def _emit(self, r: VersionMinute, *, routed: bool, at: float) -> None:
+        """Lambda's metrics and log lines for one version's minute."""
+        if not r.requests:
+            return  # "Lambda only sends these metrics to CloudWatch if they have a nonzero value"
+        resource = f"{r.function}:{r.alias}"
+        dimension_sets: list[dict[str, str]] = [{"FunctionName": r.function},
+                                                {"FunctionName": r.function, "Resource": resource}]
+        if routed or self.unknowns.executed_version_unsplit:
+            dimension_sets.append({"FunctionName": r.function, "Resource": resource, "ExecutedVersion": r.version})
+        ok = r.requests - r.errors
+        for dims in dimension_sets:
+            self.cloudwatch.record_stats(r.account, r.region, "AWS/Lambda", "Invocations", dims, at,
+                                         total=r.requests, count=r.requests, minimum=1, maximum=1, unit="Count")
+            errors = {1.0: float(r.errors)} if r.errors else {}
+            if ok:
+                errors[0.0] = float(ok)
+            self.cloudwatch.record_stats(r.account, r.region, "AWS/Lambda", "Errors", dims, at, total=r.errors,
+                                         count=r.requests, minimum=0 if ok else 1, maximum=1 if r.errors else 0,
+                                         distribution=errors, unit="Count")
+            p99_count = max(1.0, r.requests / 100)
+            self.cloudwatch.record_stats(r.account, r.region, "AWS/Lambda", "Duration", dims, at,
+                                         total=r.duration_sum_ms, count=r.requests, minimum=r.p50_ms,
+                                         maximum=r.p99_ms,
+                                         distribution={r.p50_ms: r.requests - p99_count, r.p99_ms: p99_count}
+                                         if r.requests > p99_count else {r.p99_ms: float(r.requests)},
+                                         unit="Milliseconds")
+        if not (r.handled_errors or r.errors):
+            return
+        # Powertools' JSON line for a handled error; the Python runtime's text event for a crash
+        lines = [_HANDLED_ERROR_LINE] * r.handled_errors
+        lines += [python_unhandled_error("RuntimeError", "simulated crash")] * r.errors
+        fn = self.lambda_.function(r.account, r.region, r.function)
+        logging = (fn.config.get("LoggingConfig") or {}) if fn is not None else {}
+        group = str(logging.get("LogGroup") or f"/aws/lambda/{r.function}")
+        try:
+            self.logs.put_log_lines(r.account, r.region, group, at, lines)
+        except AwsError:
+            pass  # no log group: Lambda cannot write the lines (nothing reads them either)
+
+    # ------------------------------------------------------------------ hooks for scenarios
+
+    def call_later(self, seconds_from_start: float, action: Callable[[], None], label: str) -> None:
+        """Run `action` at `seconds_from_start` (seconds since the scenario's start)."""
+        self.scheduler.at(self.setup_lead + seconds_from_start, action, label)

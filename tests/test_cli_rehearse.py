@@ -337,3 +337,21 @@ def test_json_is_byte_identical_across_processes_with_different_hash_seeds(assem
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[0]) == healthy().to_json()
 
+
+
+# --------------------------------------------------------------------------- the README
+
+def test_the_readme_commands_parse() -> None:
+    import re
+    import shlex
+
+    from seawall.cli import build_parser
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Rehearse your pipeline", 1)[1].split("\n## ", 1)[0]
+    commands = [line for block in re.findall(r"```\n(.*?)```", section, re.S) for line in block.splitlines()
+                if line.startswith("seawall rehearse")]
+    assert len(commands) >= 4
+    for line in commands:
+        args = build_parser().parse_args(shlex.split(line)[1:])
+        assert args.func is rehearse.run_rehearse

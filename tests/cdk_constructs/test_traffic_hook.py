@@ -16,6 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk import aws_lambda as lambda_
+from tests.support import synth
+
+from seawall.constructs import SafeLambdaDeployment, SmokeTestHook
 
 HOOKS = Path(__file__).resolve().parents[2] / "src" / "seawall" / "lambdas" / "hooks"
 sys.path.insert(0, str(HOOKS))
@@ -168,3 +173,36 @@ def test_importing_the_hook_does_not_import_aws_cdk():
     code = f"import sys; sys.path.insert(0, {str(HOOKS)!r}); import traffic_hook; print('aws_cdk' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def hook_policy() -> tuple[list[dict], dict]:
+    """The statements of the hook role's policy in a stack where the hook guards one SafeLambdaDeployment,
+    and the reference to that deployment's CodeDeploy application."""
+    stack = Stack(App(), "Orders", env=Environment(account="111111111111", region="us-east-1"))
+    fn = lambda_.Function(stack, "Handler", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler",
+                          code=lambda_.Code.from_inline("def handler(event, context):\n    return 1\n"))
+    hook = SmokeTestHook(stack, "Smoke", targets=[fn], payload={"ping": True})
+    deployment = SafeLambdaDeployment(stack, "Api", function=fn, team="payments", service="orders",
+                                      pre_traffic_hook=hook.function)
+    template = synth(stack)
+    role = stack.resolve(hook.role.node.default_child.logical_id)
+    (policy,) = [r["Properties"]["PolicyDocument"]["Statement"] for r in template["Resources"].values()
+                 if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]]
+    return policy, stack.resolve(deployment.application.application_name)
+
+
+def test_the_hook_may_read_revisions_of_its_own_application_only(hook_policy):
+    """GetApplicationRevision takes the resource type application* (Service Authorization Reference,
+    list_awscodedeploy.html): the grant names this function's CodeDeploy application, not "*"."""
+    policy, application = hook_policy
+    (statement,) = [s for s in policy if "codedeploy:GetApplicationRevision" in str(s["Action"])]
+    assert statement["Action"] == "codedeploy:GetApplicationRevision"
+    assert statement["Resource"] == {"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":codedeploy:us-east-1:111111111111:application:", application]]}
+
+
+def test_no_statement_of_the_hook_grants_every_resource(hook_policy):
+    policy, _ = hook_policy
+    assert [s["Action"] for s in policy if "*" in (s["Resource"] if isinstance(s["Resource"], list)
+                                                  else [s["Resource"]])] == []

@@ -61,11 +61,16 @@ def _check_payload(payload: object) -> str:
 class SmokeTestHook(Construct):
     """A Lambda CodeDeploy runs as a ``BeforeAllowTraffic`` or ``AfterAllowTraffic`` hook.
 
-    It reads the deployment's AppSpec, invokes ``<function>:<TargetVersion>``
-    of each function in it with `payload`, and reports ``Succeeded`` or
-    ``Failed`` to CodeDeploy on every path (``PutLifecycleEventHookExecutionStatus``).
-    Pass :attr:`function` as ``pre_traffic_hook`` / ``post_traffic_hook`` of
-    :class:`~seawall.constructs.SafeLambdaDeployment`.
+    It reads the deployment's AppSpec (``GetApplicationRevision`` by the hash
+    ``GetDeployment`` gives, which never returns the content), invokes
+    ``<function>:<TargetVersion>`` of each function in it with `payload`, and
+    reports ``Succeeded`` or ``Failed`` to CodeDeploy on every path
+    (``PutLifecycleEventHookExecutionStatus``).  Pass :attr:`function` as
+    ``pre_traffic_hook`` / ``post_traffic_hook`` of
+    :class:`~seawall.constructs.SafeLambdaDeployment`, which grants the role
+    ``GetDeployment`` on its deployment group, ``GetApplicationRevision`` on its
+    application and ``PutLifecycleEventHookExecutionStatus``: the hook itself
+    does not know which application it serves.
 
     Parameters
     ----------

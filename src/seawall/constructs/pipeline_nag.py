@@ -53,6 +53,12 @@ def acknowledge_generated(pipeline: pipelines.CodePipeline) -> None:
                     "pipeline artifacts only, encrypted")
 
 
+def acknowledge_pipeline_role(role: iam.Role) -> None:
+    """Acknowledge the findings on a pipeline role passed to CDK Pipelines (``role=``), as for its own role."""
+    acknowledge_iam(role, wildcards=_IAM5)
+    cdk.Aspects.of(role).add(_AcknowledgeOverflowPolicies(_IAM5), priority=cdk.AspectPriority.MUTATING)
+
+
 @jsii.implements(cdk.IAspect)
 class _AcknowledgeOverflowPolicies:
     """Acknowledges the wildcards of the managed policies CDK splits off a large role policy."""

@@ -8,7 +8,10 @@ The shift and bake actions name those stacks and consume only their tokens
 same size whatever the number of functions; the gate names only the target.
 Every action assumes the team's shared invoker role of the target's account
 and region (``seawall-{team}-invoker-{region}``, deployed by the team
-runtime), so the pipeline stack does not grow a role per action.  A target in
+runtime), so the pipeline stack does not grow a role per action.  The pipeline's
+own CodePipeline role assumes it; the invoker role trusts only role names
+starting with :func:`~seawall.model.naming.pipeline_role_prefix`, which
+:class:`~seawall.constructs.wave_pipeline.WavePipeline` gives that role.  A target in
 another account than the pipeline's reads the pipeline execution through the
 team's reader role in the pipeline account (see
 :class:`~seawall.constructs.pipeline_steps.ShiftStep`, ``pipeline_role_arn``).

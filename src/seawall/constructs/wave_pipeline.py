@@ -51,6 +51,7 @@ from ..model.naming import (
     check_service,
     check_stack_name,
     check_team,
+    pipeline_role_name,
     service_pipeline_name,
     service_stack_name,
     service_stage_name,
@@ -58,7 +59,7 @@ from ..model.naming import (
 )
 from ..model.release import OVERRIDE_VARIABLE
 from .pipeline_hygiene import tidy_pipeline
-from .pipeline_nag import acknowledge_generated
+from .pipeline_nag import acknowledge_generated, acknowledge_pipeline_role
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model.window import TimeWindow
@@ -279,8 +280,17 @@ class WavePipeline(Construct):
                 f"those accounts can only read the pipeline's artifacts through KMS keys: leave it unset or True"
             )
         self.pipeline_name = pipeline_name or service_pipeline_name(self.team, self.service)
+        #: The CodePipeline role, named for the team (:func:`~seawall.model.naming.pipeline_role_name`) when the
+        #: pipeline releases: it assumes the team's invoker roles, which trust only such names.  None: CDK's own.
+        self.pipeline_role: iam.Role | None = None
+        if release:
+            self.pipeline_role = iam.Role(
+                self, "PipelineRole", role_name=pipeline_role_name(self.team, self.service, self.region),
+                assumed_by=iam.ServicePrincipal("codepipeline.amazonaws.com"),
+                description=f"CodePipeline role of the {self.team} team's {self.service} pipeline")
         self.code_pipeline = pipelines.CodePipeline(
             self, "Pipeline",
+            role=self.pipeline_role,
             pipeline_name=self.pipeline_name,
             pipeline_type=codepipeline.PipelineType.V2,
             synth=synth,
@@ -513,6 +523,8 @@ class WavePipeline(Construct):
         check_action_configuration_values(cdk.Stack.of(self).resolve(cfn.stages),
                                           stage_names=[*names[:offset], *(s.name for s in steps)])
         acknowledge_generated(self.code_pipeline)
+        if self.pipeline_role is not None:
+            acknowledge_pipeline_role(self.pipeline_role)
         total = sum(len(s.actions) for s in pipeline.stages)
         if total > MAX_ACTIONS_PER_PIPELINE:
             raise ValueError(

@@ -48,6 +48,7 @@ from ..model.naming import (
     invoker_role_name,
     monitoring_stack_name,
     pipeline_reader_role_name,
+    pipeline_role_prefix,
     runtime_stack_name,
     state_machine_name,
     step_scope,
@@ -111,11 +112,29 @@ def foundation_plan(plan: WavePlan) -> WavePlan:
                     catalogue=plan.catalogue)
 
 
+def pipeline_roles_principal(team: str, accounts: Sequence[str], partition: str) -> iam.IPrincipal:
+    """The team's pipeline roles in `accounts`, and no other principal of those accounts.
+
+    The accounts are the principals, and an ``aws:PrincipalArn`` condition admits only role ARNs that start with
+    :func:`~seawall.model.naming.pipeline_role_prefix`: the CodePipeline role of each of the team's pipelines
+    (``WavePipeline`` names it), which assumes the invoker role for its invoke actions -- an action's role "is
+    assumed through the roleArn for the pipeline"
+    (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html).  "For IAM roles,
+    the request context returns the ARN of the role, not the ARN of the user that assumed the role", the value
+    being ``arn:aws:iam::123456789012:role/role-name``
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn),
+    so the condition names the pipeline role, whatever its session.
+    """
+    patterns = [f"arn:{partition}:iam::{a}:role/{pipeline_role_prefix(team)}*" for a in accounts]
+    return iam.CompositePrincipal(*(iam.AccountPrincipal(a) for a in accounts)).with_conditions(
+        {"ArnLike": {"aws:PrincipalArn": patterns}})
+
+
 class TeamRuntimeStack(cdk.Stack):
     """What every service of a team needs in one region and account before it deploys there.
 
-    * the role (:func:`seawall.model.naming.invoker_role_name`) that the pipeline accounts may
-      assume to start and watch the release state machines;
+    * the role (:func:`seawall.model.naming.invoker_role_name`) that the team's pipeline roles in the
+      pipeline accounts may assume to start and watch the release state machines;
     * the CodeDeploy service role every deployment group of the team in this account and region uses
       (:func:`seawall.model.naming.codedeploy_role_name`), and one custom CodeDeploy deployment config per
       traffic policy without a predefined config (:func:`seawall.model.naming.deployment_config_name`),
@@ -133,7 +152,8 @@ class TeamRuntimeStack(cdk.Stack):
     services:
         Every service of the team (the aggregate alarm covers them).
     pipeline_accounts:
-        Accounts whose pipelines may start the release state machines.
+        Accounts whose pipelines may start the release state machines: only the team's pipeline roles there
+        (:func:`pipeline_roles_principal`), no other principal of those accounts.
     window:
         The team's time window, which every gate checks (its holiday dates are resolved at synth:
         redeploy the runtime before they end).
@@ -165,7 +185,7 @@ class TeamRuntimeStack(cdk.Stack):
         self.invoker_role = iam.Role(
             self, "InvokerRole",
             role_name=invoker_role_name(team, self.region),
-            assumed_by=iam.CompositePrincipal(*(iam.AccountPrincipal(a) for a in sorted(set(pipeline_accounts)))),
+            assumed_by=pipeline_roles_principal(team, sorted(set(pipeline_accounts)), self.partition),
             description=f"Lets the {team} team's pipelines start the release state machines in {self.region}",
         )
         self.add_runtime()

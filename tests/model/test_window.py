@@ -256,25 +256,20 @@ def test_is_open_agrees_with_local_wall_time(w: TimeWindow, t: datetime) -> None
 
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"time_zone": "America/Nowhere"}, r"time_zone='America/Nowhere' is not a known IANA time zone"),
-    ({"time_zone": ""}, r"time_zone='' must be an IANA time zone name"),
+    ({"time_zone": ""}, r"time_zone='' is empty; pass a string such as 'America/New_York'"),
     ({"holidays": ("XX",)}, r"holidays: 'XX' is not a country the holidays package knows"),
     ({"holidays": ("US-ZZ",)}, r"subdivision 'ZZ' of 'US' is not known; allowed: one of AK"),
-    ({"holidays": "US"}, r"holidays='US' must be a sequence"),
     ({"start": time(16), "end": time(9)}, r"start=16:00 is not before end=09:00"),
     ({"start": time(9), "end": time(9)}, r"start=09:00 is not before end=09:00"),
     ({"start": time(9, 0, 30)}, r"start=09:00:30 must be a whole minute"),
     ({"start": time(9, tzinfo=UTC)}, r"start=.* carries a tzinfo"),
-    ({"start": "09:00"}, r"start='09:00' must be a datetime.time"),
     ({"days": ()}, r"days is empty"),
     ({"days": ("mon", "funday")}, r"days: 'funday' is not a day name; expected one of mon, tue"),
-    ({"days": "mon"}, r"days='mon' must be a sequence of day names"),
     ({"days": ("mon", "Monday")}, r"lists mon more than once"),
     ({"exclusions": (Exclusion(),)}, r"this window is never open: open Mon-Thu 09:00-16:00"),
     ({"days": ("fri",), "exclusions": (Exclusion.after(time(8), days=("fri",)),)}, r"this window is never open"),
     ({"exclusions": (Exclusion.after(time(12), days=("fri",)),)}, r"exclusions\[0\] .* closes nothing"),
     ({"exclusions": (Exclusion.after(time(17)),)}, r"exclusions\[0\] .* closes nothing"),
-    ({"exclusions": ("no fridays",)}, r"exclusions\[0\]='no fridays' is not an Exclusion"),
-    ({"closed_dates": ("2026-12-24",)}, r"closed_dates\[0\]='2026-12-24' must be a datetime.date"),
 ])
 def test_invalid_window_raises(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
@@ -320,7 +315,7 @@ def _good() -> dict[str, object]:
     (lambda d: {k: v for k, v in d.items() if k != "timeZone"}, r"window is missing timeZone"),
     (lambda d: {**d, "colour": "blue"}, r"window has unknown keys colour; allowed keys: timeZone"),
     (lambda d: {**d, "timeZone": "Mars/Olympus"}, r"time_zone='Mars/Olympus' is not a known IANA time zone"),
-    (lambda d: {**d, "timeZone": 5}, r"time_zone=5 must be an IANA time zone name"),
+    (lambda d: {**d, "timeZone": 5}, r"window.timeZone=5 must be an IANA time zone name"),
     (lambda d: {**d, "start": "9am"}, r"window.start='9am' is not a time; expected 'HH:MM'"),
     (lambda d: {**d, "start": 900}, r"window.start=900 is not a time"),
     (lambda d: {**d, "end": "25:00"}, r"window.end='25:00' is not a time; expected 'HH:MM' .*24:00"),

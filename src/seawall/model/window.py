@@ -43,12 +43,14 @@ updates it; the data changes once a year.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ._validate import require_items, require_str, require_unique
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS: tuple[str, ...] = DAY_NAMES
@@ -70,6 +72,8 @@ _Interval = tuple[int, int]  # [start, end) in seconds after local midnight; end
 # --------------------------------------------------------------------------- parsing helpers
 
 def _parse_day(value: object, parameter: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{parameter}: {value!r} is a {type(value).__name__}; pass a day name such as 'mon'")
     if isinstance(value, str):
         v = value.strip().lower()
         if v in DAY_NAMES:
@@ -83,11 +87,7 @@ def _parse_day(value: object, parameter: str) -> str:
 
 
 def _parse_days(value: object, parameter: str) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise ValueError(
-            f"{parameter}={value!r} must be a sequence of day names such as ('mon', 'tue'), not a single string"
-        )
-    days = [_parse_day(d, parameter) for d in value]
+    days = [_parse_day(d, parameter) for d in require_items(value, parameter, "('mon', 'tue')")]
     if not days:
         raise ValueError(f"{parameter} is empty; give at least one of {', '.join(DAY_NAMES)}")
     dupes = sorted({d for d in days if days.count(d) > 1}, key=DAY_NAMES.index)
@@ -96,9 +96,19 @@ def _parse_days(value: object, parameter: str) -> tuple[str, ...]:
     return tuple(sorted(days, key=DAY_NAMES.index))
 
 
+def _json_days(value: object, parameter: str) -> tuple[str, ...]:
+    """Day names read from JSON: a wrong type there is bad input like any other, a ValueError (``from_dict``)."""
+    if not isinstance(value, list):
+        raise ValueError(f"{parameter}={value!r} must be a list of day names such as ['mon', 'tue']")
+    try:
+        return _parse_days(value, parameter)
+    except TypeError as e:
+        raise ValueError(str(e)) from None
+
+
 def _seconds(value: time, parameter: str) -> int:
     if not isinstance(value, time):
-        raise ValueError(f"{parameter}={value!r} must be a datetime.time such as time(9, 0)")
+        raise TypeError(f"{parameter}={value!r} is a {type(value).__name__}; pass a datetime.time such as time(9, 0)")
     if value.tzinfo is not None:
         raise ValueError(
             f"{parameter}={value!r} carries a tzinfo; give a plain wall-clock time, the window's "
@@ -130,8 +140,8 @@ def _parse_time(value: object, parameter: str, *, allow_end_of_day: bool = False
 
 
 def _load_zone(value: object, parameter: str = "time_zone") -> ZoneInfo:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{parameter}={value!r} must be an IANA time zone name such as 'America/New_York'")
+    require_str(value, parameter, "America/New_York")
+    assert isinstance(value, str)
     try:
         return _cached_zone(value)
     except (ZoneInfoNotFoundError, ValueError):
@@ -148,7 +158,7 @@ def _cached_zone(key: str) -> ZoneInfo:
 
 def _require_aware(value: object, parameter: str) -> datetime:
     if not isinstance(value, datetime):
-        raise ValueError(f"{parameter}={value!r} must be a timezone-aware datetime")
+        raise TypeError(f"{parameter}={value!r} is a {type(value).__name__}; pass a timezone-aware datetime")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(
             f"{parameter}={value.isoformat()} is a naive datetime; give a timezone-aware one, e.g. "
@@ -266,6 +276,9 @@ def _parse_holiday(value: object, parameter: str) -> str:
     elif isinstance(value, str) and value.strip():
         country, _, subdiv = value.strip().partition("-")
         country = country.upper()
+    elif not isinstance(value, str | tuple | list):
+        raise TypeError(f"{parameter}: {value!r} is a {type(value).__name__}; pass a country code such as 'US', "
+                        f"a subdivision such as 'US-CA', or a (country, subdivision) pair")
     else:
         raise ValueError(
             f"{parameter}: {value!r} is not a holiday calendar; give a country code such as 'US', "
@@ -327,8 +340,7 @@ class Exclusion:
                 f"exclusion start={_format_time(self.start)} is not before end={_format_time(self.end)}; "
                 f"an exclusion closes [start, end) within one day (end=None means the end of the day)"
             )
-        if not isinstance(self.reason, str):
-            raise ValueError(f"exclusion reason={self.reason!r} must be a string")
+        require_str(self.reason, "exclusion reason", "release freeze", empty=True)
 
     @classmethod
     def after(cls, at: time, *, days: Sequence[str] = ALL_DAYS, reason: str = "") -> Exclusion:
@@ -364,7 +376,7 @@ class Exclusion:
         reason = data.get("reason", "")
         if not isinstance(reason, str):
             raise ValueError(f"{parameter}.reason={reason!r} must be a string")
-        return cls(days=_parse_days(data.get("days", list(ALL_DAYS)), f"{parameter}.days"),
+        return cls(days=_json_days(data.get("days", list(ALL_DAYS)), f"{parameter}.days"),
                    start=start, end=end, reason=reason)
 
 
@@ -451,25 +463,28 @@ class TimeWindow:
                 f"start={_format_time(self.start)} is not before end={_format_time(self.end)}; the window "
                 f"is open from start to end within one day (end=None means until midnight)"
             )
-        if isinstance(self.holidays, str):
-            raise ValueError(f"holidays={self.holidays!r} must be a sequence of calendars such as ('US',)")
+        holidays = require_items(self.holidays, "holidays", "('US', 'DE-BY')")
         if self._holiday_dates is not None:
             # Rebuilt from resolved data (the gate): no holidays package, codes are already normalised.
             if not isinstance(self._holiday_dates, HolidayDates):
                 raise ValueError(f"_holiday_dates={self._holiday_dates!r} must be HolidayDates")
-            codes = tuple(dict.fromkeys(str(h) for h in self.holidays))
+            codes = tuple(require_str(h, "holidays item", "US") for h in holidays)
+            require_unique(codes, "holidays", "calendar")
             set_(self, "_calendars", ())
         else:
-            codes = tuple(dict.fromkeys(_parse_holiday(h, "holidays") for h in self.holidays))
+            codes = tuple(_parse_holiday(h, "holidays") for h in holidays)
+            require_unique(codes, "holidays", "calendar")
             set_(self, "_calendars", tuple(_calendar(code) for code in codes))
         set_(self, "holidays", codes)
 
-        exclusions = tuple(self.exclusions)
+        exclusions = require_items(self.exclusions, "exclusions", "[Exclusion.after(time(12), days=('fri',))]")
         for i, x in enumerate(exclusions):
             if not isinstance(x, Exclusion):
-                raise ValueError(
-                    f"exclusions[{i}]={x!r} is not an Exclusion; use Exclusion.after(time(12), days=('fri',))"
+                raise TypeError(
+                    f"exclusions[{i}]={x!r} is a {type(x).__name__}, not an Exclusion; use "
+                    f"Exclusion.after(time(12), days=('fri',))"
                 )
+        require_unique(exclusions, "exclusions", "exclusion")
         set_(self, "exclusions", exclusions)
         weekly: list[tuple[_Interval, ...]] = []
         for name in DAY_NAMES:
@@ -495,11 +510,13 @@ class TimeWindow:
                 f"a production step could never start"
             )
         closed = []
-        for i, d in enumerate(self.closed_dates):
+        for i, d in enumerate(require_items(self.closed_dates, "closed_dates", "[date(2026, 12, 24)]")):
             if isinstance(d, datetime) or not isinstance(d, date):
-                raise ValueError(f"closed_dates[{i}]={d!r} must be a datetime.date such as date(2026, 12, 24)")
+                raise TypeError(f"closed_dates[{i}]={d!r} is a {type(d).__name__}; pass a datetime.date such as "
+                                f"date(2026, 12, 24)")
             closed.append(d)
-        set_(self, "closed_dates", tuple(sorted(set(closed))))
+        require_unique(closed, "closed_dates", "date")
+        set_(self, "closed_dates", tuple(sorted(closed)))
         set_(self, "_closed", frozenset(closed))
         # A bounded search for an open day: holidays and closed dates can only
         # remove days, so if none is open in two years the window is useless.
@@ -543,9 +560,10 @@ class TimeWindow:
         if friday_until is not None and "fri" in parsed_days and _seconds(friday_until, "friday_until") < \
                 _seconds(end, "end"):
             exclusions = (Exclusion.after(friday_until, days=("fri",), reason="no Friday afternoons"),)
-        codes = tuple(_parse_holiday(h, "holidays") for h in holidays)
+        codes = tuple(_parse_holiday(h, "holidays") for h in require_items(holidays, "holidays", "('US', 'DE-BY')"))
         return cls(time_zone=time_zone, days=parsed_days, start=start, end=end, holidays=codes,
-                   exclusions=exclusions, closed_dates=tuple(closed_dates))
+                   exclusions=exclusions,
+                   closed_dates=require_items(closed_dates, "closed_dates", "[date(2026, 12, 24)]"))
 
     @classmethod
     def always(cls, *, time_zone: str = "UTC") -> TimeWindow:
@@ -554,12 +572,16 @@ class TimeWindow:
 
     def with_closed_dates(self, first: date, last: date) -> TimeWindow:
         """This window, also closed every date from `first` to `last` inclusive (a change freeze)."""
-        if not isinstance(first, date) or not isinstance(last, date) or first > last:
+        for parameter, value in (("first", first), ("last", last)):
+            if isinstance(value, datetime) or not isinstance(value, date):
+                raise TypeError(f"{parameter}={value!r} is a {type(value).__name__}; pass a datetime.date")
+        if first > last:
             raise ValueError(f"first={first!r} must be a date on or before last={last!r}")
-        span = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
+        span = {first + timedelta(days=i) for i in range((last - first).days + 1)}
         return TimeWindow(time_zone=self.time_zone, days=self.days, start=self.start, end=self.end,
                           holidays=self.holidays, exclusions=self.exclusions,
-                          closed_dates=(*self.closed_dates, *span), _holiday_dates=self._holiday_dates)
+                          closed_dates=tuple(sorted(set(self.closed_dates) | span)),
+                          _holiday_dates=self._holiday_dates)
 
     # ----------------------------------------------------------------- queries
 
@@ -629,7 +651,7 @@ class TimeWindow:
     def is_open_day(self, day: date) -> bool:
         """Whether the window opens at some time on local date `day`."""
         if isinstance(day, datetime) or not isinstance(day, date):
-            raise ValueError(f"day={day!r} must be a datetime.date")
+            raise TypeError(f"day={day!r} is a {type(day).__name__}; pass a datetime.date")
         return bool(self._day_intervals(day))
 
     def is_open(self, t: datetime) -> bool:
@@ -792,6 +814,9 @@ class TimeWindow:
         _check_keys(data, "window", required=("timeZone", "days", "start", "end"),
                     allowed=("timeZone", "days", "start", "end", "holidays", "exclusions", "closedDates",
                              "holidayDates"))
+        if not isinstance(data["timeZone"], str):
+            raise ValueError(f"window.timeZone={data['timeZone']!r} must be an IANA time zone name such as "
+                             f"'America/New_York'")
         start = _parse_time(data["start"], "window.start")
         assert start is not None
         end = _parse_time(data["end"], "window.end", allow_end_of_day=True)
@@ -838,7 +863,7 @@ class TimeWindow:
                     f"(it resolves the dates), i.e. redeploy the team runtime"
                 ) from None
         return cls(
-            time_zone=data["timeZone"], days=_parse_days(days, "window.days"), start=start, end=end,
+            time_zone=data["timeZone"], days=_json_days(days, "window.days"), start=start, end=end,
             holidays=tuple(hol),
             exclusions=tuple(Exclusion.from_dict(x, f"window.exclusions[{i}]") for i, x in enumerate(exc)),
             closed_dates=tuple(closed),

@@ -152,7 +152,19 @@ MAX_GATE_WAIT = MAX_STEP_FUNCTIONS_ACTION_DURATION - timedelta(hours=6)
 #: input refuses a longer wait.
 MAX_BAKE_WAIT = timedelta(hours=40)
 
+# ------------------------------------------------------------------------------ the safety contract's bounds
+
+#: I2: from a watched alarm entering ALARM to the previous version live, with no routing, on every alias the
+#: step changed.  The bake reads the alarms once a minute and CodeDeploy polls its group's alarms once a minute
+#: (an assumption the simulation makes a parameter), the revert is one UpdateAlias per function: five minutes
+#: cover two missed polls and the Lambda retries.
+REVERT_BOUND = timedelta(minutes=5)
+#: I8: how old a gate's verdict may be when the deploy it admits starts.  A target's deploy starts only if, at
+#: most this long before, its window was open and none of its blocking alarms was in ALARM.
+GATE_FRESHNESS = timedelta(minutes=10)
+
 __all__ = [
+    "GATE_FRESHNESS", "REVERT_BOUND",
     "MAX_ACTIONS_PER_PIPELINE", "MAX_ACTIONS_PER_STAGE", "MAX_ACTION_CONFIGURATION_VALUE", "MAX_ALARM_EVALUATION",
     "MAX_ALARM_NAME", "MAX_BAKE_WAIT", "MAX_CLOUDFORMATION_ACTION_DURATION",
     "MAX_CODEDEPLOY_NAME", "MAX_COMPOSITE_CHILDREN", "MAX_COMPOSITE_PARENTS",

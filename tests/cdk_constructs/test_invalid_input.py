@@ -27,7 +27,6 @@ def stack_and_function():
     ({"alias_name": "live alias"}, r"alias_name='live alias' is not a Lambda alias name"),
     ({"alias_name": "a" * 129}, r"is not a Lambda alias name"),
     ({"blocking": ["fault-rate", "cpu"]}, r"unknown alarm kind 'cpu'; expected one of: one-box-fault-rate"),
-    ({"blocking": "fault-rate"}, r"blocking='fault-rate' must be a list of alarm kinds"),
     ({"team": "Payments"}, r"team='Payments' is not usable in resource names"),
     ({"alarms": "strict"}, r"alarms='strict' must be an AlarmPolicy"),
 ])

@@ -698,19 +698,21 @@ class SafeLambdaDeployment(Construct):
         if not isinstance(function, lambda_.Function):
             raise ValueError(f"function={function!r} must be a lambda_.Function defined in this app; Seawall "
                              f"publishes its versions")
-        if isinstance(blocking, str):
-            raise ValueError(f"blocking={blocking!r} must be a list of alarm kinds, not one string")
-        kinds = [alarm_kind(k) for k in (DEFAULT_BLOCKING if blocking is None else blocking)]
+        kinds = [alarm_kind(k) for k in (DEFAULT_BLOCKING if blocking is None else _check_blocking(blocking))]
         self.blocking_kinds: frozenset[str] = frozenset(k.kind for k in kinds)
-        if isinstance(extra_alarms, cloudwatch.AlarmBase) or not all(
-                hasattr(a, "alarm_name") for a in extra_alarms):
-            raise ValueError("extra_alarms must be a list of CloudWatch alarms")
+        if not isinstance(extra_alarms, list | tuple) or not all(hasattr(a, "alarm_name") for a in extra_alarms):
+            raise TypeError(f"extra_alarms={extra_alarms!r} must be a list of CloudWatch alarms (cloudwatch.IAlarm), "
+                            f"e.g. [orders_failed_alarm]")
         for parameter, hook in (("pre_traffic_hook", pre_traffic_hook), ("post_traffic_hook", post_traffic_hook)):
             if hook is not None and not (hasattr(hook, "function_name") and hasattr(hook, "add_to_role_policy")):
                 raise TypeError(f"{parameter}={hook!r} must be a Lambda function such as SmokeTestHook(...).function "
                                 f"(aws_lambda.IFunction), not a name (None: no hook)")
         self.key = function_key(construct_id)
         stack = Stack.of(self)
+        _same_stack(self, stack, "function", function)
+        for parameter, hook in (("pre_traffic_hook", pre_traffic_hook), ("post_traffic_hook", post_traffic_hook)):
+            if isinstance(hook, lambda_.Function):
+                _same_stack(self, stack, parameter, hook)
         self.region = stack.region
         #: The deployment target this deployment's physical names are unique to (see
         #: :func:`deployment_scope`): the target's scope inside a Seawall ServiceStage, else None.
@@ -1006,6 +1008,41 @@ def deployment_scope(scope: Construct) -> str | None:
     if not Token.is_unresolved(region) and region != getattr(target, "region", None):
         return None
     return step_scope(step, target)
+
+
+def _check_blocking(blocking: object) -> list[str]:
+    """`blocking` as a list of alarm kind names: a list (not a string), of names, not empty, each once."""
+    if isinstance(blocking, str) or not isinstance(blocking, list | tuple | set | frozenset):
+        one = f" (one kind? pass [{blocking!r}])" if isinstance(blocking, str) else ""
+        raise TypeError(f"blocking={blocking!r} is a {type(blocking).__name__}; pass a list of alarm kinds such as "
+                        f"['one-box-fault-rate', 'fault-rate']{one}")
+    names = list(blocking)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"blocking item {name!r} is a {type(name).__name__}; pass alarm kind names such as "
+                            f"'fault-rate'")
+    if not names:
+        raise ValueError("blocking=[] makes no alarm block: CodeDeploy would watch no alarm and the service's "
+                         "high-severity composite would never alarm, so a bad version would never roll back; leave "
+                         "blocking unset for the default kinds or name at least one, such as ['one-box-fault-rate']")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"blocking lists {', '.join(repr(n) for n in twice)} twice; list each alarm kind once")
+    return names
+
+
+def _same_stack(deployment: Construct, stack: Stack, parameter: str, function: Construct) -> None:
+    """A function the deployment wires into its own resources must be in the deployment's stack.
+
+    Otherwise the stacks reference each other (the function's log group and tag here, the version and alarms
+    there) and synthesis fails with a ``DependencyCycle`` that names neither parameter.
+    """
+    other = Stack.of(function)
+    if other is not stack:
+        raise ValueError(
+            f"{parameter}={function.node.path!r} is in stack {other.node.path!r} but SafeLambdaDeployment "
+            f"{deployment.node.path!r} is in stack {stack.node.path!r}; the two would reference each other (a "
+            f"DependencyCycle): create the SafeLambdaDeployment in {other.node.path!r}, the function's stack")
 
 
 def _construct_id(kind: AlarmKind) -> str:

@@ -21,6 +21,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ..model._validate import require_items
 from ..model.contracts import (
     BAKE_KIND,
     BAKE_POLL,
@@ -169,8 +170,8 @@ class ReleaseStateMachines(Construct):
                 f"shift_poll={shift_poll.to_seconds() if not shift_poll.is_unresolved() else shift_poll} s must be "
                 f"{low} to {high} seconds: a shift may take up to MAX_SHIFT_DURATION={MAX_SHIFT_DURATION} plus "
                 f"its traffic hooks, which at a shorter poll would overflow the 25,000-event execution history")
-        if isinstance(pipeline_role_arns, str):
-            raise ValueError("pipeline_role_arns must be a list of role ARNs, not one string")
+        pipeline_role_arns = require_items(pipeline_role_arns, "pipeline_role_arns",
+                                           "['arn:aws:iam::111111111111:role/seawall-payments-pipeline-reader']")
         stack = Stack.of(self)
         self._stack = stack
         self._retention = log_retention

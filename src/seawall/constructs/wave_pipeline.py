@@ -38,6 +38,7 @@ from constructs import Construct
 
 from ..checks.pipeline_limits import RESERVED_STAGE_NAMES, check_action_configuration_values
 from ..model import AlarmPolicy, Step, Target, Wave, WavePlan, expand_steps
+from ..model._validate import require_items, require_unique
 from ..model.limits import (
     MAX_ACTIONS_PER_PIPELINE,
     MAX_ACTIONS_PER_STAGE,
@@ -250,10 +251,11 @@ class WavePipeline(Construct):
         self._synth = synth
         self._create_service = create_service
         self._tests = tests
-        self.blocking_alarms = tuple(blocking_alarms)
-        if isinstance(blocking_alarms, str):
-            raise ValueError(f"blocking_alarms={blocking_alarms!r} must be a list of alarm names")
-        self.entry_alarms = tuple(a if isinstance(a, EntryAlarm) else EntryAlarm(a) for a in entry_alarms)
+        self.blocking_alarms = require_items(blocking_alarms, "blocking_alarms", "['org-wide-incident']")
+        require_unique(self.blocking_alarms, "blocking_alarms", "alarm")
+        self.entry_alarms = tuple(a if isinstance(a, EntryAlarm) else EntryAlarm(a)
+                                  for a in require_items(entry_alarms, "entry_alarms", "['org-wide-incident']"))
+        require_unique(self.entry_alarms, "entry_alarms", "alarm")
         if len(self.entry_alarms) > MAX_RULES_PER_CONDITION:
             raise ValueError(
                 f"entry_alarms has {len(self.entry_alarms)} alarms; a BeforeEntry condition takes at most "

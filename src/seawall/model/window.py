@@ -87,12 +87,13 @@ def _parse_day(value: object, parameter: str) -> str:
 
 
 def _parse_days(value: object, parameter: str) -> tuple[str, ...]:
-    days = [_parse_day(d, parameter) for d in require_items(value, parameter, "('mon', 'tue')")]
+    given = require_items(value, parameter, "('mon', 'tue')")
+    days = [_parse_day(d, parameter) for d in given]
     if not days:
         raise ValueError(f"{parameter} is empty; give at least one of {', '.join(DAY_NAMES)}")
     dupes = sorted({d for d in days if days.count(d) > 1}, key=DAY_NAMES.index)
     if dupes:
-        raise ValueError(f"{parameter}={tuple(value)!r} lists {', '.join(dupes)} more than once; list each day once")
+        raise ValueError(f"{parameter}={given!r} lists {', '.join(dupes)} more than once; list each day once")
     return tuple(sorted(days, key=DAY_NAMES.index))
 
 

@@ -39,6 +39,7 @@ from constructs import Construct
 
 from ..constructs.wave_pipeline import EntryAlarm, ServiceStage, WavePipeline
 from ..model import AlarmPolicy, Target, WavePlan
+from ..model._validate import require_items, require_unique
 from ..model.naming import check_service, check_team, pipeline_stack_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -192,6 +193,16 @@ class TeamPipelineStack(cdk.Stack):
             )
         check_team(cls.team)
         check_service(cls.service)
+        # Read by the foundation as lists: a string here would be taken as its characters (services 'a', 'p', 'i').
+        for attribute, what, example in (("services", "service", "('orders', 'catalog')"),
+                                         ("canaries", "service", "('orders',)"),
+                                         ("blocking_alarms", "alarm", "('org-wide-incident',)")):
+            parameter = f"{cls.__name__}.{attribute}"
+            values = require_items(getattr(cls, attribute), parameter, example)
+            require_unique(values, parameter, what)
+            if what == "service":
+                for name in values:
+                    check_service(name)
         if cls.create_service is TeamPipelineStack.create_service:
             raise TypeError(f"{cls.__name__} does not override create_service(stage, target); add the service's "
                             f"stacks there")

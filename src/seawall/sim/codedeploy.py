@@ -957,6 +957,13 @@ class FakeCodeDeploy:
             raise Unmodelled(f"CodeDeploy moving {function}:{alias} to {version} {dict(routing)} got {e}: what "
                              f"CodeDeploy does when Lambda refuses a traffic step is not modelled") from e
 
+    def routing_of(self, account: str, region: str, name: str) -> Routing | None:
+        """How the config `name` shifts traffic in this account and region (predefined or custom), or None."""
+        if name in PREDEFINED:
+            return PREDEFINED[name]
+        found = self._configs.get((account, region, name))
+        return found.routing if found else None
+
     def active_deployments(self) -> Iterator[Deployment]:
         """Deployments still holding their group, in creation order."""
         return (d for d in self.deployments if d.active)

@@ -139,6 +139,10 @@ class AliasEvent:
     operation: str
     version: str | None
     routing: Mapping[str, float]
+    #: When (simulated seconds) and by whom: the world's attribution (a release execution, a CodeDeploy
+    #: deployment, CloudFormation), else the calling principal's ARN.
+    at: float = 0.0
+    by: str = ""
 
 
 def _qualifier_of(name: str) -> str | None:
@@ -182,6 +186,8 @@ class FakeLambda:
         #: Every request served, per minute and version (invocations through the API; the traffic model adds its own).
         self.served: list[Served] = []
         self.rng = random.Random(seed)
+        #: Who is acting now, for the ground truth of alias changes ("" when unknown); the world sets it.
+        self.attribution: Callable[[], str] = lambda: ""
         self._instances: dict[tuple[str, str, str, str], FunctionInstance] = {}
         #: Every create, update and delete of an alias, in order.
         self.alias_events: list[AliasEvent] = []
@@ -465,5 +471,9 @@ class FakeLambda:
 
     def _record(self, account: str, region: str, fn: _Function, alias: str, operation: str, version: str | None,
                 routing: Mapping[str, float]) -> None:
-        self.alias_events.append(AliasEvent(account, region, fn.name, alias, operation, version, dict(routing)))
+        by = self.attribution()
+        if not by and self.aws is not None and self.aws.caller is not None:
+            by = self.aws.caller.arn or f"account {self.aws.caller.account}"
+        self.alias_events.append(AliasEvent(account, region, fn.name, alias, operation, version, dict(routing),
+                                            self.now, by))
 

@@ -352,6 +352,8 @@ class FakeStepFunctions:
         self.executions: list[Execution] = []
         self._by_arn: dict[str, Execution] = {}
         self._ids = itertools.count(1)
+        #: The execution whose Lambda task is running right now (None between tasks): who acts, for ground truth.
+        self.current: Execution | None = None
 
     # ------------------------------------------------------------------ the resource provider
 
@@ -706,6 +708,7 @@ class FakeStepFunctions:
             return
         outcome: tuple[str, Any]
         try:
+            self.current = ex
             result = self.invoke(ex.machine.account, ex.machine.region, str(function), body)
             if integrated:
                 result = {"ExecutedVersion": "$LATEST", "Payload": result,
@@ -715,6 +718,8 @@ class FakeStepFunctions:
             outcome = ("error", _StateError(e.error_type, e.cause()))
         except AwsError as e:
             outcome = ("error", _StateError(f"Lambda.{e.code}", e.message))
+        finally:
+            self.current = None
         if self.task_latency > limit:
             outcome = ("error", _StateError("States.Timeout", f"The task of state '{name}' ran longer than "
                                                               f"{limit} seconds."))

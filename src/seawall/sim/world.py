@@ -102,6 +102,19 @@ def previous_template(template: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+class _Attributed:
+    """CodeDeploy's API as the world sees it: each deployment remembers the release execution that created it."""
+
+    def __init__(self, world: World, codedeploy: FakeCodeDeploy) -> None:
+        self.world, self.codedeploy = world, codedeploy
+
+    def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
+        out = self.codedeploy.handle(operation, params, account=account, region=region)
+        if operation == "CreateDeployment" and self.world.sfn.current is not None:
+            self.world.deployment_by[str(out["deploymentId"])] = self.world.sfn.current.arn
+        return out
+
+
 class World:
     """Every fake of one scenario run, wired as AWS wires its services."""
 
@@ -116,6 +129,7 @@ class World:
         self.setup_lead = setup_lead
         self.scheduler = Scheduler(self.clock)
         self.aws = FakeAws(self.clock)
+        self._actor = ""
         self.traffic = traffic or TrafficModel(seed=seed)
         assets = dict(assembly.assets)
         assets.update({f"{PREVIOUS}/{k}": v for k, v in assembly.assets.items()})
@@ -125,6 +139,7 @@ class World:
         self.logs = FakeLogs(cloudwatch=self.cloudwatch)
         self.codedeploy = FakeCodeDeploy(scheduler=self.scheduler, lambda_=self.lambda_,
                                          invoke_async=self._invoke_async, alarm_state=self.cloudwatch.state,
+                                         update_alias=self._codedeploy_moves,
                                          alarm_poll_seconds=self.unknowns.alarm_poll_seconds,
                                          stop_seconds=self.unknowns.stop_seconds)
         self.sfn = FakeStepFunctions(self.scheduler, invoke=self._invoke_task)
@@ -134,6 +149,7 @@ class World:
             sfn_poll_seconds=self.unknowns.sfn_poll_seconds,
             rollback_variables=self.unknowns.rollback_variables,  # type: ignore[arg-type]
             initial_revision=PREVIOUS)
+        self.lambda_.attribution = self._acting
         self.sts = FakeSts(self.aws, role_exists=self._role_exists)
         self.events = FakeEvents(self.aws)
         self._cfn: dict[tuple[str, str], FakeCloudFormation] = {}
@@ -147,10 +163,12 @@ class World:
             **self.codedeploy.providers(),
         }
         for name, service in (("lambda", self.lambda_), ("cloudwatch", self.cloudwatch), ("logs", self.logs),
-                              ("codedeploy", self.codedeploy), ("stepfunctions", self.sfn),
+                              ("codedeploy", _Attributed(self, self.codedeploy)), ("stepfunctions", self.sfn),
                               ("codepipeline", self.codepipeline), ("sts", self.sts), ("events", self.events),
                               ("cloudformation", CloudFormationApi(self._cfn_if_any))):
             self.aws.register(name, service)
+        #: Which release execution (ARN) created each CodeDeploy deployment (CodeDeploy's rollbacks: the original's).
+        self.deployment_by: dict[str, str] = {}
         #: Functions released through a Custom::SeawallVersion, by (account, region, function name).
         self.released: dict[tuple[str, str, str], Released] = {}
         #: Which revision's code each published code hash holds.
@@ -263,6 +281,34 @@ class World:
                 pass  # an asynchronous invocation's error goes nowhere the caller sees
 
         self.scheduler.after(1, run, f"lambda async {function_name}")
+
+    def _acting(self) -> str:
+        """Who changes an alias now: the release execution whose task runs, else CodeDeploy or the caller."""
+        if self.sfn.current is not None:
+            return self.sfn.current.arn
+        return self._actor
+
+    def _codedeploy_moves(self, account: str, region: str, function: str, alias: str, version: str,
+                          routing: Mapping[str, float]) -> None:
+        moving = [d for d in self.codedeploy.deployments if (d.account, d.region, d.function, d.alias)
+                  == (account, region, function, alias) and d.active]
+        self._actor = f"codedeploy:{moving[-1].id}" if moving else "codedeploy"
+        try:
+            self.codedeploy._lambda_update_alias(account, region, function, alias, version, routing)
+        finally:
+            self._actor = ""
+
+    def actor_execution(self, by: str) -> str:
+        """The release execution (ARN) behind an alias change's actor, or "" (a deployment's rollback counts as the
+        execution that created the deployment)."""
+        if by.startswith("arn:aws:states:"):
+            return by
+        if by.startswith("codedeploy:"):
+            d = next((x for x in self.codedeploy.deployments if x.id == by.split(":", 1)[1]), None)
+            while d is not None and d.rollback_of:
+                d = next((x for x in self.codedeploy.deployments if x.id == d.rollback_of), None)  # type: ignore[union-attr]
+            return self.deployment_by.get(d.id, "") if d is not None else ""
+        return ""
 
     def _alarm_state(self, account: str, region: str, name: str) -> str:
         return self.cloudwatch.state(account, region, name) or "INSUFFICIENT_DATA"

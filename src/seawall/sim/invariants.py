@@ -1,0 +1,532 @@
+"""The safety contract's invariants I1-I12, judged from the simulation's ground truth.
+
+Each checker reads :class:`~seawall.sim.truth.Truth` (alias histories, the
+requests each version served, deployments, stage and release executions,
+alarm transitions) -- never Seawall's own outputs or logs -- and returns a
+:class:`~seawall.model.rehearsal.Verdict`: whether the invariant held, how many
+cases it was evaluated on (``exercised``; the detail says what a case is), and
+the evidence of each violation (moment, target, what).
+
+Only what happened after the change was pushed (:attr:`Facts.push_at`) is
+judged; the world's setup (the previous revision's rollout) is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from ..model.limits import GATE_FRESHNESS, REVERT_BOUND
+from ..model.naming import ONE_BOX_ROLLBACK_SUFFIX
+from ..model.rehearsal import INVARIANTS, Verdict
+from ..model.window import TimeWindow
+from .truth import Step, Truth
+from .world import PREVIOUS, Released
+
+#: Slack for what one poll of the pipeline or a release machine can add (seconds).
+POLL = 60.0
+_ACTIVE = frozenset({"Created", "Queued", "InProgress", "Baking", "Ready"})
+_CHILD = re.compile(r'(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*"?([^")]+?)"?\s*\)')
+
+
+@dataclass
+class Facts:
+    """What the scenario did, which some invariants depend on."""
+
+    push_at: float
+    new_revision: str = "r1"
+    first_deploy: bool = False
+    #: No fault, no bad version, no operator action, no second revision: I11 applies.
+    healthy: bool = False
+    #: The run's horizon (clock seconds): nothing is judged for moments after it.
+    end: float = 0.0
+    #: Predicted end of each (stage, target) from the plan (clock seconds), when the scenario is healthy.
+    predicted: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+
+def _at(truth: Truth, t: float) -> str:
+    """A moment as whole seconds since the scenario's start."""
+    return f"+{int(t - truth.origin)}s"
+
+
+class _Judge:
+    """Collects cases and violations for one invariant.
+
+    ``examined`` counts what the invariant's condition was evaluated on (every stage execution, alias change or
+    step it looked at); ``cases`` the ones its condition applied to.  The verdict's ``exercised`` is the number
+    examined, and its detail says how many applied, so an invariant that nothing triggered says so.
+    """
+
+    def __init__(self, what: str, examined: str = "") -> None:
+        self.what, self.examined_what = what, examined
+        self.cases = self.examined = 0
+        self.violations: list[str] = []
+
+    def case(self) -> None:
+        self.cases += 1
+        self.examined += 1
+
+    def look(self) -> None:
+        """One more thing examined that the invariant's condition did not apply to."""
+        self.examined += 1
+
+    def fail(self, message: str) -> None:
+        self.violations.append(message)
+
+    def verdict(self) -> Verdict:
+        if self.violations:
+            shown = "; ".join(self.violations[:5]) + (f"; and {len(self.violations) - 5} more"
+                                                       if len(self.violations) > 5 else "")
+            return Verdict(False, self.examined, shown)
+        seen = f" (of {self.examined} {self.examined_what} examined)" if self.examined_what else ""
+        return Verdict(True, self.examined, f"{self.cases} {self.what}{seen}")
+
+
+def _standard_runs(truth: Truth, facts: Facts) -> list[Any]:
+    return [r for r in truth.stage_runs() if r.started >= facts.push_at
+            and truth.execution(r.execution_id).type == "STANDARD"]
+
+
+def _actions(run: Any, step: Step) -> dict[str, Any]:
+    return {kind: run.actions[name] for kind, name in step.state_machines.items() if name in run.actions}
+
+
+def _steps_of(truth: Truth, run: Any) -> list[Step]:
+    return [s for s in truth.steps if s.stage == run.stage]
+
+
+def _watched(truth: Truth, step: Step, rel: Released) -> list[str]:
+    """The step's watched alarms for `rel`: its one-box rollback composite, the service's alarms, the team's."""
+    names: list[str] = []
+    manifest = truth.manifest(step)
+    if manifest is not None:
+        names += list(manifest.service_alarm_names)
+        for f in manifest.functions:
+            if f.function_name == rel.function and f.one_box_alarm:
+                names.append(f.one_box_alarm)
+    settings = truth.team_settings(step.account, step.region)
+    if settings is not None:
+        names += list(settings.alarm_names(step.region))
+    return sorted(set(names))
+
+
+def _first_alarm(truth: Truth, step: Step, names: list[str], start: float, end: float) -> tuple[float, str] | None:
+    found = [(t, n) for n in names if (t := truth.alarm_in_alarm(step.account, step.region, n, start, end))
+             is not None]
+    return min(found) if found else None
+
+
+# ---------------------------------------------------------------------------------------------- I1
+
+
+def i1(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("(step, function) pairs of succeeded standard steps checked")
+    for run in _standard_runs(truth, facts):
+        if run.status != "Succeeded":
+            continue
+        revision = truth.execution(run.execution_id).revision
+        for step in _steps_of(truth, run):
+            acts = _actions(run, step)
+            bake = acts.get("bake")
+            if bake is None:
+                continue
+            for rel in truth.released_in(step):
+                judge.case()
+                version, routing = truth.alias_at(rel, run.ended)
+                where = f"{_at(truth, run.ended)} {step.target} {rel.function}:{rel.alias}"
+                if routing or truth.revision(rel, version) != revision:
+                    judge.fail(f"{where}: the step succeeded with the alias on {version} "
+                               f"({truth.revision(rel, version)}) routing {routing}, not on {revision} alone")
+                    continue
+                watched_for = (bake.ended or run.ended) - bake.started
+                floor = step.override_seconds if _override(truth, run) else step.bake_seconds
+                if watched_for + 1 < floor:
+                    judge.fail(f"{where}: baked {watched_for:.0f}s, less than the {floor}s in force")
+                alarm = _first_alarm(truth, step, _watched(truth, step, rel), bake.started, bake.ended or run.ended)
+                if alarm is not None:
+                    judge.fail(f"{where}: watched alarm {alarm[1]} was in ALARM at {_at(truth, alarm[0])} during "
+                               f"the bake")
+                served, _ = truth.served(rel, version, bake.started, bake.ended or run.ended)
+                if served < step.min_data_points:
+                    judge.fail(f"{where}: version {version} served {served} requests itself during the bake, "
+                               f"fewer than the {step.min_data_points} data points")
+    return judge.verdict()
+
+
+def _override(truth: Truth, run: Any) -> bool:
+    value = str(truth.execution(run.execution_id).variables.get("SeawallEmergencyOverride", ""))
+    return value.strip().lower().startswith("true")
+
+
+# ---------------------------------------------------------------------------------------------- I2
+
+
+def i2(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("(step, watched alarm) pairs watched from shift start to bake end")
+    for run in _standard_runs(truth, facts):
+        for step in _steps_of(truth, run):
+            acts = _actions(run, step)
+            shift = acts.get("shift")
+            if shift is None:
+                continue
+            end = (acts["bake"].ended if "bake" in acts and acts["bake"].ended else run.ended) or facts.end
+            for rel in truth.released_in(step):
+                names = _watched(truth, step, rel)
+                judge.cases += len(names)
+                judge.examined += len(names)
+                alarm = _first_alarm(truth, step, names, shift.started, end)
+                if alarm is None:
+                    continue
+                t_alarm, name = alarm
+                where = f"{step.target} {rel.function}:{rel.alias}"
+                if run.status == "Succeeded":
+                    judge.fail(f"{_at(truth, t_alarm)} {where}: {name} in ALARM during the step, yet the step "
+                               f"succeeded")
+                before, _ = truth.alias_at(rel, shift.started)
+                if not before or truth.revision(rel, before) == truth.execution(run.execution_id).revision:
+                    continue  # a first deploy: nothing to go back to; the failed step stops the rollout
+                bound = t_alarm + REVERT_BOUND.total_seconds()
+                if bound > facts.end:
+                    continue
+                version, routing = truth.alias_at(rel, bound)
+                if version != before or routing:
+                    judge.fail(f"{_at(truth, bound)} {where}: {REVERT_BOUND} after {name} entered ALARM the alias "
+                               f"is on {version} routing {routing}, not back on {before} alone")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I3
+
+
+def i3(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("release executions checked after they or their action ended")
+    deployments = truth.world.codedeploy.deployments
+    for run in [r for r in truth.stage_runs() if r.started >= facts.push_at]:
+        for step in _steps_of(truth, run):
+            for kind, action in _actions(run, step).items():
+                if kind not in ("shift", "bake"):
+                    continue
+                execution = truth.sfn_of(action)
+                if execution is None:
+                    continue
+                ended = execution.transitions[-1][0] if execution.status != "RUNNING" else None
+                candidates = [t for t in (ended, action.ended) if t is not None]
+                if not candidates:
+                    continue
+                check = min(candidates) + POLL + REVERT_BOUND.total_seconds()
+                if check > facts.end:
+                    continue
+                judge.case()
+                groups = {(rel.account, rel.region, f.deployment_group)
+                          for rel in truth.released_in(step) for f in truth.releases(step).values()
+                          if f.function_name == rel.function}
+                for d in deployments:
+                    if (d.account, d.region, d.group) not in groups or d.created_at > check:
+                        continue
+                    done = d.completed_at is not None and d.completed_at <= check
+                    if not done:
+                        judge.fail(f"{_at(truth, check)} {step.target}: CodeDeploy deployment {d.id} ({d.function}) "
+                                   f"still {d.status} after {kind} execution {execution.name} ended "
+                                   f"({execution.status}) or its action did")
+                for rel in truth.released_in(step):
+                    version, routing = truth.alias_at(rel, check)
+                    if routing:
+                        judge.fail(f"{_at(truth, check)} {step.target} {rel.function}:{rel.alias}: routing {routing} "
+                                   f"left after {kind} execution {execution.name} ended ({execution.status})")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I4
+
+
+def i4(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("stage-rollback executions and their alias moves checked", "stage executions")
+    for run in truth.stage_runs():
+        if run.started < facts.push_at:
+            continue
+        if truth.execution(run.execution_id).type != "ROLLBACK":
+            judge.look()
+            continue
+        judge.case()
+        for step in _steps_of(truth, run):
+            gate = _actions(run, step).get("gate")
+            if gate is not None and gate.ended is not None and gate.ended - gate.started > 3 * POLL:
+                judge.fail(f"{_at(truth, gate.started)} {step.target}: the rollback's gate waited "
+                           f"{gate.ended - gate.started:.0f}s (a rollback never waits on the window or alarms)")
+            end = run.ended or facts.end
+            for rel in truth.released_in(step):
+                for change in truth.alias_history(rel):
+                    if not run.started <= change.at <= end:
+                        continue
+                    judge.case()
+                    if change.routing:
+                        judge.fail(f"{_at(truth, change.at)} {step.target} {rel.function}: the rollback left "
+                                   f"routing {change.routing}")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I5
+
+
+def _baked(truth: Truth, facts: Facts) -> Callable[[Released, str, float], bool]:
+    """Whether a revision is baked on a function's target at a moment: the previous revision always (it was live
+    and baked when the change was pushed), the new one once a standard step that shifted it there succeeded."""
+    succeeded: dict[tuple[str, str, str], float] = {}
+    for run in _standard_runs(truth, facts):
+        if run.status != "Succeeded" or truth.execution(run.execution_id).revision != facts.new_revision:
+            continue
+        for step in _steps_of(truth, run):
+            for rel in truth.released_in(step):
+                succeeded.setdefault((rel.account, rel.region, rel.function), run.ended)
+
+    def baked(rel: Released, revision: str, at: float) -> bool:
+        if revision == PREVIOUS and not facts.first_deploy:
+            return True
+        done = succeeded.get((rel.account, rel.region, rel.function))
+        return revision == facts.new_revision and done is not None and done <= at
+
+    return baked
+
+
+def i5(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("alias moves back to older code checked for a baked target", "alias changes")
+    baked = _baked(truth, facts)
+    for _, rel in sorted(truth.world.released.items()):
+        had_new = False
+        for change in truth.alias_history(rel):
+            versions = [change.version, *change.routing]
+            has_new = any(truth.revision(rel, v) == facts.new_revision for v in versions if v)
+            went_back, had_new = had_new and not has_new, has_new
+            if change.at < facts.push_at:
+                continue
+            if not change.version or not went_back:
+                judge.look()  # not a revert or rollback: a move forward, or nothing of the change was live
+                continue
+            revision = truth.revision(rel, change.version)
+            judge.case()
+            if not baked(rel, revision, change.at):
+                judge.fail(f"{_at(truth, change.at)} {rel.target} {rel.function}:{rel.alias}: moved to version "
+                           f"{change.version} ({revision}), which is not baked there (by {change.by or '?'})")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I6
+
+
+def i6(truth: Truth, facts: Facts) -> Verdict:
+    """Every "go" (a gate, shift or bake that succeeded) agrees with the ground truth at that moment."""
+    judge = _Judge("go verdicts (succeeded gates, shifts and bakes) checked against the ground truth")
+    for run in [r for r in truth.stage_runs() if r.started >= facts.push_at]:
+        for step in _steps_of(truth, run):
+            for kind, action in _actions(run, step).items():
+                execution = truth.sfn_of(action)
+                if execution is None or execution.status != "SUCCEEDED":
+                    continue
+                judge.case()
+                ended = execution.transitions[-1][0]
+                if kind == "shift":
+                    for rel in truth.released_in(step):
+                        version, routing = truth.alias_at(rel, ended)
+                        if routing:
+                            judge.fail(f"{_at(truth, ended)} {step.target} {rel.function}: the shift succeeded "
+                                       f"with routing {routing} on the alias")
+                elif kind == "gate" and truth.execution(run.execution_id).type == "STANDARD" \
+                        and not _override(truth, run):
+                    settings = truth.team_settings(step.account, step.region)
+                    if settings is None:
+                        judge.fail(f"{_at(truth, ended)} {step.target}: the gate opened without team settings")
+                        continue
+                    window = TimeWindow.from_dict(settings.window)
+                    if not window.is_open(truth.world.clock.at(ended)):
+                        judge.fail(f"{_at(truth, ended)} {step.target}: the gate opened outside the window")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I7
+
+
+def i7(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("steps run under the emergency override checked for a shortened, never removed, bake",
+                   "standard stage executions")
+    for run in _standard_runs(truth, facts):
+        if not _override(truth, run):
+            judge.look()
+            continue
+        for step in _steps_of(truth, run):
+            bake = _actions(run, step).get("bake")
+            judge.case()
+            if run.status == "Succeeded" and (bake is None or (bake.ended or 0) - bake.started + 1
+                                              < step.override_seconds):
+                judge.fail(f"{_at(truth, run.ended)} {step.target}: succeeded under the override without baking "
+                           f"the override floor of {step.override_seconds}s")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I8
+
+
+def i8(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("production deploys checked for an open window and quiet blocking alarms before them")
+    fresh = GATE_FRESHNESS.total_seconds()
+    for run in _standard_runs(truth, facts):
+        if _override(truth, run):
+            continue
+        for step in _steps_of(truth, run):
+            if not step.production:
+                continue
+            deploy = next((a for a in run.actions.values() if a.provider == "CloudFormation"
+                           and a.resolved.get("StackName") in step.stacks), None)
+            if deploy is None:
+                continue
+            judge.case()
+            settings = truth.team_settings(step.account, step.region)
+            at = deploy.started
+            if settings is None:
+                judge.fail(f"{_at(truth, at)} {step.target}: deployed with no team settings in the region")
+                continue
+            window = TimeWindow.from_dict(settings.window)
+            if not window.is_open(truth.world.clock.at(at)):
+                judge.fail(f"{_at(truth, at)} {step.target}: the deploy started outside the window "
+                           f"({window.describe_hours()})")
+            manifest = truth.manifest(step)
+            blocking = list(settings.alarm_names(step.region)) + (list(manifest.service_alarm_names) if manifest
+                                                                  else [])
+            alarm = _first_alarm(truth, step, sorted(set(blocking)), at - fresh, at)
+            if alarm is not None:
+                judge.fail(f"{_at(truth, at)} {step.target}: the deploy started while blocking alarm {alarm[1]} had "
+                           f"been in ALARM at {_at(truth, alarm[0])}, within {timedelta(seconds=fresh)} before")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I9
+
+
+def i9(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("alias changes by release executions checked for one changer at a time")
+    actions_of: dict[str, Any] = {}
+    for run in truth.stage_runs():
+        for action in run.actions.values():
+            if action.external_id:
+                actions_of[action.external_id] = action
+    for _, rel in sorted(truth.world.released.items()):
+        spans: dict[str, list[float]] = {}
+        for change in truth.alias_history(rel):
+            execution = truth.world.actor_execution(change.by)
+            if change.at < facts.push_at or not execution:
+                continue
+            judge.case()
+            spans.setdefault(execution, []).append(change.at)
+            action = actions_of.get(execution)
+            if action is not None and action.ended is not None and change.at > action.ended and change.routing:
+                judge.fail(f"{_at(truth, change.at)} {rel.target} {rel.function}: execution {execution.split(':')[-1]} "
+                           f"changed the alias (routing {change.routing}) after its pipeline action ended")
+        ordered = sorted((min(v), max(v), k) for k, v in spans.items())
+        for (a0, a1, a), (b0, _, b) in zip(ordered, ordered[1:], strict=False):
+            if b0 < a1:
+                judge.fail(f"{_at(truth, b0)} {rel.target} {rel.function}: executions {a.split(':')[-1]} and "
+                           f"{b.split(':')[-1]} both changed the alias between {_at(truth, a0)} and {_at(truth, a1)}")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I10
+
+
+def i10(truth: Truth, facts: Facts) -> Verdict:
+    """No composite other than a function's own one-box rollback composite names a one-box alarm."""
+    judge = _Judge("one-box alarms checked against every composite of their account and region")
+    composites: dict[tuple[str, str], list[tuple[str, set[str]]]] = {}
+    one_box: list[tuple[str, str, str]] = []
+    for (account, region), cfn in sorted(truth.world._cfn.items()):
+        for stack in cfn.stacks.values():
+            for resource in stack.resources.values():
+                name = resource.physical_id
+                if resource.type == "AWS::CloudWatch::CompositeAlarm":
+                    rule = str(resource.properties.get("AlarmRule", ""))
+                    composites.setdefault((account, region), []).append((name, set(_CHILD.findall(rule))))
+                elif resource.type == "AWS::CloudWatch::Alarm" and "-one-box-" in name:
+                    one_box.append((account, region, name))
+    for account, region, name in sorted(one_box):
+        judge.case()
+        owner = name.rsplit("-one-box-", 1)[0] + ONE_BOX_ROLLBACK_SUFFIX
+        for composite, children in composites.get((account, region), []):
+            if name in children and composite != owner:
+                judge.fail(f"{region}: one-box alarm {name} is named by {composite}, not only by {owner}")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I11
+
+
+def i11(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("steps of a healthy run compared with the plan's prediction")
+    if not facts.healthy or not facts.predicted:
+        return Verdict(True, 0, "not a healthy run (faults, a bad version or an operator acted): I11 does not apply")
+    runs = {(r.stage, s.target): r for r in _standard_runs(truth, facts) for s in _steps_of(truth, r)}
+    for key in sorted(facts.predicted):
+        judge.case()
+        run = runs.get(key)
+        expected = facts.predicted[key]
+        if run is None or run.ended is None:
+            judge.fail(f"{key[0]} {key[1]}: predicted to end at {_at(truth, expected)}, never ended")
+            continue
+        if abs(run.ended - expected) > 4 * POLL:
+            judge.fail(f"{key[0]} {key[1]}: ended at {_at(truth, run.ended)}, the plan said {_at(truth, expected)}")
+    return judge.verdict()
+
+
+# ---------------------------------------------------------------------------------------------- I12
+
+
+def _fault_threshold(truth: Truth, rel: Released) -> float | None:
+    cfn = truth.world.cfn(rel.account, rel.region)
+    stack = cfn.stacks.get(rel.stack)
+    if stack is None:
+        return None
+    found = []
+    for resource in stack.resources.values():
+        if resource.type == "AWS::CloudWatch::Alarm" and resource.physical_id.endswith("-one-box-fault-rate") and \
+                rel.function in str(resource.properties.get("Metrics", "")):
+            found.append(float(resource.properties.get("Threshold", 0)))
+    return min(found) if found else None
+
+
+def i12(truth: Truth, facts: Facts) -> Verdict:
+    judge = _Judge("(succeeded step, function) pairs checked for a clearly bad new version")
+    for run in _standard_runs(truth, facts):
+        if run.status != "Succeeded":
+            continue
+        revision = truth.execution(run.execution_id).revision
+        for step in _steps_of(truth, run):
+            shift = _actions(run, step).get("shift")
+            if shift is None:
+                continue
+            for rel in truth.released_in(step):
+                version, _ = truth.alias_at(rel, run.ended)
+                if truth.revision(rel, version) != revision:
+                    continue
+                served, errors = truth.served(rel, version, shift.started, run.ended)
+                threshold = _fault_threshold(truth, rel)
+                if served < max(1, step.min_data_points) or threshold is None:
+                    continue
+                judge.case()
+                rate = errors / served
+                if rate >= 2 * threshold:
+                    judge.fail(f"{_at(truth, run.ended)} {step.target} {rel.function}: version {version} failed "
+                               f"{rate:.1%} of {served} requests (twice the threshold is {2 * threshold:.1%}) and "
+                               f"the step succeeded")
+    return judge.verdict()
+
+
+CHECKS: dict[str, Callable[[Truth, Facts], Verdict]] = {
+    "I1": i1, "I2": i2, "I3": i3, "I4": i4, "I5": i5, "I6": i6, "I7": i7, "I8": i8, "I9": i9, "I10": i10,
+    "I11": i11, "I12": i12,
+}
+assert tuple(CHECKS) == INVARIANTS
+
+
+def check_all(truth: Truth, facts: Facts) -> dict[str, Verdict]:
+    """Every invariant's verdict, in order."""
+    return {name: CHECKS[name](truth, facts) for name in INVARIANTS}

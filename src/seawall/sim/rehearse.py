@@ -1,0 +1,247 @@
+"""The rehearsal engine behind ``seawall rehearse``: build the world, run a scenario, judge it.
+
+For each variant of a scenario: a fresh :class:`~seawall.sim.world.World`
+deploys the assembly's support stacks and every foundation pipeline, then
+(unless the scenario is a first deploy) the service pipeline with the previous
+revision, which rolls out through the real release machines -- "the world
+before the change".  At the scenario's start the change is pushed; the world
+runs until the service pipeline is idle and every release execution it started
+has ended (or a horizon passes), and the invariants and expectations are
+judged from the ground truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..model.rehearsal import AliasState, Event, Rehearsal, ScenarioInfo, StageResult, Variant
+from ..model.window import TimeWindow
+from .assembly import Assembly, AssemblyError
+from .clock import START
+from .invariants import Facts, check_all
+from .scenarios import SCENARIOS, Run, Scenario, unknowns_of
+from .traffic import TrafficModel
+from .truth import Truth
+from .world import NEW, World
+
+#: How long before the scenario's start the world begins its setup (the previous revision's rollout).
+SETUP_LEAD = 7 * 86400.0
+#: How long after the push a scenario may run at most.
+HORIZON = 10 * 86400.0
+#: After the pipeline is idle, how long the world keeps running so that what a release execution left behind
+#: (a deployment still shifting, an execution still running) is seen.
+SETTLE = 1800.0
+
+
+class SetupFailed(RuntimeError):
+    """The world before the change could not be built (the message says which pipeline and why)."""
+
+
+@dataclass
+class Outcome:
+    """One variant's result, plus what the first variant's timeline draws."""
+
+    variant: Variant
+    events: list[Event]
+    targets: dict[str, dict[str, AliasState]]
+    stages: list[StageResult]
+
+
+def _run_foundations(world: World) -> None:
+    world.deploy_top_level(kinds=("support", "foundation"))
+    for pipeline in world.assembly.foundation_pipelines():
+        world.run_until_idle(pipeline, limit=2 * 86400)
+        runs = [e for e in world.codepipeline.executions if e.pipeline == pipeline.name]
+        if not runs or runs[-1].status != "Succeeded":
+            raise SetupFailed(f"the foundation pipeline {pipeline.name} did not deploy: "
+                              f"{runs[-1].summary if runs else 'it never ran'}")
+
+
+def _setup(world: World, run: Run, scenario: Scenario) -> None:
+    _run_foundations(world)
+    if scenario.first_deploy:
+        world.codepipeline.initial_revision = NEW
+        scenario.prepare(run)
+        run.push_at = world.clock.seconds
+        world.deploy_top_level(kinds=("service",))
+        return
+    world.deploy_top_level(kinds=("service",))
+    world.run_until_idle(run.pipeline, limit=SETUP_LEAD)
+    runs = [e for e in world.codepipeline.executions if e.pipeline == run.pipeline.name]
+    if not runs or runs[-1].status != "Succeeded":
+        raise SetupFailed(f"the previous revision's rollout through {run.pipeline.name} did not succeed: "
+                          f"{runs[-1].summary if runs else 'it never ran'}")
+    world.scheduler.run(until=max(world.clock.seconds, world.setup_lead))
+    run.push_at = world.clock.seconds
+    scenario.prepare(run)
+    world.codepipeline.push(account=run.pipeline.stack.account, region=run.pipeline.stack.region,
+                            pipeline=run.pipeline.name, revision=NEW)
+
+
+def _idle(world: World, pipeline: str) -> bool:
+    if any(e.active for e in world.codepipeline.executions if e.pipeline == pipeline):
+        return False
+    return all(e.status != "RUNNING" for e in world.sfn.executions)
+
+
+def _predict(truth: Truth, world: World, push_at: float) -> dict[tuple[str, str], float]:
+    """When each step should end, as ``seawall plan`` computes it: from the stage's actual start, the gate opens
+    at the window's next opening, then the deploy, the traffic policy's duration and the bake."""
+    out: dict[tuple[str, str], float] = {}
+    runs = {r.stage: r for r in truth.stage_runs() if r.started >= push_at}
+    for step in truth.steps:
+        run = runs.get(step.stage)
+        if run is None:
+            continue
+        t = run.started
+        if step.production:
+            settings = truth.team_settings(step.account, step.region)
+            if settings is None:
+                continue
+            opens = TimeWindow.from_dict(settings.window).next_open(world.clock.at(t))
+            t = max(t, world.clock.since_start(opens))
+        t += world.codepipeline.deploy_seconds
+        releases = truth.releases(step)
+        config = next(iter(releases.values())).deployment_config if releases else ""
+        routing = world.codedeploy.routing_of(step.account, step.region, config)
+        t += routing.steps()[-1][0] if routing else 0.0
+        t += step.bake_seconds
+        out[(step.stage, step.target)] = t
+    return out
+
+
+def _timeline(truth: Truth, run: Run) -> list[Event]:
+    world, origin = truth.world, truth.origin
+    events: list[tuple[float, int, Event]] = []
+    seq = iter(range(10**9))
+
+    def add(at: float, kind: str, target: str, detail: str) -> None:
+        if at >= run.push_at:
+            events.append((at, next(seq), Event(int(at - origin), kind, target, detail)))
+
+    for e in truth.executions():
+        add(e.started, "pipeline", run.pipeline.name, f"{e.type.lower()} execution {e.id[:8]} of {e.revision} "
+                                                      f"started ({e.trigger_type})")
+        if e.ended is not None:
+            add(e.ended, "pipeline", run.pipeline.name, f"execution {e.id[:8]} {e.status}")
+    for r in truth.stage_runs():
+        add(r.started, "stage", r.stage, f"{r.type.lower()} execution {r.execution_id[:8]} entered")
+        if r.ended is not None:
+            add(r.ended, "stage", r.stage, f"{r.status}{': ' + r.summary[:160] if r.summary else ''}")
+    for _, rel in sorted(world.released.items()):
+        for change in truth.alias_history(rel):
+            who = "codedeploy" if change.by == "codedeploy" else ("seawall" if "states" in change.by else "other")
+            add(change.at, "traffic", rel.target,
+                f"{rel.logical_id} {rel.alias} -> {change.version} ({truth.revision(rel, change.version)})"
+                f"{' + ' + str(change.routing) if change.routing else ''} by {who}")
+    for d in world.codedeploy.deployments:
+        for t, status in d.transitions:
+            add(t, "deployment", d.region, f"{d.id} {d.function.rsplit('-', 1)[0][-24:]} {status}"
+                                           f"{' (' + d.creator + ')' if status == 'Created' else ''}")
+    for transition in world.cloudwatch.history:
+        if "ALARM" in (transition.new, transition.old):
+            add(transition.at, "alarm", transition.region,
+                f"{transition.alarm} {transition.old} -> {transition.new}")
+    for at, what in run.operations:
+        add(at, "operator", run.pipeline.name, what)
+    return [e for _, _, e in sorted(events, key=lambda x: (x[0], x[1]))]
+
+
+def _targets(truth: Truth) -> dict[str, dict[str, AliasState]]:
+    out: dict[str, dict[str, AliasState]] = {}
+    now = truth.world.clock.seconds
+    for _, rel in sorted(truth.world.released.items()):
+        version, routing = truth.alias_at(rel, now)
+        out.setdefault(rel.target, {})[rel.logical_id] = AliasState(version, truth.revision(rel, version),
+                                                                    dict(routing))
+    return out
+
+
+def _stages(truth: Truth, push_at: float) -> list[StageResult]:
+    return [StageResult(r.stage, r.execution_id, truth.execution(r.execution_id).type, r.status)
+            for r in truth.stage_runs() if r.started >= push_at]
+
+
+def run_variant(assembly: Assembly, *, pipeline: str, scenario: Scenario, params: Mapping[str, str], seed: int,
+                start: datetime) -> Outcome:
+    """Build a world, run one variant of `scenario` in it, judge it."""
+    lead = 0.0 if scenario.first_deploy else SETUP_LEAD
+    world = World(assembly, seed=seed, start=start, setup_lead=lead, unknowns=unknowns_of(params),
+                  traffic=TrafficModel(seed=seed))
+    run = Run(world, world.pipeline(pipeline), params)
+    _setup(world, run, scenario)
+    horizon = run.push_at + HORIZON
+    world.scheduler.run(until=horizon, stop=lambda: world.clock.seconds > run.push_at + 60
+                        and _idle(world, pipeline))
+    world.scheduler.run(until=min(horizon, world.clock.seconds + SETTLE))
+    truth = Truth(world, pipeline, origin=world.setup_lead)
+    facts = Facts(push_at=run.push_at, new_revision=NEW, first_deploy=scenario.first_deploy,
+                  healthy=not run.disturbed, end=world.clock.seconds,
+                  predicted=_predict(truth, world, run.push_at) if not run.disturbed else {})
+    verdicts = check_all(truth, facts)
+    expectations = scenario.expect(run, truth)
+    return Outcome(Variant(dict(params), verdicts, expectations), _timeline(truth, run), _targets(truth),
+                   _stages(truth, run.push_at))
+
+
+def rehearse(assembly_dir: str | Path, *, pipeline: str | None = None, scenario: str, seed: int = 0,
+             start: datetime = START, params: Mapping[str, str] | None = None) -> Rehearsal:
+    """Rehearse `scenario` on the assembly: every combination of its parameters that `params` does not fix."""
+    assembly = Assembly(assembly_dir)
+    name = _pipeline(assembly, pipeline)
+    found = SCENARIOS.get(scenario)
+    if found is None:
+        raise ValueError(f"scenario={scenario!r} is not a named scenario; choose one of {sorted(SCENARIOS)}")
+    outcomes = [run_variant(assembly, pipeline=name, scenario=found, params=p, seed=seed, start=start)
+                for p in found.variants(params or {})]
+    first = outcomes[0]
+    return Rehearsal(scenario=found.name, seed=seed, start=start,
+                     parameters={k: [(params or {})[k]] if k in (params or {}) else list(vals)
+                                 for k, vals in found.parameters.items()},
+                     variants=[o.variant for o in outcomes], targets=first.targets, stages=first.stages,
+                     events=first.events)
+
+
+def _pipeline(assembly: Assembly, pipeline: str | None) -> str:
+    names = [p.name for p in assembly.service_pipelines()]
+    if not names:
+        raise AssemblyError(f"{assembly.root.name} has no service pipeline (a pipeline whose stages invoke "
+                            f"Seawall's release state machines)")
+    if pipeline is None:
+        if len(names) > 1:
+            raise AssemblyError(f"the assembly has {len(names)} service pipelines; name one with --pipeline: "
+                                f"{', '.join(names)}")
+        return names[0]
+    if pipeline not in names:
+        raise AssemblyError(f"--pipeline {pipeline!r} is not a service pipeline of the assembly: {', '.join(names)}")
+    return pipeline
+
+
+class _Runner:
+    """What ``seawall rehearse`` drives (:class:`seawall.cli.rehearse.Runner`)."""
+
+    def pipelines(self, assembly: Path) -> list[str]:
+        return [p.name for p in Assembly(assembly).service_pipelines()]
+
+    def scenarios(self) -> list[ScenarioInfo]:
+        return [SCENARIOS[n].info() for n in sorted(SCENARIOS)]
+
+    def run(self, assembly: Path, *, pipeline: str, scenario: str, seed: int, start: datetime,
+            params: dict[str, str]) -> Rehearsal:
+        return rehearse(assembly, pipeline=pipeline, scenario=scenario, seed=seed, start=start, params=params)
+
+    def generate(self, assembly: Path, *, pipeline: str, count: int, seed: int,
+                 start: datetime) -> Iterator[Rehearsal]:
+        from .generated import generate
+
+        return generate(assembly, pipeline=pipeline, count=count, seed=seed, start=start)
+
+
+RUNNER: Any = _Runner()
+
+__all__ = ["RUNNER", "SetupFailed", "rehearse", "run_variant"]
+

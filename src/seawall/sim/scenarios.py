@@ -1,0 +1,213 @@
+"""Named scenarios: what happens to the world during a rehearsal, and the outcome each expects.
+
+A :class:`Scenario` prepares a :class:`Run` before the change is pushed
+(traffic, the new revision's health, faults, operator actions at moments after
+the push) and states its expected outcome as named expectations judged from
+the ground truth after the run.  A scenario declares its parameters (unknowns
+of AWS, or a choice of fault); run without ``--param`` it runs every
+combination.  A scenario that reproduces a known finding names it
+(:attr:`Scenario.finding`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model.rehearsal import Expectation, ScenarioInfo
+from .assembly import PipelineArtifact
+from .botocore_bridge import Fault
+from .traffic import Health, Load
+from .truth import Truth
+from .world import NEW, PREVIOUS, Unknowns, World
+
+
+@dataclass
+class Run:
+    """One variant of a scenario: the world, the service pipeline, the parameter values, and what was done."""
+
+    world: World
+    pipeline: PipelineArtifact
+    params: Mapping[str, str]
+    #: Clock seconds when the change was pushed (set by the engine).
+    push_at: float = 0.0
+    #: Whether anything but healthy traffic happened (a fault, a bad version, an operator): I11 then does not apply.
+    disturbed: bool = False
+    #: The operator actions taken: (clock seconds, what).
+    operations: list[tuple[float, str]] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ what a scenario can do
+
+    def health(self, revision: str = NEW, **health: Any) -> None:
+        """How `revision`'s code behaves (:class:`~seawall.sim.traffic.Health` fields)."""
+        found = Health(**health)
+        self.world.traffic.health = {**self.world.traffic.health, revision: found}
+        if found.error_rate or found.handled_error_rate or found.p99_ms > Health().p99_ms:
+            self.disturbed = True
+
+    def load(self, per_minute: float, *, target: str | None = None, function: str | None = None) -> None:
+        """Requests per minute of every function (or one target's, or one function's)."""
+        if target is None and function is None:
+            self.world.traffic.default = Load(per_minute)
+            return
+        loads = dict(self.world.traffic.loads)
+        for rel in self.world.released.values():
+            if (target in (None, rel.target)) and (function in (None, rel.logical_id)):
+                loads[(rel.target, rel.logical_id)] = Load(per_minute)
+        self.world.traffic.loads = loads
+
+    def fault(self, fault: Fault) -> None:
+        """Inject an API fault (its start and end are seconds after the push)."""
+        self.disturbed = True
+        fault.start += self.push_at
+        fault.end += self.push_at
+        self.world.aws.faults.append(fault)
+
+    def after_push(self, seconds: float, action: Callable[[], None], label: str) -> None:
+        """Run `action` `seconds` after the push."""
+        self.disturbed = True
+
+        def act() -> None:
+            self.operations.append((self.world.clock.seconds, label))
+            action()
+
+        self.world.scheduler.at(self.push_at + seconds, act, label)
+
+
+Expect = Callable[[Run, Truth], dict[str, Expectation]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named scenario: how it disturbs the world and what outcome it expects."""
+
+    name: str
+    description: str
+    expect: Expect
+    prepare: Callable[[Run], None] = lambda run: None
+    parameters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    first_deploy: bool = False
+    #: The finding (issue 10's list) the scenario reproduces on the runtime that has it, or "".
+    finding: str = ""
+
+    def info(self) -> ScenarioInfo:
+        return ScenarioInfo(self.name, self.description, {k: tuple(v) for k, v in self.parameters.items()})
+
+    def variants(self, fixed: Mapping[str, str]) -> list[dict[str, str]]:
+        """Every combination of the declared parameters, `fixed` ones held."""
+        keys = sorted(self.parameters)
+        choices = [[fixed[k]] if k in fixed else list(self.parameters[k]) for k in keys]
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*choices)]
+
+
+#: AWS's unknowns every scenario may be run under (docs/simulation.md); a scenario lists the ones it varies.
+UNKNOWN_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "rollback_variables": ("target", "own"),
+    "alarm_poll_seconds": ("60", "300"),
+    "stop_seconds": ("0", "10", "120"),
+    "publication_delay": ("60", "180"),
+    "executed_version_unsplit": ("true", "false"),
+}
+
+
+def unknowns_of(params: Mapping[str, str]) -> Unknowns:
+    """The world's unknowns for a variant's parameter values (defaults for the rest)."""
+    base = Unknowns()
+    return Unknowns(
+        alarm_poll_seconds=float(params.get("alarm_poll_seconds", base.alarm_poll_seconds)),
+        stop_seconds=float(params.get("stop_seconds", base.stop_seconds)),
+        publication_delay=float(params.get("publication_delay", base.publication_delay)),
+        rollback_variables=params.get("rollback_variables", base.rollback_variables),
+        executed_version_unsplit=params.get("executed_version_unsplit", "true") == "true",
+        sfn_poll_seconds=base.sfn_poll_seconds,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- expectations
+
+
+def _final(truth: Truth, revision: str) -> Expectation:
+    """Every released alias ends on `revision` with no routing weights."""
+    wrong = []
+    for _, rel in sorted(truth.world.released.items()):
+        version, routing = truth.alias_at(rel, truth.world.clock.seconds)
+        if routing or truth.revision(rel, version) != revision:
+            wrong.append(f"{rel.target} {rel.function}:{rel.alias} on {version} "
+                         f"({truth.revision(rel, version)}) routing {routing}")
+    if not truth.world.released:
+        return Expectation(False, "no released function exists")
+    return Expectation(not wrong, "; ".join(wrong) if wrong else
+                       f"all {len(truth.world.released)} aliases on {revision} with no routing")
+
+
+def _pipeline_result(truth: Truth, run: Run, want: str) -> Expectation:
+    ran = [e for e in truth.executions() if e.started >= run.push_at and e.type == "STANDARD"]
+    if not ran:
+        return Expectation(False, "no standard execution ran after the push")
+    last = ran[-1]
+    return Expectation(last.status == want, f"the change's execution ended {last.status} (expected {want})")
+
+
+def _bad_served_then_none(truth: Truth, run: Run, revision: str) -> Expectation:
+    """The bad version served at least one request, and none after the last time an alias left it."""
+    served = [m for m in truth.world.served if m.revision == revision and m.minute * 60 >= run.push_at]
+    total = sum(m.requests for m in served)
+    if not total:
+        return Expectation(False, f"{revision} never served a request: the scenario exercised nothing")
+    last = max(m.minute for m in served if m.requests) * 60
+    live_now = [rel for _, rel in sorted(truth.world.released.items())
+                if truth.revision(rel, truth.alias_at(rel, truth.world.clock.seconds)[0]) == revision]
+    if live_now:
+        return Expectation(False, f"{revision} served {total} requests and still serves on "
+                                  f"{', '.join(r.target + ' ' + r.function for r in live_now)}")
+    return Expectation(True, f"{revision} served {total} requests, the last in the minute at "
+                             f"+{int(last - truth.origin)}s; none since")
+
+
+def _no_later_stage(truth: Truth, run: Run, after: str) -> Expectation:
+    names = [s["Name"] for s in run.pipeline.definition["Stages"]]
+    later = set(names[names.index(after) + 1:]) if after in names else set()
+    entered = sorted({r.stage for r in truth.stage_runs() if r.started >= run.push_at and r.stage in later
+                      and truth.execution(r.execution_id).type == "STANDARD"})
+    return Expectation(not entered, f"later stages entered: {entered}" if entered else
+                       f"no stage after {after} started")
+
+
+def _first_release_stage(run: Run) -> str:
+    for stage in run.pipeline.definition["Stages"]:
+        if any(a.get("ActionTypeId", {}).get("Provider") == "StepFunctions" for a in stage.get("Actions", [])):
+            return str(stage["Name"])
+    raise ValueError(f"pipeline {run.pipeline.name} has no stage with Seawall's release actions")
+
+
+def _healthy(run: Run, truth: Truth) -> dict[str, Expectation]:
+    return {"succeeded": _pipeline_result(truth, run, "Succeeded"), "all-on-new": _final(truth, NEW)}
+
+
+def _first_deploy(run: Run, truth: Truth) -> dict[str, Expectation]:
+    return {"succeeded": _pipeline_result(truth, run, "Succeeded"), "all-on-new": _final(truth, NEW)}
+
+
+def _bad_one_box_prepare(run: Run) -> None:
+    run.health(NEW, error_rate=0.5)
+
+
+def _bad_one_box(run: Run, truth: Truth) -> dict[str, Expectation]:
+    first = _first_release_stage(run)
+    return {"bad-version-reverted": _bad_served_then_none(truth, run, NEW),
+            "no-later-stage": _no_later_stage(truth, run, first),
+            "all-on-previous": _final(truth, PREVIOUS),
+            "failed": _pipeline_result(truth, run, "Failed")}
+
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
+    Scenario("healthy", "A healthy change rolls out to every target; every step ends when the plan said",
+             _healthy),
+    Scenario("first-deploy", "The service's first deploy into accounts with only the team's foundation",
+             _first_deploy, first_deploy=True),
+    Scenario("bad-version-one-box", "The new version fails half its requests: the one-box catches it, it is "
+                                    "reverted, and no later stage starts", _bad_one_box,
+             prepare=_bad_one_box_prepare),
+]}

@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model.rehearsal import Expectation, ScenarioInfo
-from .assembly import PipelineArtifact
-from .botocore_bridge import Fault
-from .traffic import Health, Load
-from .truth import Truth
-from .world import NEW, PREVIOUS, Unknowns, World
+from ...model.rehearsal import Expectation, ScenarioInfo
+from ..assembly import PipelineArtifact
+from ..botocore_bridge import Fault
+from ..traffic import Health, Load
+from ..truth import Truth
+from ..world import NEW, Unknowns, World
 
 
 @dataclass
@@ -125,10 +125,10 @@ def unknowns_of(params: Mapping[str, str]) -> Unknowns:
     )
 
 
-# ---------------------------------------------------------------------------------------------- expectations
+# ------------------------------------------------------------------------ expectations every scenario may use
 
 
-def _final(truth: Truth, revision: str) -> Expectation:
+def final_state(truth: Truth, revision: str) -> Expectation:
     """Every released alias ends on `revision` with no routing weights."""
     wrong = []
     for _, rel in sorted(truth.world.released.items()):
@@ -142,7 +142,7 @@ def _final(truth: Truth, revision: str) -> Expectation:
                        f"all {len(truth.world.released)} aliases on {revision} with no routing")
 
 
-def _pipeline_result(truth: Truth, run: Run, want: str) -> Expectation:
+def pipeline_result(truth: Truth, run: Run, want: str) -> Expectation:
     ran = [e for e in truth.executions() if e.started >= run.push_at and e.type == "STANDARD"]
     if not ran:
         return Expectation(False, "no standard execution ran after the push")
@@ -150,7 +150,7 @@ def _pipeline_result(truth: Truth, run: Run, want: str) -> Expectation:
     return Expectation(last.status == want, f"the change's execution ended {last.status} (expected {want})")
 
 
-def _bad_served_then_none(truth: Truth, run: Run, revision: str) -> Expectation:
+def bad_served_then_none(truth: Truth, run: Run, revision: str) -> Expectation:
     """The bad version served at least one request, and none after the last time an alias left it."""
     served = [m for m in truth.world.served if m.revision == revision and m.minute * 60 >= run.push_at]
     total = sum(m.requests for m in served)
@@ -166,7 +166,7 @@ def _bad_served_then_none(truth: Truth, run: Run, revision: str) -> Expectation:
                              f"+{int(last - truth.origin)}s; none since")
 
 
-def _no_later_stage(truth: Truth, run: Run, after: str) -> Expectation:
+def no_later_stage(truth: Truth, run: Run, after: str) -> Expectation:
     names = [s["Name"] for s in run.pipeline.definition["Stages"]]
     later = set(names[names.index(after) + 1:]) if after in names else set()
     entered = sorted({r.stage for r in truth.stage_runs() if r.started >= run.push_at and r.stage in later
@@ -175,39 +175,30 @@ def _no_later_stage(truth: Truth, run: Run, after: str) -> Expectation:
                        f"no stage after {after} started")
 
 
-def _first_release_stage(run: Run) -> str:
+def first_release_stage(run: Run) -> str:
     for stage in run.pipeline.definition["Stages"]:
         if any(a.get("ActionTypeId", {}).get("Provider") == "StepFunctions" for a in stage.get("Actions", [])):
             return str(stage["Name"])
     raise ValueError(f"pipeline {run.pipeline.name} has no stage with Seawall's release actions")
 
 
-def _healthy(run: Run, truth: Truth) -> dict[str, Expectation]:
-    return {"succeeded": _pipeline_result(truth, run, "Succeeded"), "all-on-new": _final(truth, NEW)}
+
+#: The modules that define named scenarios, each with a ``SCENARIOS`` list (one module per theme, so several
+#: people can add scenarios without editing one file).
+_MODULES = ("basic",)
 
 
-def _first_deploy(run: Run, truth: Truth) -> dict[str, Expectation]:
-    return {"succeeded": _pipeline_result(truth, run, "Succeeded"), "all-on-new": _final(truth, NEW)}
+def _collect() -> dict[str, Scenario]:
+    import importlib
+
+    found: dict[str, Scenario] = {}
+    for module in _MODULES:
+        for scenario in importlib.import_module(f"{__name__}.{module}").SCENARIOS:
+            if scenario.name in found:
+                raise ValueError(f"scenario {scenario.name!r} is defined twice")
+            found[scenario.name] = scenario
+    return dict(sorted(found.items()))
 
 
-def _bad_one_box_prepare(run: Run) -> None:
-    run.health(NEW, error_rate=0.5)
-
-
-def _bad_one_box(run: Run, truth: Truth) -> dict[str, Expectation]:
-    first = _first_release_stage(run)
-    return {"bad-version-reverted": _bad_served_then_none(truth, run, NEW),
-            "no-later-stage": _no_later_stage(truth, run, first),
-            "all-on-previous": _final(truth, PREVIOUS),
-            "failed": _pipeline_result(truth, run, "Failed")}
-
-
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
-    Scenario("healthy", "A healthy change rolls out to every target; every step ends when the plan said",
-             _healthy),
-    Scenario("first-deploy", "The service's first deploy into accounts with only the team's foundation",
-             _first_deploy, first_deploy=True),
-    Scenario("bad-version-one-box", "The new version fails half its requests: the one-box catches it, it is "
-                                    "reverted, and no later stage starts", _bad_one_box,
-             prepare=_bad_one_box_prepare),
-]}
+#: Every named scenario, by name.
+SCENARIOS: dict[str, Scenario] = _collect()

@@ -17,7 +17,13 @@ import pytest
 
 from seawall.constructs import TeamMonitoringStack
 from seawall.model import BakePolicy, Target, Wave, WavePlan
-from seawall.model.naming import alarm_name, high_severity_alarm_name, step_scope
+from seawall.model.naming import (
+    aggregate_watch_alarm_name,
+    alarm_name,
+    high_severity_alarm_name,
+    one_box_rollback_alarm_name,
+    step_scope,
+)
 from seawall.stacks import Source, TeamPipelineStack
 from seawall.stacks.team_runtime import target_scopes
 
@@ -111,20 +117,36 @@ def test_names_carry_the_target_scope(shared_region):
                 assert value.startswith(f"payments-orders-{scope}-"), value
 
 
+def _one_box_alarm_of(template: dict, output: dict) -> str:
+    """The AlarmName of the composite a function output's ``oneBoxAlarm`` references (``Ref``)."""
+    parts = output["Value"]["Fn::Join"][1]
+    (at,) = [i for i, p in enumerate(parts) if isinstance(p, str) and p.endswith('"oneBoxAlarm":"')]
+    return template["Resources"][parts[at + 1]["Ref"]]["Properties"]["AlarmName"]
+
+
 def test_each_bake_watches_the_composite_its_target_created(shared_region):
     wp, tpls = shared_region
     created_by_target = {}
     for d in wp.deployments:
-        composites = [v for _env, t in _stacks(d) for rtype, _p, v in physical_names(t)
-                      if rtype == "AWS::CloudWatch::CompositeAlarm"]
-        assert composites == [high_severity_alarm_name("payments", "orders", step_scope(d.step, d.target))]
-        # The bake reads the alarms to watch from the stack it deployed: its SeawallServiceAlarms output.
+        scope = step_scope(d.step, d.target)
+        composites = sorted(v for _env, t in _stacks(d) for rtype, _p, v in physical_names(t)
+                            if rtype == "AWS::CloudWatch::CompositeAlarm")
+        # The service composite, the stack's watch of the team aggregate and the function's own one-box
+        # rollback composite (I10: one-box alarms stay out of the service composite), each the target's own.
+        high_severity = high_severity_alarm_name("payments", "orders", scope)
+        rollback = one_box_rollback_alarm_name("payments", "orders", scope, "release")
+        assert composites == sorted([high_severity, aggregate_watch_alarm_name("payments", "orders", scope),
+                                     rollback])
+        # The bake reads the alarms to watch from the stack it deployed: its SeawallServiceAlarms output for
+        # the service composite, and the function's output for its one-box rollback composite.
         (bake,) = d.bake
-        outputs = [t.get("Outputs", {}).get("SeawallServiceAlarms") for _env, t in _stacks(d)]
-        (alarms,) = [o for o in outputs if o]
-        assert json.loads(alarms["Value"]) == composites, d.target.name
+        outputs = [(t, k, o) for _env, t in _stacks(d) for k, o in t.get("Outputs", {}).items()]
+        (alarms,) = [o for _t, k, o in outputs if k == "SeawallServiceAlarms"]
+        assert json.loads(alarms["Value"]) == [high_severity], d.target.name
+        (function,) = [(t, o) for t, k, o in outputs if k.startswith("SeawallFunction")]
+        assert _one_box_alarm_of(*function) == rollback, d.target.name
         assert len(bake.stacks) == 1, d.target.name
-        created_by_target[d.stage.node.path] = composites[0]
+        created_by_target[d.stage.node.path] = high_severity
     # ... and the pipeline hands the bake state machines no alarm names at all.
     pipeline = next(r for r in tpls["PipelineStack.template.json"]["Resources"].values()
                     if r["Type"] == "AWS::CodePipeline::Pipeline")

@@ -5,15 +5,18 @@ from __future__ import annotations
 import pytest
 
 from seawall.model import Target, WavePlan
+from seawall.model.limits import MAX_ROLE_NAME
 from seawall.model.naming import (
     MAX_ALARM_NAME,
     MAX_CODEDEPLOY_NAME,
     alarm_name,
     codedeploy_name,
+    codedeploy_role_name,
     high_severity_alarm_name,
     step_scope,
     target_scope,
 )
+from seawall.model.regions import commercial_regions
 from seawall.model.waves import expand_steps
 
 
@@ -49,3 +52,14 @@ def test_codedeploy_names_keep_the_old_form_without_a_scope_and_are_checked_for_
 def test_alarm_names_are_checked_for_length():
     with pytest.raises(ValueError, match=f"longer than CloudWatch's {MAX_ALARM_NAME}"):
         alarm_name("payments", "api", "x" * 250, "fault-rate")
+
+
+def test_the_codedeploy_role_name_fits_iam_for_every_team_name_in_every_region():
+    # A 31-character team (the longest check_team accepts) in ap-southeast-2 made a 65-character name.
+    team = "t" * 31
+    names = {region: codedeploy_role_name(team, region) for region in commercial_regions()}
+    assert max(len(n) for n in names.values()) <= MAX_ROLE_NAME
+    assert len(set(names.values())) == len(names)  # still one role per region
+    assert all(n.startswith(f"seawall-{team}-codedeploy-") for n in names.values())
+    assert names["ap-southeast-2"] == codedeploy_role_name(team, "ap-southeast-2")  # deterministic
+    assert codedeploy_role_name("payments", "ap-southeast-2") == "seawall-payments-codedeploy-ap-southeast-2"

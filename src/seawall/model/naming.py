@@ -160,14 +160,16 @@ def codedeploy_role_name(team: str, region: str) -> str:
     """The CodeDeploy service role of the team's deployment groups in `region`: ``seawall-{team}-codedeploy-{region}``.
 
     IAM role names are account-wide, so the region is part of the name; the team runtime creates it in
-    every account and region, and deployment groups name it by ARN.
+    every account and region, and deployment groups name it by ARN.  Past IAM's
+    :data:`~seawall.model.limits.MAX_ROLE_NAME` characters (a 31-character team in a 14-character region
+    such as ``ap-southeast-2``) the region is replaced by a hash of it (12 hex digits), so every team name
+    :func:`check_team` accepts works in every region.  A region token (an environment-agnostic stack) is
+    kept as it is.
     """
     name = f"seawall-{_check('team', team)}-codedeploy-{region}"
-    if len(name) > MAX_ROLE_NAME and "${Token[" not in region:  # a region token is checked once it resolves
-        raise ValueError(f"CodeDeploy role name {name!r} is {len(name)} characters, longer than IAM's "
-                         f"{MAX_ROLE_NAME}; use a team name of at most {MAX_ROLE_NAME - len(name) + len(team)} "
-                         f"characters")
-    return name
+    if len(name) <= MAX_ROLE_NAME or "${Token[" in region:
+        return name
+    return f"seawall-{team}-codedeploy-{hashlib.sha256(region.encode()).hexdigest()[:12]}"
 
 
 def state_machine_name(team: str, part: str) -> str:

@@ -12,7 +12,11 @@ judged from the ground truth.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import copy
+import os
+import pickle
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,12 +28,13 @@ from .assembly import Assembly, AssemblyError
 from .clock import START
 from .invariants import Facts, check_all
 from .scenarios import SCENARIOS, Run, Scenario, unknowns_of
-from .traffic import TrafficModel
 from .truth import Truth
 from .world import NEW, World
 
 #: How long before the scenario's start the world begins its setup (the previous revision's rollout).
 SETUP_LEAD = 7 * 86400.0
+#: Traffic resumes this long before the start after an idle setup, so that every alarm has data again.
+WARMUP = 1800.0
 #: How long after the push a scenario may run at most.
 HORIZON = 10 * 86400.0
 #: After the pipeline is idle, how long the world keeps running so that what a release execution left behind
@@ -61,25 +66,49 @@ def _run_foundations(world: World) -> None:
                               f"{runs[-1].summary if runs else 'it never ran'}")
 
 
-def _setup(world: World, run: Run, scenario: Scenario) -> None:
+def _set_up(assembly: Assembly, pipeline: str, start: datetime, first_deploy: bool) -> World:
+    """The world just before the change is pushed (for a first deploy: just before the service pipeline exists)."""
+    world = World(assembly, seed=0, start=start, setup_lead=0.0 if first_deploy else SETUP_LEAD)
     _run_foundations(world)
+    if first_deploy:
+        return world
+    artifact = world.pipeline(pipeline)
+    world.deploy_top_level(kinds=("service",))
+    world.run_until_idle(artifact, limit=SETUP_LEAD)
+    runs = [e for e in world.codepipeline.executions if e.pipeline == pipeline]
+    if not runs or runs[-1].status != "Succeeded":
+        raise SetupFailed(f"the previous revision's rollout through {pipeline} did not succeed: "
+                          f"{runs[-1].summary if runs else 'it never ran'}")
+    if world.clock.seconds < world.setup_lead - 2 * WARMUP:
+        # the previous revision is live and baked; nothing happens until the start but traffic, so skip it:
+        # without requests the alarms sleep and the days pass in a few events
+        world.traffic_paused = True
+        world.scheduler.run(until=world.setup_lead - WARMUP)
+        world.traffic_paused = False
+    world.scheduler.run(until=max(world.clock.seconds, world.setup_lead))
+    return world
+
+
+#: Worlds set up once per process, by (assembly, pipeline, start, first deploy): every variant forks from one.
+_SET_UP: dict[tuple[str, str, str, bool], World] = {}
+
+
+def _world_before(assembly: Assembly, pipeline: str, start: datetime, first_deploy: bool) -> World:
+    key = (str(assembly.root), pipeline, start.isoformat(), first_deploy)
+    if key not in _SET_UP:
+        _SET_UP[key] = _set_up(assembly, pipeline, start, first_deploy)
+    return _SET_UP[key]
+
+
+def _push(world: World, run: Run, scenario: Scenario) -> None:
+    scenario.prepare(run)
+    run.push_at = world.clock.seconds
     if scenario.first_deploy:
         world.codepipeline.initial_revision = NEW
-        scenario.prepare(run)
-        run.push_at = world.clock.seconds
         world.deploy_top_level(kinds=("service",))
-        return
-    world.deploy_top_level(kinds=("service",))
-    world.run_until_idle(run.pipeline, limit=SETUP_LEAD)
-    runs = [e for e in world.codepipeline.executions if e.pipeline == run.pipeline.name]
-    if not runs or runs[-1].status != "Succeeded":
-        raise SetupFailed(f"the previous revision's rollout through {run.pipeline.name} did not succeed: "
-                          f"{runs[-1].summary if runs else 'it never ran'}")
-    world.scheduler.run(until=max(world.clock.seconds, world.setup_lead))
-    run.push_at = world.clock.seconds
-    scenario.prepare(run)
-    world.codepipeline.push(account=run.pipeline.stack.account, region=run.pipeline.stack.region,
-                            pipeline=run.pipeline.name, revision=NEW)
+    else:
+        world.codepipeline.push(account=run.pipeline.stack.account, region=run.pipeline.stack.region,
+                                pipeline=run.pipeline.name, revision=NEW)
 
 
 def _idle(world: World, pipeline: str) -> bool:
@@ -168,12 +197,52 @@ def _stages(truth: Truth, push_at: float) -> list[StageResult]:
 
 def run_variant(assembly: Assembly, *, pipeline: str, scenario: Scenario, params: Mapping[str, str], seed: int,
                 start: datetime) -> Outcome:
-    """Build a world, run one variant of `scenario` in it, judge it."""
-    lead = 0.0 if scenario.first_deploy else SETUP_LEAD
-    world = World(assembly, seed=seed, start=start, setup_lead=lead, unknowns=unknowns_of(params),
-                  traffic=TrafficModel(seed=seed))
+    """Run one variant of `scenario` from the world before the change, and judge it.
+
+    The world is set up once per process; each variant runs in a forked copy of it (where the platform can
+    fork), so variants never see each other and the setup is paid once.
+    """
+    before = _world_before(assembly, pipeline, start, scenario.first_deploy)
+    if not hasattr(os, "fork"):
+        return _play(copy.deepcopy(before), pipeline, scenario, params, seed)
+    return _in_child(lambda: _play(before, pipeline, scenario, params, seed))
+
+
+def _in_child(work: Callable[[], Outcome]) -> Outcome:
+    """Run `work` in a forked child and return its result (its exception, re-raised here)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read)
+        try:
+            payload = pickle.dumps(("ok", work()))
+        except BaseException as e:  # noqa: BLE001 - every failure goes back to the parent
+            try:
+                payload = pickle.dumps(("error", e, traceback.format_exc()))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                payload = pickle.dumps(("error", RuntimeError(f"{type(e).__name__}: {e}"), traceback.format_exc()))
+        with os.fdopen(write, "wb") as out:
+            out.write(payload)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError("the rehearsal's worker process died without an answer")
+    result = pickle.loads(data)
+    if result[0] == "error":
+        error: BaseException = result[1]
+        error.add_note(result[2])
+        raise error
+    outcome: Outcome = result[1]
+    return outcome
+
+
+def _play(world: World, pipeline: str, scenario: Scenario, params: Mapping[str, str], seed: int) -> Outcome:
+    world.apply(unknowns_of(params), seed)
     run = Run(world, world.pipeline(pipeline), params)
-    _setup(world, run, scenario)
+    _push(world, run, scenario)
     horizon = run.push_at + HORIZON
     world.scheduler.run(until=horizon, stop=lambda: world.clock.seconds > run.push_at + 60
                         and _idle(world, pipeline))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -176,7 +177,21 @@ class World:
         #: Every minute of traffic per version (ground truth).
         self.served: list[VersionMinute] = []
         self._stack_targets = self._targets_of_stacks()
+        #: While True no request is served (the world's setup skips the idle days before the scenario's start).
+        self.traffic_paused = False
         self.scheduler.every(60, self._traffic_minute, "traffic", first=60.0)
+
+    def apply(self, unknowns: Unknowns, seed: int) -> None:
+        """Run from now on under `unknowns` and `seed` (a world set up once serves every variant of a scenario)."""
+        self.unknowns = unknowns
+        self.codedeploy.alarm_poll_seconds = unknowns.alarm_poll_seconds
+        self.codedeploy.stop_seconds = unknowns.stop_seconds
+        self.cloudwatch.publication_delay = unknowns.publication_delay
+        self.codepipeline.rollback_variables = unknowns.rollback_variables  # type: ignore[assignment]
+        self.codepipeline.sfn_poll_seconds = unknowns.sfn_poll_seconds
+        self.seed = seed
+        self.traffic.rng = random.Random(seed)
+        self.lambda_.rng = random.Random(seed)
 
     # ------------------------------------------------------------------ time
 
@@ -353,6 +368,8 @@ class World:
         return self.revision_of_code.get(found.code_sha, "?") if found else "?"
 
     def _traffic_minute(self) -> None:
+        if self.traffic_paused:
+            return
         minute_start = self.clock.seconds - 60
         minute = int(minute_start // 60)
         at = self.clock.at(minute_start)

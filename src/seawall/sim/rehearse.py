@@ -163,7 +163,8 @@ def _timeline(truth: Truth, run: Run) -> list[Event]:
             add(r.ended, "stage", r.stage, f"{r.status}{': ' + r.summary[:160] if r.summary else ''}")
     for _, rel in sorted(world.released.items()):
         for change in truth.alias_history(rel):
-            who = "codedeploy" if change.by == "codedeploy" else ("seawall" if "states" in change.by else "other")
+            who = ("codedeploy" if change.by.startswith("codedeploy") else
+                   "seawall" if change.by.startswith("arn:aws:states:") else "cloudformation")
             add(change.at, "traffic", rel.target,
                 f"{rel.logical_id} {rel.alias} -> {change.version} ({truth.revision(rel, change.version)})"
                 f"{' + ' + str(change.routing) if change.routing else ''} by {who}")

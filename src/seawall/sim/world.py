@@ -244,7 +244,10 @@ class World:
             key = (stack.account, stack.region, name)
             if key not in self.released:
                 target = self._stack_targets.get(stack.stack_name, f"{stack.region}")
-                self.released[key] = Released(stack.account, stack.region, name, alias, target, stack.stack_name, lid)
+                function_id = next((fid for fid, r in sorted(live.resources.items())
+                                    if r.type == "AWS::Lambda::Function" and r.physical_id == name), lid)
+                self.released[key] = Released(stack.account, stack.region, name, alias, target, stack.stack_name,
+                                              function_id)
 
     def _role_exists(self, arn: str) -> bool:
         parts = arn.split(":")
@@ -258,7 +261,8 @@ class World:
         return False
 
     def _targets_of_stacks(self) -> dict[str, str]:
-        """Stack name -> the target name a release action's input gives it."""
+        """Stack name -> its target id: ``<step>/<target>``, the step (stage) and target names ``seawall plan --json``
+        prints (a pre-production and a production target in one region share a target name, not a step)."""
         out: dict[str, str] = {}
         for pipeline in self.assembly.service_pipelines():
             for stage in pipeline.definition.get("Stages", []):
@@ -268,7 +272,7 @@ class World:
                         continue
                     data = json.loads(text)
                     for s in data.get("stacks", []):
-                        out[str(s.get("stackName"))] = str(data.get("target", {}).get("name", ""))
+                        out[str(s.get("stackName"))] = f"{stage['Name']}/{data.get('target', {}).get('name', '')}"
         return out
 
     # ------------------------------------------------------------------ the other services' calls

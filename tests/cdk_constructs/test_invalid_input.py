@@ -28,7 +28,6 @@ def stack_and_function():
     ({"alias_name": "a" * 129}, r"is not a Lambda alias name"),
     ({"blocking": ["fault-rate", "cpu"]}, r"unknown alarm kind 'cpu'; expected one of: one-box-fault-rate"),
     ({"team": "Payments"}, r"team='Payments' is not usable in resource names"),
-    ({"alarms": "strict"}, r"alarms='strict' must be an AlarmPolicy"),
 ])
 def test_safe_lambda_deployment_rejects(stack_and_function, kwargs, match):
     stack, fn = stack_and_function

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -89,6 +90,36 @@ def test_function_release_round_trips_and_validates_the_version() -> None:
         FunctionRelease.from_json({**FN.to_json(), "version": "$LATEST"}, "f")
     with pytest.raises(ValueError, match=r"f.deploymentConfig=None"):
         FunctionRelease.from_json({k: v for k, v in FN.to_json().items() if k != "deploymentConfig"}, "f")
+
+
+def test_the_one_box_rollback_composite_round_trips_as_one_box_alarm() -> None:
+    rollback = "payments-api-eu-west-1-cell-1-api-one-box-rollback"
+    fn = dataclasses.replace(FN, one_box_alarm=rollback)
+    assert fn.to_json()["oneBoxAlarm"] == rollback
+    assert FunctionRelease.from_json(json.dumps(fn.to_json())) == fn
+    # Through the stack outputs and the manifest the bake reads, too.
+    stack = ReleaseStack(stack_name=STACK.stack_name, token="3.4")
+    m = manifest_from_stacks([stack], {STACK.stack_name: {**outputs(), f"{FUNCTION_OUTPUT_PREFIX}Api":
+                                                          json.dumps(fn.to_json())}})
+    assert ReleaseManifest.from_json(json.dumps(m.to_json())).functions[0].one_box_alarm == rollback
+    # Absent (a stack deployed before one-box alarms left the service composite) it is None, and not emitted.
+    assert "oneBoxAlarm" not in FN.to_json() and FunctionRelease.from_json(FN.to_json()).one_box_alarm is None
+    with pytest.raises(ValueError, match=r"FunctionRelease.one_box_alarm"):
+        FunctionRelease.from_json({**fn.to_json(), "oneBoxAlarm": "x" * 256})
+
+
+@pytest.mark.parametrize(("parse", "match"), [
+    (lambda: PipelineRef.from_json({**PIPE.to_json(), "roleArn": PIPE.role_arn + "\n", "executionId": "e"}),
+     r"pipeline.roleArn='arn:aws:iam::111111111111:role/seawall-payments-pipeline-reader\\n' is not an IAM role ARN"),
+    (lambda: FunctionRelease.from_json({**FN.to_json(), "alias": "live\n"}, "f"),
+     r"f.alias='live\\n' is not a Lambda alias name"),
+    (lambda: ReleaseStack(stack_name=STACK.stack_name + "\n", token="3.4"),
+     r"stack_name='payments-api-eu-west-1-cell-1-Api\\n' must be a CloudFormation stack name"),
+])
+def test_a_name_ending_in_a_newline_is_refused(parse, match: str) -> None:
+    # `$` matches before a trailing newline; the names are matched whole.
+    with pytest.raises(ValueError, match=match):
+        parse()
 
 
 def outputs(token: str = "3.4", **extra: str) -> dict[str, str]:

@@ -196,6 +196,6 @@ def test_a_monitoring_stack_without_scopes_lists_the_region_as_before():
     stack = TeamMonitoringStack(app, "M", team="payments", services=["orders"],
                                 env=cdk.Environment(account="111111111111", region=REGION))
     assert stack.scopes == (REGION,)
-    with pytest.raises(ValueError, match="scopes"):
+    with pytest.raises(TypeError, match=r"scopes='eu-north-1' is a str; pass a list"):
         TeamMonitoringStack(app, "N", team="payments", services=["orders"], scopes="eu-north-1",
                             env=cdk.Environment(account="111111111111", region=REGION))

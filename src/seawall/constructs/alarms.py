@@ -28,6 +28,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from seawall.model import AlarmPolicy
+from seawall.model._validate import require_items, require_str
 from seawall.model.limits import MAX_ALARM_NAME, MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS
 from seawall.model.naming import aggregate_alarm_name
 
@@ -102,7 +103,8 @@ DEFAULT_BLOCKING: tuple[str, ...] = tuple(k.kind for k in ALARM_KINDS if k.block
 
 
 def alarm_kind(kind: str) -> AlarmKind:
-    """The table row for `kind`; a ValueError names the known kinds otherwise."""
+    """The table row for `kind`; a ValueError names the known kinds otherwise (a TypeError if not a string)."""
+    require_str(kind, "alarm kind", "fault-rate")
     try:
         return ALARM_KINDS_BY_NAME[kind]
     except KeyError:
@@ -300,8 +302,11 @@ class AggregateAlarm(Construct):
                  alarm_names: Sequence[str]) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        region = region or stack.region
+        region = stack.region if region is None else require_str(region, "region", "us-east-1")
         self.alarm_name = aggregate_alarm_name(team, region)
+        alarm_names = require_items(alarm_names, "alarm_names", "['payments-orders-us-east-1-high-severity']")
+        for name in alarm_names:
+            require_str(name, "alarm_names item", "payments-orders-us-east-1-high-severity")
         names = list(dict.fromkeys(alarm_names))
         if len(names) != len(alarm_names):
             dupes = sorted({n for n in alarm_names if list(alarm_names).count(n) > 1})

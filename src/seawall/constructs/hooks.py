@@ -12,6 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from seawall.model._validate import require_int
 from seawall.model.limits import MAX_LAMBDA_ENVIRONMENT
 
 from ._assets import (
@@ -23,6 +24,7 @@ from ._assets import (
     hook_asset_dir,
 )
 from ._nag import acknowledge, arn_wildcard_rule
+from ._validate import require_type
 from .release import RUNTIME
 
 
@@ -96,6 +98,9 @@ class SmokeTestHook(Construct):
                  log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR) -> None:
         targets = _check_targets(targets)
         smoke_payload = _check_payload(payload)
+        require_int(powertools_layer_version, "powertools_layer_version", minimum=1,
+                    why="the version of the public Powertools layer in its ARN")
+        require_type(log_retention, "log_retention", logs.RetentionDays, "logs.RetentionDays.ONE_YEAR")
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)

@@ -41,6 +41,7 @@ from constructs import Construct, Node
 
 from seawall.checks.templates import METADATA_KEY
 from seawall.model import AlarmPolicy, TrafficPolicy, WavePlan, require_one_box
+from seawall.model._validate import require_str
 from seawall.model.contracts import (
     FUNCTION_OUTPUT_PREFIX,
     RELEASE_TOKEN_OUTPUT,
@@ -70,6 +71,7 @@ from seawall.model.naming import (
 from ._assets import PUBLISHER_HANDLER, publisher_asset_dir
 from ._defaults import default_alarms
 from ._nag import acknowledge, arn_wildcard_rule
+from ._validate import require_type
 from .alarms import (
     ALARM_KINDS,
     DEFAULT_BLOCKING,
@@ -87,7 +89,8 @@ from .alarms import (
 from .release import RUNTIME
 
 #: What Lambda accepts as an alias name: 1-128 of letters, digits, '-' and '_', not all digits.
-_ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")
+#: Matched with ``fullmatch``: ``$`` alone would let ``"live\n"`` through.
+_ALIAS_NAME = re.compile(r"(?![0-9]+\Z)[a-zA-Z0-9_-]+")
 #: CloudWatch namespace of the errors-in-logs metric.
 ERRORS_IN_LOGS_NAMESPACE = "Seawall/ErrorsInLogs"
 #: The metric filter: Powertools' structured JSON log lines at level ERROR.
@@ -182,7 +185,8 @@ def function_key(construct_id: str) -> str:
 
 
 def _check_alias_name(alias_name: str) -> str:
-    if not isinstance(alias_name, str) or not 1 <= len(alias_name) <= 128 or not _ALIAS_NAME.match(alias_name):
+    require_str(alias_name, "alias_name", "live", empty=True)
+    if not 1 <= len(alias_name) <= 128 or not _ALIAS_NAME.fullmatch(alias_name):
         raise ValueError(
             f"alias_name={alias_name!r} is not a Lambda alias name; use 1-128 letters, digits, '-' or '_', "
             f"not only digits (e.g. 'live')"
@@ -688,16 +692,14 @@ class SafeLambdaDeployment(Construct):
         self.team = check_team(team)
         self.service = check_service(service)
         self.traffic = traffic if traffic is not None else default_traffic(self)
-        if not isinstance(self.traffic, TrafficPolicy):
-            raise ValueError(f"traffic={traffic!r} must be a TrafficPolicy, e.g. TrafficPolicy.canary()")
+        require_type(self.traffic, "traffic", TrafficPolicy, "TrafficPolicy.canary()")
         require_one_box(self.traffic)
         self.alarm_policy = alarms if alarms is not None else default_alarms(self)
-        if not isinstance(self.alarm_policy, AlarmPolicy):
-            raise ValueError(f"alarms={alarms!r} must be an AlarmPolicy")
+        require_type(self.alarm_policy, "alarms", AlarmPolicy, "AlarmPolicy(max_fault_rate=0.01)")
         self.alias_name = _check_alias_name(alias_name)
-        if not isinstance(function, lambda_.Function):
-            raise ValueError(f"function={function!r} must be a lambda_.Function defined in this app; Seawall "
-                             f"publishes its versions")
+        require_type(function, "function", lambda_.Function,
+                     "a lambda_.Function defined in this app (Seawall publishes its versions)")
+        require_type(log_retention, "log_retention", logs.RetentionDays, "logs.RetentionDays.ONE_YEAR")
         kinds = [alarm_kind(k) for k in (DEFAULT_BLOCKING if blocking is None else _check_blocking(blocking))]
         self.blocking_kinds: frozenset[str] = frozenset(k.kind for k in kinds)
         if not isinstance(extra_alarms, list | tuple) or not all(hasattr(a, "alarm_name") for a in extra_alarms):

@@ -13,9 +13,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
+from seawall.model._validate import require_int, require_str
 from seawall.model.naming import alarm_name, check_service, check_team, high_severity_alarm_name
 
 from ._nag import acknowledge
+from ._validate import names_list, require_type
 from .alarms import AggregateAlarm
 from .lambda_deployment import deployment_scope
 from .pipeline_nag import nag_text
@@ -52,7 +54,8 @@ exports.handler = async function () {
 };
 """
 
-_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+#: Matched with ``fullmatch``: ``$`` alone would let a URL end in a newline.
+_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
 
 
 class MonitoringCanary(Construct):
@@ -84,15 +87,15 @@ class MonitoringCanary(Construct):
         super().__init__(scope, construct_id)
         check_team(team)
         check_service(service)
-        if not isinstance(url, str) or (not Token.is_unresolved(url) and not _URL.match(url)):
+        url = require_str(url, "url", "https://api.example.com/health")
+        if not Token.is_unresolved(url) and not _URL.fullmatch(url):
             raise ValueError(f"url={url!r} is not an http(s) URL, e.g. 'https://api.example.com/health' "
                              f"or f\"{{stage.url}}health\"")
-        if isinstance(expected_status, bool) or not isinstance(expected_status, int) \
-                or not 100 <= expected_status <= 599:
-            raise ValueError(f"expected_status={expected_status!r} must be an HTTP status code from 100 to 599")
-        if isinstance(evaluation_periods, bool) or not isinstance(evaluation_periods, int) \
-                or not 1 <= evaluation_periods <= 60:
-            raise ValueError(f"evaluation_periods={evaluation_periods!r} must be a whole number from 1 to 60")
+        require_int(expected_status, "expected_status", minimum=100, maximum=599, why="an HTTP status code")
+        require_int(evaluation_periods, "evaluation_periods", minimum=1, maximum=60)
+        for parameter, duration in (("schedule", schedule), ("artifact_retention", artifact_retention)):
+            if duration is not None:
+                require_type(duration, parameter, Duration, "Duration.minutes(5)")
         schedule = schedule or Duration.minutes(1)
         if not schedule.is_unresolved() and not 1 <= schedule.to_minutes() <= 60:
             raise ValueError(f"schedule={schedule.to_minutes()} min must be 1 to 60 minutes")
@@ -216,11 +219,13 @@ class TeamMonitoringStack(Stack):
                  scopes: Sequence[str] | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         check_team(team)
-        if isinstance(services, str):
-            raise ValueError(f"services={services!r} must be a list of service names, not one string")
-        if isinstance(scopes, str):
-            raise ValueError(f"scopes={scopes!r} must be a list of target scopes, not one string")
-        scope_list = list(dict.fromkeys(scopes)) if scopes is not None else [self.region]
+        services = names_list(services, "services", "service", ("orders", "catalog"))
+        canary_alarm_names = names_list(canary_alarm_names, "canary_alarm_names", "alarm",
+                                        ("payments-orders-us-east-1-canary",))
+        if canaries is not None:
+            require_type(canaries, "canaries", Mapping, "{'orders': 'https://orders.example.com/health'}")
+        scope_list = list(names_list(scopes, "scopes", "scope", ("us-east-1-cell-1",))) if scopes is not None \
+            else [self.region]
         if not scope_list:
             raise ValueError("scopes is empty; list the target scopes of this account and region, or leave it unset")
         #: The target scopes whose service composites the aggregate lists.

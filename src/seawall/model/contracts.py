@@ -271,7 +271,7 @@ class PipelineRef:
     def from_json(cls, data: object, where: str = "pipeline") -> PipelineRef:
         d = _document(data, where)
         role_arn = _text(d, "roleArn", where, required=False)
-        if role_arn and not _ROLE_ARN.match(role_arn):
+        if role_arn and not _ROLE_ARN.fullmatch(role_arn):
             raise ValueError(f"{where}.roleArn={role_arn!r} is not an IAM role ARN")
         return cls(name=_text(d, "name", where), execution_id=_text(d, "executionId", where),
                    region=_text(d, "region", where, required=False), role_arn=role_arn)
@@ -290,7 +290,7 @@ class ReleaseStack:
     token: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.stack_name, str) or not _STACK_NAME.match(self.stack_name):
+        if not isinstance(self.stack_name, str) or not _STACK_NAME.fullmatch(self.stack_name):
             raise ValueError(f"stack_name={self.stack_name!r} must be a CloudFormation stack name (a letter, then "
                              f"letters, digits and hyphens, at most 128)")
         if not isinstance(self.token, str) or not self.token:
@@ -553,7 +553,7 @@ class FunctionRelease:
             raise ValueError(f"{where}.version={version!r} must be a published version number such as '7' "
                              f"($LATEST cannot be released)")
         alias = _text(d, "alias", where)
-        if not _ALIAS.match(alias):
+        if not _ALIAS.fullmatch(alias):
             raise ValueError(f"{where}.alias={alias!r} is not a Lambda alias name")
         return cls(function_name=_text(d, "functionName", where), target_version=version, alias=alias,
                    application=_text(d, "application", where), deployment_group=_text(d, "deploymentGroup", where),

@@ -12,6 +12,7 @@ import hashlib
 import re
 from typing import Any
 
+from ._validate import require_str
 from .limits import MAX_ALARM_NAME, MAX_CODEDEPLOY_NAME, MAX_ROLE_NAME, MAX_STACK_NAME
 from .policies import TrafficKind, TrafficPolicy
 
@@ -19,7 +20,8 @@ _PART = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 
 
 def _check(parameter: str, value: str) -> str:
-    if not isinstance(value, str) or not _PART.fullmatch(value):
+    require_str(value, parameter, "payments" if parameter == "team" else "orders", empty=True)
+    if not _PART.fullmatch(value):
         raise ValueError(
             f"{parameter}={value!r} is not usable in resource names; use 1-31 lower-case letters, digits "
             f"and hyphens, starting with a letter or digit (e.g. 'payments')"

@@ -31,12 +31,13 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ..constructs._nag import acknowledge
+from ..constructs._validate import names_list, require_type
 from ..constructs.lambda_deployment import team_traffic_policies
 from ..constructs.monitoring import TeamMonitoringStack
 from ..constructs.pipeline_nag import acknowledge_iam
 from ..constructs.release import ReleaseStateMachines
 from ..constructs.wave_pipeline import ServiceStage, WavePipeline
-from ..model import Target, TrafficKind, TrafficPolicy, Wave, WavePlan
+from ..model import Target, TimeWindow, TrafficKind, TrafficPolicy, Wave, WavePlan
 from ..model.limits import MAX_CUSTOM_DEPLOYMENT_CONFIGS
 from ..model.naming import (
     alarm_name,
@@ -55,7 +56,6 @@ from ..model.naming import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model.window import TimeWindow
     from .team_pipeline import TeamPipelineStack
 
 #: The service name the foundation pipeline uses for its own stages.
@@ -174,9 +174,13 @@ class TeamRuntimeStack(cdk.Stack):
                  traffic_policies: Sequence[TrafficPolicy] = (), **kwargs: Any) -> None:
         super().__init__(scope, construct_id, stack_name=runtime_stack_name(team), **kwargs)
         self.team = check_team(team)
-        self.window = window
-        self.blocking_alarms = tuple(blocking_alarms)
-        self.services = tuple(services)
+        self.window = require_type(window, "window", TimeWindow, "TimeWindow.business_hours(time_zone=...)")
+        self.blocking_alarms = names_list(blocking_alarms, "blocking_alarms", "alarm", ("org-wide-incident",))
+        self.services = names_list(services, "services", "service", ("orders", "catalog"))
+        pipeline_accounts = names_list(pipeline_accounts, "pipeline_accounts", "account", ("111111111111",))
+        if not pipeline_accounts:
+            raise ValueError("pipeline_accounts=() is empty; list the account(s) whose pipelines start the "
+                             "release state machines, such as ('111111111111',)")
         others = sorted(a for a in set(pipeline_accounts) if a != self.account)
         #: Roles the release Lambdas assume to read executions of pipelines in other accounts.
         self.pipeline_reader_role_arns = [
@@ -260,12 +264,16 @@ class TeamFoundationStack(cdk.Stack):
         kwargs.setdefault("stack_name", foundation_stack_name(team_class.team))
         super().__init__(scope, construct_id, env=env, **kwargs)
         self.team = check_team(team_class.team)
-        services = tuple(team_class.services)
+        services = names_list(team_class.services, f"{team_class.__name__}.services", "service",
+                              ("orders", "catalog"))
         full_plan: WavePlan = team_class.plan
         plan = foundation_plan(full_plan)
         accounts = (self.account,)
 
-        canaries = tuple(getattr(team_class, "canaries", ()))
+        canaries = names_list(getattr(team_class, "canaries", ()), f"{team_class.__name__}.canaries", "service",
+                              ("orders",))
+        blocking_alarms = names_list(team_class.blocking_alarms, f"{team_class.__name__}.blocking_alarms", "alarm",
+                                     ("org-wide-incident",))
         # Every custom traffic policy of the team, in every account and region: what its services' deployment
         # groups name (SafeLambdaDeployment refuses any other at synth).
         policies = team_traffic_policies(full_plan, tuple(getattr(team_class, "traffic_policies", ())))
@@ -278,7 +286,7 @@ class TeamFoundationStack(cdk.Stack):
                 canary_alarm_names=[alarm_name(self.team, s, scope, "canary") for scope in scopes for s in canaries],
             )
             TeamRuntimeStack(stage, "Runtime", team=self.team, services=services, pipeline_accounts=accounts,
-                             window=team_class.window, blocking_alarms=tuple(team_class.blocking_alarms),
+                             window=team_class.window, blocking_alarms=blocking_alarms,
                              traffic_policies=policies)
 
         self.pipeline = WavePipeline(

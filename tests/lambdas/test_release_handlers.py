@@ -655,3 +655,50 @@ def test_the_revert_reverts_what_it_knows_and_fails_for_a_function_it_has_no_rec
                                                       r"unknown.*reverted: \['other:live 2 -> 1'\]"):
         bake.revert(_bake_event(baking={**_baking(), "functions": [other]}, check={"alarm": "x"}))
     assert [m["FunctionName"] for m in moved] == ["other"]
+
+
+def test_the_bake_reverts_on_its_functions_one_box_rollback_composite_and_no_other(
+        monkeypatch: pytest.MonkeyPatch, fixed_clock: Any) -> None:
+    """I10: the bake watches each function's one-box rollback composite (``oneBoxAlarm``), and only its own.
+
+    Another function's rollback composite (another service or target in the region) in ALARM leaves this
+    bake waiting; this function's own in ALARM fails the check and the revert puts the alias back.
+    """
+    from seawall.lambdas.release import bake, common
+    from seawall.model.contracts import FunctionRelease, ReleaseManifest, ReleaseStack
+    from seawall.model.naming import one_box_rollback_alarm_name
+
+    own = one_box_rollback_alarm_name("payments", "api", "us-east-1", "fn")
+    other = one_box_rollback_alarm_name("payments", "orders", "us-east-1", "fn")
+    f = FunctionRelease(function_name="fn", target_version="2", application="a", deployment_group="g",
+                        deployment_config="CodeDeployDefault.LambdaAllAtOnce", one_box_alarm=own)
+    manifest = ReleaseManifest(stacks=(ReleaseStack(stack_name=STACK, token="2"),), functions=(f,),
+                               service_alarm_names=("payments-api-us-east-1-high-severity",)).to_json()
+    assert manifest["functions"][0]["oneBoxAlarm"] == own  # the key the stack output carries
+    states = {other: "ALARM"}
+    asked: list[str] = []
+
+    def alarm_states(names: tuple[str, ...], region: str) -> dict[str, str]:
+        asked.extend(names)
+        return {n: states.get(n, "OK") for n in names}
+
+    monkeypatch.setattr(common, "alarm_states", alarm_states)
+    monkeypatch.setattr(bake, "data_points", lambda *a: 10_000)
+    event = _bake_event(manifest, baking=_baking())
+    result = bake.check(event)
+    assert result["verdict"] == "WAIT", result  # half an hour into the hour: nothing of its own alarms
+    assert own in asked and other not in asked
+
+    states[own] = "ALARM"
+    result = bake.check(event)
+    assert (result["verdict"], result["alarm"]) == ("ALARM", own), result
+
+    moved: list[dict[str, Any]] = []
+
+    class Lambda:
+        def update_alias(self, **kw: Any) -> None:
+            moved.append(kw)
+
+    monkeypatch.setattr(common, "client", lambda *a, **k: Lambda())
+    bake.revert({**event, "check": result})
+    assert [(m["FunctionName"], m["Name"], m["FunctionVersion"]) for m in moved] == [("fn", "live", "1")]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import boto3
 import botocore.session
@@ -133,8 +133,15 @@ class FakeAws:
         self.faults: list[Fault] = []
         self._principals: dict[str, Principal] = {}
         self._botocore: botocore.session.Session | None = None
+        #: Everything a call asked for that the simulation does not model, in order (a run with any fails loudly).
+        self.unmodelled: list[Unmodelled] = []
         #: Who makes the call being answered (for a fake that checks the caller, such as STS's AssumeRole).
         self.caller: Principal | None = None
+
+    def _unmodelled(self, error: Unmodelled) -> NoReturn:
+        """Remember and raise: a handler that catches every exception must not hide what is not modelled."""
+        self.unmodelled.append(error)
+        raise error
 
     def register(self, service_name: str, service: Service) -> None:
         """Answer `service_name` (botocore's name, e.g. ``lambda``) from `service`."""
@@ -183,7 +190,7 @@ class FakeAws:
         params = context.get(_PARAMS, {})
         service = self.services.get(service_name)
         if service is None:
-            raise Unmodelled(f"the simulation has no {service_name} service (called {operation})")
+            self._unmodelled(Unmodelled(f"the simulation has no {service_name} service (called {operation})"))
         region = request_signer.region_name
         try:
             # botocore keeps the signing credentials on the signer; the access key says who signs
@@ -201,6 +208,8 @@ class FakeAws:
         self.caller = principal
         try:
             body = service.handle(operation, params, account=account, region=region)
+        except Unmodelled as e:
+            self._unmodelled(e)
         except AwsError as e:
             return _Http(e.status, {}), {"Error": {"Code": e.code, "Message": e.message},
                                          "ResponseMetadata": {"HTTPStatusCode": e.status}}

@@ -178,6 +178,8 @@ class FakeCloudFormation:
             self.stacks[name] = stack
             try:
                 self._apply(stack, wanted)
+            except Unmodelled:
+                raise
             except Exception as e:
                 self._rollback(stack, {"Resources": {}}, e)
                 del self.stacks[name]
@@ -187,6 +189,8 @@ class FakeCloudFormation:
         previous = current.template
         try:
             self._apply(current, wanted)
+        except Unmodelled:
+            raise
         except Exception as e:
             self._rollback(current, previous, e)
             current.status = "UPDATE_ROLLBACK_COMPLETE"

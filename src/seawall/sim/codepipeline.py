@@ -1206,6 +1206,8 @@ class FakeCodePipeline:
             template = cfg["TemplatePath"]
         try:
             outputs = self.deploy_stack(account, region, stack, template, ex.revision)
+        except Unmodelled:
+            raise
         except Exception as e:  # the world's CloudFormation failed the stack operation
             self._later(0, pipe, ex, run, stage, arun, "Failed", f"{type(e).__name__}: {e}", {})
             return
@@ -1229,6 +1231,8 @@ class FakeCodePipeline:
         name = f"{prefix}-{arun.action_execution_id}" if prefix else arun.action_execution_id
         try:
             execution_arn = self.start_execution(account, region, arn, name, cfg.get("Input") or "{}")
+        except Unmodelled:
+            raise
         except Exception as e:
             self._later(0, pipe, ex, run, stage, arun, "Failed", f"could not start {arn}: {type(e).__name__}: {e}",
                         {})

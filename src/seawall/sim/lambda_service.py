@@ -422,6 +422,8 @@ class FakeLambda:
             return {"statusCode": 200}
         try:
             result = runner.invoke(payload)
+        except Unmodelled:
+            raise
         except Exception as e:  # the runtime reports any exception as the function's error
             self.served.append(Served(minute, account, region, fn.name, alias, version, 1, 1))
             raise FunctionError(type(e).__name__, str(e)) from e

@@ -86,6 +86,8 @@ def _set_up(assembly: Assembly, pipeline: str, start: datetime, first_deploy: bo
         world.scheduler.run(until=world.setup_lead - WARMUP)
         world.traffic_paused = False
     world.scheduler.run(until=max(world.clock.seconds, world.setup_lead))
+    if world.aws.unmodelled:
+        raise world.aws.unmodelled[0]
     return world
 
 
@@ -248,6 +250,8 @@ def _play(world: World, pipeline: str, scenario: Scenario, params: Mapping[str, 
     world.scheduler.run(until=horizon, stop=lambda: world.clock.seconds > run.push_at + 60
                         and _idle(world, pipeline))
     world.scheduler.run(until=min(horizon, world.clock.seconds + SETTLE))
+    if world.aws.unmodelled:
+        raise world.aws.unmodelled[0]
     truth = Truth(world, pipeline, origin=world.setup_lead)
     facts = Facts(push_at=run.push_at, new_revision=NEW, first_deploy=scenario.first_deploy,
                   healthy=not run.disturbed, end=world.clock.seconds,

@@ -1,0 +1,101 @@
+"""`seawall rehearse` on the fixture app, end to end: the named scenarios' verdicts, byte-identical output across
+processes, and exit 3 naming what the simulation does not model."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.sim.fixture.synth import fixture_assembly
+
+from seawall.model.rehearsal import INVARIANTS
+from seawall.sim.rehearse import rehearse
+
+SEAWALL = str(Path(sys.executable).with_name("seawall"))
+
+
+@pytest.fixture(scope="module")
+def assembly() -> Path:
+    return fixture_assembly()
+
+
+def _cli(*args: str, hashseed: str = "0") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONHASHSEED": hashseed}
+    return subprocess.run([SEAWALL, "rehearse", *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_healthy_json_is_byte_identical_in_two_processes_and_every_invariant_held_and_was_exercised(assembly):
+    first, second = (_cli(str(assembly), "--scenario", "healthy", "--json", hashseed=h) for h in ("1", "2"))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    doc = json.loads(first.stdout)
+    assert str(assembly) not in first.stdout and "/work/" not in first.stdout
+    for name in INVARIANTS:
+        verdict = doc["invariants"][name]
+        assert verdict["held"], (name, verdict)
+        assert verdict["exercised"] > 0, (name, verdict)
+    production = {t: fns for t, fns in doc["targets"].items() if not t.startswith("gamma/")}
+    assert production and all(state == {"version": state["version"], "revision": "r1", "routing": {}}
+                              for fns in production.values() for state in fns.values())
+    assert doc["invariants"]["I11"]["exercised"] == 3 and "plan" in doc["invariants"]["I11"]["detail"]
+    assert {e["kind"] for e in doc["events"]} >= {"pipeline", "stage", "traffic", "deployment"}
+    assert all(isinstance(e["at"], int) and e["at"] >= 0 for e in doc["events"])
+
+
+@pytest.mark.parametrize("scenario", ["first-deploy", "bad-version-one-box"])
+def test_the_basic_scenarios_meet_their_expected_outcome(assembly, scenario):
+    result = rehearse(assembly, scenario=scenario)
+    assert result.ok, {k: v for k, v in {**result.invariants, **result.expectations}.items() if not v.held}
+    assert result.expectations  # every named scenario states its expected outcome
+
+
+def test_a_bad_version_is_caught_by_the_one_box_and_served_nothing_after_the_revert(assembly):
+    result = rehearse(assembly, scenario="bad-version-one-box")
+    assert "served" in result.expectations["bad-version-reverted"].detail
+    reverts = [e for e in result.events if e.kind == "traffic" and "(r0) by" in e.detail and "+" not in e.detail]
+    assert reverts, "the aliases must be seen going back to r0"
+
+
+def _edited_copy(assembly: Path, tmp_path: Path, edit) -> Path:
+    out = tmp_path / "cdk.out"
+    shutil.copytree(assembly, out)
+    for template in sorted(out.rglob("*Service*.template.json")):
+        data = json.loads(template.read_text())
+        edit(data)
+        template.write_text(json.dumps(data))
+    return out
+
+
+def test_an_unmodelled_release_relevant_resource_type_exits_3_naming_it(assembly, tmp_path):
+    def add_queue_mapping(template: dict) -> None:
+        template["Resources"]["Mapping"] = {"Type": "AWS::Lambda::EventSourceMapping",
+                                            "Properties": {"FunctionName": "x", "EventSourceArn": "arn:aws:sqs:x"}}
+
+    out = _edited_copy(assembly, tmp_path, add_queue_mapping)
+    result = _cli(str(out), "--scenario", "first-deploy")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "AWS::Lambda::EventSourceMapping" in result.stderr
+
+
+def test_an_unmodelled_state_machine_feature_exits_3_naming_it(assembly, tmp_path):
+    out = tmp_path / "cdk.out"
+    shutil.copytree(assembly, out)
+    edited = 0
+    for template in sorted(out.rglob("*Runtime*.template.json")):
+        data = json.loads(template.read_text())
+        for resource in data["Resources"].values():
+            if resource["Type"] == "AWS::StepFunctions::StateMachine":
+                text = json.dumps(resource["Properties"]["DefinitionString"])
+                resource["Properties"]["DefinitionString"] = json.loads(
+                    text.replace('\\"Type\\":\\"Pass\\"', '\\"Type\\":\\"Pass\\",\\"Assign\\":{}', 1))
+                edited += text.count('\\"Type\\":\\"Pass\\"') > 0
+        template.write_text(json.dumps(data))
+    assert edited
+    result = _cli(str(out), "--scenario", "healthy")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Assign" in result.stderr

@@ -185,7 +185,7 @@ def first_release_stage(run: Run) -> str:
 
 #: The modules that define named scenarios, each with a ``SCENARIOS`` list (one module per theme, so several
 #: people can add scenarios without editing one file).
-_MODULES = ("basic",)
+_MODULES = ("basic", "traffic")
 
 
 def _collect() -> dict[str, Scenario]:

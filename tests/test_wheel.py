@@ -102,7 +102,7 @@ def test_the_seawall_console_script_runs(wheel_venv):
     venv, work = wheel_venv
     proc = _run([str(venv / "bin" / "seawall"), "--help"], cwd=work)
     assert "usage: seawall" in proc.stdout
-    for command in ("bootstrap", "check", "plan"):
+    for command in ("bootstrap", "check", "plan", "rehearse"):
         assert re.search(rf"\b{command}\b", proc.stdout), (command, proc.stdout)
 
 
@@ -119,3 +119,8 @@ def test_the_quickstart_synthesizes_with_the_pinned_cli_and_the_installed_wheel(
     assert staged, "no service stage was synthesized"
     for template in [*outdir.glob("*.template.json"), *staged]:
         assert json.loads(template.read_text())["Resources"], template
+    # the simulation comes with a plain install: its scenarios list without any dev-only package
+    listed = _run([str(venv / "bin" / "seawall"), "rehearse", str(outdir), "--list"], cwd=work)
+    names = [line.split("\t")[0] for line in listed.stdout.splitlines()]
+    assert {"healthy", "first-deploy", "bad-version-one-box"} <= set(names), listed.stdout
+    assert names == sorted(names)

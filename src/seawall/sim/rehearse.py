@@ -26,6 +26,7 @@ from ..model.rehearsal import AliasState, Event, Rehearsal, ScenarioInfo, StageR
 from ..model.window import TimeWindow
 from .assembly import Assembly, AssemblyError
 from .clock import START
+from .generated import scenario_for, seed_of
 from .invariants import Facts, check_all
 from .scenarios import SCENARIOS, Run, Scenario, unknowns_of
 from .truth import Truth
@@ -267,9 +268,13 @@ def rehearse(assembly_dir: str | Path, *, pipeline: str | None = None, scenario:
     """Rehearse `scenario` on the assembly: every combination of its parameters that `params` does not fix."""
     assembly = Assembly(assembly_dir)
     name = _pipeline(assembly, pipeline)
-    found = SCENARIOS.get(scenario)
+    generated = seed_of(scenario)
+    found = SCENARIOS.get(scenario) if generated is None else scenario_for(generated)
     if found is None:
-        raise ValueError(f"scenario={scenario!r} is not a named scenario; choose one of {sorted(SCENARIOS)}")
+        raise ValueError(f"scenario={scenario!r} is not a named scenario or gen:SEED; choose one of "
+                         f"{sorted(SCENARIOS)}")
+    if generated is not None:
+        seed = generated  # a generated scenario is reproducible from its own seed alone
     outcomes = [run_variant(assembly, pipeline=name, scenario=found, params=p, seed=seed, start=start)
                 for p in found.variants(params or {})]
     first = outcomes[0]

@@ -46,6 +46,10 @@ _HANDLED_ERROR_LINE = ('{"level":"ERROR","location":"handler:12","message":"hand
 
 #: The revisions a scenario knows: the one live before the change, and the change.
 PREVIOUS, NEW = "r0", "r1"
+#: A second change, pushed while the first is still in flight (the same templates with other code again).
+NEXT = "r2"
+#: Every revision whose code the world can deploy: NEW is the assembly itself, the others differ in code only.
+REVISIONS = (PREVIOUS, NEW, NEXT)
 _VERSION_TYPE = "Custom::SeawallVersion"
 
 
@@ -79,15 +83,16 @@ class Released:
     first_served: dict[str, float] = field(default_factory=dict)
 
 
-def previous_template(template: Mapping[str, Any]) -> dict[str, Any]:
-    """`template` as the previous revision had it: the released functions' code and fingerprints differ."""
+def previous_template(template: Mapping[str, Any], revision: str = PREVIOUS) -> dict[str, Any]:
+    """`template` as another revision (the previous one by default) has it: the released functions' code and
+    fingerprints differ."""
     out: dict[str, Any] = copy.deepcopy(dict(template))
     resources = out.get("Resources", {})
     for spec in resources.values():
         if spec.get("Type") != _VERSION_TYPE:
             continue
         props = spec.get("Properties", {})
-        props["FunctionFingerprint"] = f"{props.get('FunctionFingerprint', '')}-{PREVIOUS}"
+        props["FunctionFingerprint"] = f"{props.get('FunctionFingerprint', '')}-{revision}"
         ref = props.get("FunctionName")
         lid = ref.get("Ref") if isinstance(ref, Mapping) else None
         fn = resources.get(lid) if isinstance(lid, str) else None
@@ -95,11 +100,11 @@ def previous_template(template: Mapping[str, Any]) -> dict[str, Any]:
             continue
         code = fn.setdefault("Properties", {}).setdefault("Code", {})
         if "ZipFile" in code:
-            code["ZipFile"] = f"{code['ZipFile']}\n# {PREVIOUS}\n"
+            code["ZipFile"] = f"{code['ZipFile']}\n# {revision}\n"
         elif "S3Key" in code:
-            code["S3Key"] = f"{PREVIOUS}/{code['S3Key']}"
+            code["S3Key"] = f"{revision}/{code['S3Key']}"
         else:
-            code["ImageUri"] = f"{code.get('ImageUri', '')}-{PREVIOUS}"
+            code["ImageUri"] = f"{code.get('ImageUri', '')}-{revision}"
     return out
 
 
@@ -133,7 +138,8 @@ class World:
         self._actor = ""
         self.traffic = traffic or TrafficModel(seed=seed)
         assets = dict(assembly.assets)
-        assets.update({f"{PREVIOUS}/{k}": v for k, v in assembly.assets.items()})
+        for other in (r for r in REVISIONS if r != NEW):
+            assets.update({f"{other}/{k}": v for k, v in assembly.assets.items()})
         self.lambda_ = FakeLambda(clock=self.clock, aws=self.aws, assets=assets, seed=seed)
         self.cloudwatch = FakeCloudWatch(clock=self.clock, scheduler=self.scheduler,
                                          publication_delay=self.unknowns.publication_delay)
@@ -212,7 +218,9 @@ class World:
         return self._cfn.get((account, region))
 
     def template(self, stack: StackArtifact, revision: str) -> dict[str, Any]:
-        return previous_template(stack.template) if revision == PREVIOUS else copy.deepcopy(stack.template)
+        if revision not in REVISIONS:
+            raise ValueError(f"revision={revision!r} is not one the world can deploy; use one of {REVISIONS}")
+        return copy.deepcopy(stack.template) if revision == NEW else previous_template(stack.template, revision)
 
     def deploy(self, stack: StackArtifact, revision: str) -> dict[str, str]:
         """Create or update `stack` at `revision`; return its outputs."""

@@ -18,10 +18,10 @@ from typing import Any
 
 from ...model.rehearsal import Expectation, ScenarioInfo
 from ..assembly import PipelineArtifact
-from ..botocore_bridge import Fault
+from ..botocore_bridge import AwsError, Fault
 from ..traffic import Health, Load
 from ..truth import Truth
-from ..world import NEW, Unknowns, World
+from ..world import NEW, NEXT, Unknowns, World
 
 
 @dataclass
@@ -74,6 +74,102 @@ class Run:
             action()
 
         self.world.scheduler.at(self.push_at + seconds, act, label)
+
+    # ------------------------------------------------------------------ operators, a second change, a pipeline update
+
+    def operate(self, seconds: float, what: str, call: Callable[[], str]) -> None:
+        """An operator acts `seconds` after the push: `call` makes the API calls (through
+        ``world.codepipeline.operator``, so CodePipeline's checks apply) and says what it did; an error the API
+        answers is recorded as the outcome, not raised (an operator whose request is refused moves on)."""
+        self.disturbed = True
+
+        def act() -> None:
+            try:
+                done = call()
+            except AwsError as e:
+                done = f"refused: {e.code}: {e.message}"
+            self.operations.append((self.world.clock.seconds, f"{what}: {done}"))
+
+        self.world.scheduler.at(self.push_at + seconds, act, what)
+
+    def _pipeline_call(self, operation: str, **params: Any) -> dict[str, Any]:
+        stack = self.pipeline.stack
+        return self.world.codepipeline.operator(operation, account=stack.account, region=stack.region, **params)
+
+    def retry_stage(self, seconds: float, mode: str = "FAILED_ACTIONS") -> None:
+        """`seconds` after the push, retry the last failed or stopped stage the console shows (``mode``
+        ``FAILED_ACTIONS`` or ``ALL_ACTIONS``); nothing when no stage failed."""
+        def call() -> str:
+            state = self._pipeline_call("GetPipelineState", name=self.pipeline.name)
+            failed = [s for s in state["stageStates"]
+                      if s.get("latestExecution", {}).get("status") in ("Failed", "Stopped")]
+            if not failed:
+                return "no failed stage to retry"
+            stage = failed[-1]
+            self._pipeline_call("RetryStageExecution", pipelineName=self.pipeline.name, stageName=stage["stageName"],
+                                pipelineExecutionId=stage["latestExecution"]["pipelineExecutionId"], retryMode=mode)
+            return f"retried {stage['stageName']} ({mode})"
+
+        self.operate(seconds, f"retry stage {mode}", call)
+
+    def stop(self, seconds: float, *, abandon: bool) -> None:
+        """`seconds` after the push, stop the newest in-progress execution (stop and abandon, or stop and wait)."""
+        def call() -> str:
+            listed = self._pipeline_call("ListPipelineExecutions", pipelineName=self.pipeline.name)
+            running = [e for e in listed["pipelineExecutionSummaries"] if e["status"] == "InProgress"]
+            if not running:
+                return "no execution in progress"
+            target = running[0]["pipelineExecutionId"]
+            self._pipeline_call("StopPipelineExecution", pipelineName=self.pipeline.name, pipelineExecutionId=target,
+                                abandon=abandon, reason="operator")
+            return f"stopped {target[:8]}"
+
+        self.operate(seconds, "stop and abandon" if abandon else "stop and wait", call)
+
+    def roll_back(self, seconds: float, stage: str) -> None:
+        """`seconds` after the push, roll `stage` back by hand to the last execution that succeeded in it before
+        the one it holds now (``RollbackStage``)."""
+        def call() -> str:
+            state = self._pipeline_call("GetPipelineState", name=self.pipeline.name)
+            current = next((s.get("latestExecution", {}).get("pipelineExecutionId") for s in state["stageStates"]
+                            if s["stageName"] == stage), None)
+            listed = self._pipeline_call("ListPipelineExecutions", pipelineName=self.pipeline.name,
+                                         filter={"succeededInStage": {"stageName": stage}})
+            targets = [e["pipelineExecutionId"] for e in listed["pipelineExecutionSummaries"]
+                       if e["pipelineExecutionId"] != current and e.get("executionType", "STANDARD") == "STANDARD"]
+            if not targets:
+                return f"no earlier execution succeeded in {stage}"
+            self._pipeline_call("RollbackStage", pipelineName=self.pipeline.name, stageName=stage,
+                                targetPipelineExecutionId=targets[0])
+            return f"rolled {stage} back to {targets[0][:8]}"
+
+        self.operate(seconds, f"manual rollback of {stage}", call)
+
+    def push_revision(self, seconds: float, revision: str = NEXT) -> None:
+        """`seconds` after the push, push another change (a second revision in flight)."""
+        stack = self.pipeline.stack
+
+        def push() -> None:
+            self.world.codepipeline.push(account=stack.account, region=stack.region, pipeline=self.pipeline.name,
+                                         revision=revision)
+
+        self.after_push(seconds, push, f"pushed {revision}")
+
+    def update_pipeline(self, seconds: float) -> None:
+        """`seconds` after the push, deploy the pipeline's stack with a changed definition (a variable's
+        description), as deploying it from outside the pipeline does: CodePipeline cancels what is in flight."""
+        stack = self.pipeline.stack
+
+        def update() -> None:
+            template = self.world.template(stack, NEW)
+            resource = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline")
+            props = resource["Properties"]
+            props["Variables"] = [{**v, "Description": f"{v.get('Description', '')} (updated)"}
+                                  for v in props.get("Variables") or [{"Name": "SeawallUpdated",
+                                                                       "DefaultValue": "1"}]]
+            self.world.cfn(stack.account, stack.region).deploy(stack.stack_name, template)
+
+        self.after_push(seconds, update, "updated the pipeline's definition")
 
 
 Expect = Callable[[Run, Truth], dict[str, Expectation]]

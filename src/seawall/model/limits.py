@@ -126,6 +126,15 @@ MAX_LAMBDA_ENVIRONMENT = 4096
 #: above it can never be breached.
 MAX_LAMBDA_TIMEOUT = timedelta(minutes=15)
 
+# ------------------------------------------------------------------------------------------ CloudWatch Synthetics
+
+#: The longest canary name. ``AWS::Synthetics::Canary`` ``Name``: "Minimum: 1 Maximum: 21 Pattern:
+#: ^[0-9a-z_\-]+$" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-synthetics-canary.html).
+MAX_CANARY_NAME = 21
+#: The slowest ``rate()`` schedule of a canary. ``Expression``: "You can specify a frequency between rate(1 minute)
+#: and rate(1 hour)." (https://docs.aws.amazon.com/AmazonSynthetics/latest/APIReference/API_CanaryScheduleOutput.html).
+MAX_CANARY_RATE = timedelta(hours=1)
+
 # ------------------------------------------------------------------------------------------- Step Functions
 
 #: Events one Standard execution keeps: "Maximum execution history size | 25,000 events in a single state
@@ -166,7 +175,7 @@ GATE_FRESHNESS = timedelta(minutes=10)
 __all__ = [
     "GATE_FRESHNESS", "REVERT_BOUND",
     "MAX_ACTIONS_PER_PIPELINE", "MAX_ACTIONS_PER_STAGE", "MAX_ACTION_CONFIGURATION_VALUE", "MAX_ALARM_EVALUATION",
-    "MAX_ALARM_NAME", "MAX_BAKE_WAIT", "MAX_CLOUDFORMATION_ACTION_DURATION",
+    "MAX_ALARM_NAME", "MAX_BAKE_WAIT", "MAX_CANARY_NAME", "MAX_CANARY_RATE", "MAX_CLOUDFORMATION_ACTION_DURATION",
     "MAX_CODEDEPLOY_NAME", "MAX_COMPOSITE_CHILDREN", "MAX_COMPOSITE_PARENTS",
     "MAX_COMPOSITE_RULE_CHARS", "MAX_CUSTOM_DEPLOYMENT_CONFIGS", "MAX_DEPLOYMENT_GROUP_ALARMS",
     "MAX_DESCRIBE_ALARM_NAMES", "MAX_GATE_WAIT", "MAX_HISTORY_EVENTS", "MAX_LAMBDA_ENVIRONMENT", "MAX_LAMBDA_TIMEOUT",

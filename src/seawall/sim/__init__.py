@@ -15,8 +15,9 @@ from .codepipeline import FakeCodePipeline
 from .lambda_service import FakeLambda
 from .logs import FakeLogs, python_unhandled_error
 from .stepfunctions import FakeStepFunctions, FunctionError
+from .synthetics import CanaryRun, FakeHttpApis, FakeSynthetics
 
 __all__ = ["AlarmTransition", "CITATIONS", "Citation", "FakeAws", "FakeCloudFormation", "FakeCloudWatch",
            "FakeCodeDeploy", "FakeCodePipeline", "FakeLambda", "FakeLogs", "FakeStepFunctions", "FunctionError",
-           "StackOperationFailed", "Unmodelled", "cites",
+           "StackOperationFailed", "Unmodelled", "cites", "CanaryRun", "FakeHttpApis", "FakeSynthetics",
            "python_unhandled_error"]

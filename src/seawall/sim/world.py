@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from .assembly import Assembly, PipelineArtifact, StackArtifact
-from .botocore_bridge import AwsError, FakeAws
+from .botocore_bridge import AwsError, FakeAws, Unmodelled
 from .clock import START, Clock, Scheduler
 from .cloudformation import CloudFormationApi, FakeCloudFormation
 from .cloudwatch import FakeCloudWatch
@@ -37,6 +37,7 @@ from .logs import FakeLogs, python_unhandled_error
 from .stepfunctions import FakeStepFunctions
 from .stepfunctions import FunctionError as StatesFunctionError
 from .sts import FakeEvents, FakeSts
+from .synthetics import FakeHttpApis, FakeSynthetics, Invocation
 from .traffic import TrafficModel, VersionMinute
 
 #: What Powertools' logger writes for ``logger.error(...)`` (its JSON keys: level, location, message, timestamp,
@@ -144,6 +145,10 @@ class World:
         self.cloudwatch = FakeCloudWatch(clock=self.clock, scheduler=self.scheduler,
                                          publication_delay=self.unknowns.publication_delay)
         self.logs = FakeLogs(cloudwatch=self.cloudwatch)
+        self.apis = FakeHttpApis()
+        #: Monitoring canaries: each run is one request through API Gateway, served with the minute's traffic.
+        self.synthetics = FakeSynthetics(scheduler=self.scheduler, cloudwatch=self.cloudwatch, apis=self.apis,
+                                         invoke=self._serve_one, paused=lambda: self.traffic_paused)
         self.codedeploy = FakeCodeDeploy(scheduler=self.scheduler, lambda_=self.lambda_,
                                          invoke_async=self._invoke_async, alarm_state=self.cloudwatch.state,
                                          update_alias=self._codedeploy_moves,
@@ -168,6 +173,8 @@ class World:
             "AWS::StepFunctions::StateMachine": self.sfn,
             "AWS::CodePipeline::Pipeline": self.codepipeline,
             **self.codedeploy.providers(),
+            **self.apis.providers(),
+            **self.synthetics.providers(),
         }
         for name, service in (("lambda", self.lambda_), ("cloudwatch", self.cloudwatch), ("logs", self.logs),
                               ("codedeploy", _Attributed(self, self.codedeploy)), ("stepfunctions", self.sfn),
@@ -182,6 +189,11 @@ class World:
         self.revision_of_code: dict[str, str] = {}
         #: Every minute of traffic per version (ground truth).
         self.served: list[VersionMinute] = []
+        #: Requests other services made this minute (the canaries'), by minute, then (account, region, function,
+        #: alias), then version: [requests, crashes, handled errors]; served with that minute's traffic.
+        self._other_requests: dict[int, dict[tuple[str, str, str, str], dict[str, list[int]]]] = {}
+        #: When each version of a function no Custom::SeawallVersion releases first served (its slow burn's start).
+        self._first_served_other: dict[tuple[str, str, str, str], dict[str, float]] = {}
         self._stack_targets = self._targets_of_stacks()
         #: While True no request is served (the world's setup skips the idle days before the scenario's start).
         self.traffic_paused = False
@@ -379,11 +391,39 @@ class World:
         found = next((v for v in fn.versions if v.number == version), None)
         return self.revision_of_code.get(found.code_sha, "?") if found else "?"
 
+    def _serve_one(self, account: str, region: str, function: str, qualifier: str) -> Invocation:
+        """One request another service sends through a function alias (API Gateway, for a monitoring canary):
+        served by the version the alias routes it to (Lambda's weighted routing), failing as the traffic model says
+        for that version's revision, and counted with the minute's traffic (ground truth, metrics, log lines)."""
+        fn = self.lambda_.function(account, region, function)
+        if fn is None:
+            return Invocation("rejected")
+        try:
+            alias, version = self.lambda_.route(fn, qualifier)
+        except AwsError:
+            return Invocation("rejected")
+        if not alias:
+            raise Unmodelled(f"a request to {function}:{qualifier}: the simulation serves other services' requests "
+                             f"through a function alias only")
+        minute = int(self.clock.seconds // 60)
+        rel = self.released.get((account, region, fn.name))
+        first_served = rel.first_served if rel is not None and rel.alias == alias else \
+            self._first_served_other.setdefault((account, region, fn.name, alias), {})
+        first = first_served.setdefault(version, minute * 60.0)
+        health = self.traffic.health_of(self.revision_of(account, region, fn.name, version), minute * 60.0 - first)
+        crash = self.traffic.errors(1, health.error_rate)
+        handled = 0 if crash else self.traffic.errors(1, health.handled_error_rate)
+        counts = self._other_requests.setdefault(minute, {}).setdefault((account, region, fn.name, alias), {}) \
+            .setdefault(version, [0, 0, 0])
+        counts[0], counts[1], counts[2] = counts[0] + 1, counts[1] + crash, counts[2] + handled
+        return Invocation("crash" if crash else "handled" if handled else "ok", health.p50_ms, version)
+
     def _traffic_minute(self) -> None:
-        if self.traffic_paused:
-            return
         minute_start = self.clock.seconds - 60
         minute = int(minute_start // 60)
+        others = self._other_requests.pop(minute, {})
+        if self.traffic_paused:
+            return
         at = self.clock.at(minute_start)
         for key in sorted(self.released):
             rel = self.released[key]
@@ -394,18 +434,30 @@ class World:
             load = self.traffic.load(rel.target, rel.logical_id)
             requests = self.traffic.requests(load.mean(at))
             split = self.traffic.split(requests, entry["Routing"], entry["FunctionVersion"])
-            for version in sorted(split):
-                count = split[version]
+            other = others.pop((rel.account, rel.region, rel.function, rel.alias), {})
+            for version in sorted(set(split) | set(other)):
+                count = split.get(version, 0)
+                extra = other.get(version, [0, 0, 0])
                 revision = self.revision_of(rel.account, rel.region, rel.function, version)
-                first = rel.first_served.setdefault(version, minute_start) if count else \
+                first = rel.first_served.setdefault(version, minute_start) if count + extra[0] else \
                     rel.first_served.get(version, minute_start)
-                health = self.traffic.health_of(revision, minute_start - first)
+                health = self.traffic.health_of(revision, minute_start - first, rel.target)
                 record = VersionMinute(minute, rel.account, rel.region, rel.function, rel.alias, version, revision,
-                                       count, self.traffic.errors(count, health.error_rate),
-                                       self.traffic.errors(count, health.handled_error_rate),
+                                       count + extra[0], self.traffic.errors(count, health.error_rate) + extra[1],
+                                       self.traffic.errors(count, health.handled_error_rate) + extra[2],
                                        health.p50_ms, health.p99_ms)
                 self.served.append(record)
                 self._emit(record, routed=bool(entry["Routing"]), at=minute_start)
+        for (account, region, function, alias), versions in sorted(others.items()):  # functions nothing released
+            fn = self.lambda_.function(account, region, function)
+            routed = bool(fn is not None and alias in fn.aliases and fn.aliases[alias]["Routing"])
+            for version, (n, crashes, handled) in sorted(versions.items()):
+                revision = self.revision_of(account, region, function, version)
+                health = self.traffic.health_of(revision, 0.0)
+                record = VersionMinute(minute, account, region, function, alias, version, revision, n, crashes,
+                                       handled, health.p50_ms, health.p99_ms)
+                self.served.append(record)
+                self._emit(record, routed=routed, at=minute_start)
 
     def _emit(self, r: VersionMinute, *, routed: bool, at: float) -> None:
         """Lambda's metrics and log lines for one version's minute."""

@@ -16,7 +16,7 @@ export JSII_DEPRECATED := quiet
 export UV_PYTHON_DOWNLOADS := never
 PYTEST_WORKERS ?= 2
 
-.PHONY: install lock-check demo test lint typecheck check ci bench synth screenshot clean
+.PHONY: install lock-check demo test lint typecheck check ci bench soak synth screenshot clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
@@ -57,6 +57,11 @@ ci: lock-check lint typecheck test
 
 bench: install
 	$(BIN)/python bench/synth_scale.py
+
+## soak: synthesize the sample app and rehearse SOAK generated scenarios on it (default 2000; not part of `make test`)
+SOAK ?= 2000
+soak: install
+	SOAK=$(SOAK) $(BIN)/python bench/soak.py --count $(SOAK)
 
 synth: install
 	cd examples/sample_service && PATH="$(CURDIR)/node_modules/.bin:$$PATH" cdk synth --quiet

@@ -205,10 +205,16 @@ class Draw:
             found.add("4")
         if "update-pipeline" in kinds:
             found |= {"4", "10"}
-        if "rollback" in kinds:
+        # a version that is not clearly bad with enough traffic may reach production while bad: a gate there may
+        # wait behind its alarm while the other gates' verdicts age (finding 6)
+        reaches_production_bad = not self.healthy() and not (self.clearly_bad() and low >= BUSY)
+        if reaches_production_bad:
+            found.add("6")
+        # a manual rollback, or a production step that fails and rolls back, under the literal reading of the
+        # rollback's variables (finding 8)
+        target_reading = dict(self.unknowns).get("rollback_variables") == "target"
+        if "rollback" in kinds or (target_reading and (reaches_production_bad or self.faults or kinds)):
             found.add("8")
-        if not self.healthy() or self.faults or kinds:
-            found |= {"6", "8"}  # a failed production step rolls back, and a gate may wait behind an alarm
         if dict(self.unknowns).get("stop_seconds", "0") != "0" and not self.healthy():
             found.add("9")
         if "push-r2" in kinds:

@@ -192,9 +192,11 @@ def i2(truth: Truth, facts: Facts) -> Verdict:
                 if bound > facts.end:
                     continue
                 version, routing = truth.alias_at(rel, bound)
-                if version != before or routing:
+                # back on the code it served before: a rollback execution re-publishes that code as a new version
+                if truth.revision(rel, version) != truth.revision(rel, before) or routing:
                     judge.fail(f"{_at(truth, bound)} {where}: {REVERT_BOUND} after {name} entered ALARM the alias "
-                               f"is on {version} routing {routing}, not back on {before} alone")
+                               f"is on {version} ({truth.revision(rel, version)}) routing {routing}, not back on "
+                               f"{before} ({truth.revision(rel, before)}) alone")
     return judge.verdict()
 
 

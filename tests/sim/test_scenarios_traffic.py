@@ -36,3 +36,32 @@ def test_a_slow_burn_after_the_shift_is_caught_by_the_bake_and_reverted(assembly
     assert "by the bake's revert" in result.expectations["reverted-by-bake"].detail
     reverts = [e for e in result.events if e.kind == "traffic" and e.detail.endswith("(r0) by seawall")]
     assert reverts, [e for e in result.events if e.kind == "traffic"]
+
+
+@pytest.mark.parametrize("alarm", ["high-severity", "one-box"])
+def test_another_services_high_severity_alarm_reverts_the_bake_and_its_one_box_alarm_does_not(assembly, alarm):
+    result = _rehearsed(assembly, "other-service-alarm")
+    variant = next(v for v in result.variants if v.parameters == {"alarm": alarm})
+    unmet = {k: v for k, v in {**variant.invariants, **variant.expectations}.items() if not v.held}
+    assert not unmet, unmet
+    assert variant.invariants["I10"].exercised > 18  # the other service's one-box alarms were checked too
+    if alarm == "high-severity":
+        assert "payments-eu-west-1-aggregate" in variant.expectations["failure-names-alarm"].detail
+    else:
+        assert "Succeeded" in variant.expectations["succeeded"].detail
+
+
+def test_the_aggregate_rule_the_scenario_deploys_is_the_one_the_team_monitoring_stack_renders():
+    import aws_cdk as cdk
+
+    from seawall.constructs.monitoring import TeamMonitoringStack
+    from seawall.sim.scenarios.traffic import OTHER, aggregate_rule
+
+    scopes = ["gamma-eu-west-1", "eu-west-1"]
+    app = cdk.App()
+    stack = TeamMonitoringStack(app, "Monitoring", team="payments", services=[OTHER], scopes=scopes,
+                                env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    rules = [r["Properties"]["AlarmRule"] for r in app.synth().get_stack_by_name(stack.stack_name)
+             .template["Resources"].values() if r["Type"] == "AWS::CloudWatch::CompositeAlarm"]
+    assert rules == [aggregate_rule("payments", [OTHER], scopes)]
+    assert aggregate_rule("payments", [], scopes) == "FALSE"

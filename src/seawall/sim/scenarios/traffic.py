@@ -8,6 +8,8 @@ recorded results.
 
 from __future__ import annotations
 
+import copy
+
 from ...model.rehearsal import Expectation
 from ..truth import Step, Truth
 from ..world import NEW, PREVIOUS, Released
@@ -232,6 +234,180 @@ def _sibling(run: Run, truth: Truth) -> dict[str, Expectation]:
             "rolled-out": final_state(truth, NEW)}
 
 
+
+# ------------------------------------------------------------------------------------------------ other-service-alarm
+#
+# I10: another service of the team is deployed in the same accounts and regions (its own stack: a fault alarm and
+# its high-severity composite per target scope, a one-box alarm and that function's one-box rollback composite,
+# "ALARM(aggregate) OR ALARM(one-box)"), and the team lists it: the team monitoring stack is redeployed with the
+# aggregate naming the other service's high-severity composite in every scope of the region, the rule
+# ``TeamMonitoringStack(services=(OTHER,), scopes=...)`` renders (tests/sim/test_scenarios_traffic.py checks it
+# against the construct).  During this service's first bake, one of the other service's alarms fires: its
+# high-severity alarm reverts this bake (through the team aggregate, which names it), its one-box alarm does not.
+
+#: The other service of the team, its released function, and its metrics' namespace.
+OTHER, OTHER_FUNCTION, _OTHER_NAMESPACE = "ledger", "handler", "Ledger"
+#: When the other service's alarm starts to breach (seconds after the push: inside the first step's bake, which
+#: starts once the 5-minute canary is over, about 13 minutes in) and for how long.
+_OTHER_AT, _OTHER_FOR = 1200.0, 600.0
+
+
+def team_scopes(truth: Truth) -> dict[tuple[str, str], list[str]]:
+    """Every deployment-target scope of the service pipeline, per (account, region), in plan order (what the team
+    foundation's ``target_scopes`` gives the monitoring stack); each checked against the service's own composite."""
+    from types import SimpleNamespace
+
+    from ...model.naming import target_scope
+
+    out: dict[tuple[str, str], list[str]] = {}
+    for step in truth.steps:
+        scope = target_scope(SimpleNamespace(name=step.target), production=step.production, stage=step.stage)
+        manifest = truth.manifest(step)
+        if manifest is None or not any(n.endswith(f"-{scope}-high-severity") for n in manifest.service_alarm_names):
+            raise ValueError(f"{step.stage}/{step.target}: no high-severity composite of scope {scope!r} among "
+                             f"{manifest.service_alarm_names if manifest else 'no stack outputs'}")
+        scopes = out.setdefault((step.account, step.region), [])
+        if scope not in scopes:
+            scopes.append(scope)
+    return out
+
+
+def other_service_template(team: str, region: str, scopes: list[str]) -> dict[str, object]:
+    """The other service's alarms in one account and region: per scope a fault alarm under its high-severity
+    composite, and a one-box alarm under its function's one-box rollback composite."""
+    from ...model.naming import aggregate_alarm_name, alarm_name, high_severity_alarm_name, one_box_rollback_alarm_name
+
+    resources: dict[str, object] = {}
+    for i, scope in enumerate(scopes):
+        faults, one_box = alarm_name(team, OTHER, scope, "fault-rate"), \
+            alarm_name(team, OTHER, scope, f"{OTHER_FUNCTION}-one-box-errors")
+        for logical, name, metric in ((f"Faults{i}", faults, "Faults"), (f"OneBox{i}", one_box, "OneBoxFaults")):
+            resources[logical] = {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+                "AlarmName": name, "Namespace": _OTHER_NAMESPACE, "MetricName": metric,
+                "Dimensions": [{"Name": "Scope", "Value": scope}], "Statistic": "Sum", "Period": 60,
+                "EvaluationPeriods": 1, "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching"}}
+        resources[f"HighSeverity{i}"] = {"Type": "AWS::CloudWatch::CompositeAlarm", "DependsOn": [f"Faults{i}"],
+                                         "Properties": {"AlarmName": high_severity_alarm_name(team, OTHER, scope),
+                                                        "AlarmRule": f'ALARM("{faults}")'}}
+        resources[f"OneBoxRollback{i}"] = {
+            "Type": "AWS::CloudWatch::CompositeAlarm", "DependsOn": [f"OneBox{i}"],
+            "Properties": {"AlarmName": one_box_rollback_alarm_name(team, OTHER, scope, OTHER_FUNCTION),
+                           "AlarmRule": f'ALARM("{aggregate_alarm_name(team, region)}") OR ALARM("{one_box}")'}}
+    return {"Resources": resources}
+
+
+def aggregate_rule(team: str, services: list[str], scopes: list[str]) -> str:
+    """The team aggregate's rule listing `services` in `scopes` (``TeamMonitoringStack``: every service's
+    high-severity composite in each scope, scope-major, as one ``ALARM(...) OR ...`` while it fits one composite)."""
+    from ...model.naming import high_severity_alarm_name
+
+    names = [high_severity_alarm_name(team, s, scope) for scope in scopes for s in services]
+    return " OR ".join(f'ALARM("{n}")' for n in names) if names else "FALSE"
+
+
+def _list_other_service(run: Run) -> None:
+    """Deploy the other service's alarms, then the team monitoring stacks with the aggregate naming it."""
+    from ...model.naming import aggregate_alarm_name
+
+    world = run.world
+    truth = Truth(world, run.pipeline.name, origin=world.setup_lead)
+    for (account, region), scopes in sorted(team_scopes(truth).items()):
+        settings = truth.team_settings(account, region)
+        if settings is None:
+            raise ValueError(f"no team runtime in {account}/{region}: the world before the change is incomplete")
+        team, cfn = settings.team, world.cfn(account, region)
+        cfn.deploy(f"{team}-{OTHER}-{region}", other_service_template(team, region, scopes))
+        aggregate = aggregate_alarm_name(team, region)
+        found = [(name, lid) for name, stack in sorted(cfn.stacks.items()) for lid, r in sorted(stack.resources.items())
+                 if r.type == "AWS::CloudWatch::CompositeAlarm" and r.physical_id == aggregate]
+        if len(found) != 1:
+            raise ValueError(f"{account}/{region}: expected one stack with the team aggregate {aggregate}, "
+                             f"found {found}")
+        stack, logical = found[0]
+        template = copy.deepcopy(cfn.stacks[stack].template)
+        template["Resources"][logical]["Properties"]["AlarmRule"] = aggregate_rule(team, [OTHER], scopes)
+        cfn.deploy(stack, template)
+
+
+def _breach(run: Run, metric: str) -> None:
+    """The other service's `metric` breaches in its production scope of the first step's region, every minute for
+    a while: its alarm goes to ALARM at the next evaluation and stays there while the breach lasts."""
+    region = _quiet_region_of(run)
+    account = next(rel.account for rel in run.world.released.values() if rel.region == region)
+    scope = region  # the other service's production target in that region
+    client = run.world.aws.session(account=account, region=region).client("cloudwatch")
+
+    def put() -> None:
+        client.put_metric_data(Namespace=_OTHER_NAMESPACE, MetricData=[{
+            "MetricName": metric, "Dimensions": [{"Name": "Scope", "Value": scope}], "Value": 1.0,
+            "Timestamp": run.world.clock.now()}])
+
+    start = run.world.clock.seconds
+    run.world.scheduler.every(60, put, f"{OTHER} {metric} breaching", first=start, until=start + _OTHER_FOR)
+
+
+def _other_prepare(run: Run) -> None:
+    _list_other_service(run)
+    metric = "Faults" if run.params["alarm"] == "high-severity" else "OneBoxFaults"
+    run.after_push(_OTHER_AT, lambda: _breach(run, metric), f"{OTHER}'s {run.params['alarm']} alarm starts to breach")
+
+
+def _other_alarm_fired(run: Run, truth: Truth) -> tuple[Expectation, float | None]:
+    """The other service's alarm of this variant was in ALARM during one of this service's bakes."""
+    from ...model.naming import alarm_name, high_severity_alarm_name
+
+    region = _quiet_region_of(run)
+    settings = next(truth.team_settings(r.account, region) for r in truth.world.released.values()
+                    if r.region == region)
+    assert settings is not None
+    name = (high_severity_alarm_name(settings.team, OTHER, region) if run.params["alarm"] == "high-severity" else
+            alarm_name(settings.team, OTHER, region, f"{OTHER_FUNCTION}-one-box-errors"))
+    for step in truth.steps:
+        if step.region != region:
+            continue
+        for stage_run in truth.stage_runs(step.stage):
+            bake = stage_run.actions.get(step.state_machines.get("bake", ""))
+            if stage_run.started < run.push_at or bake is None:
+                continue
+            at = truth.alarm_in_alarm(step.account, region, name, bake.started, bake.ended or truth.world.clock.seconds)
+            if at is not None:
+                return (Expectation(True, f"{name} in ALARM at +{int(at - truth.origin)}s, during the bake of "
+                                          f"{step.stage}/{step.target}"), at)
+    return Expectation(False, f"{name} was never in ALARM during a bake of {region}: the scenario tested nothing"), None
+
+
+def _bake_failure_names(truth: Truth, run: Run, alarm: str) -> Expectation:
+    """A bake execution of the change failed, and its recorded cause names `alarm`."""
+    failed = [e for e in truth.world.sfn.executions if e.started >= run.push_at and e.status == "FAILED"
+              and "bake" in e.machine.name.lower()]
+    if not failed:
+        return Expectation(False, "no bake execution failed")
+    named = [e for e in failed if alarm in f"{e.error} {e.cause}"]
+    return Expectation(bool(named), f"bake {failed[0].name} failed: {str(failed[0].cause)[:300]}" if named else
+                       f"{len(failed)} bake execution(s) failed, none naming {alarm}: {str(failed[0].cause)[:300]}")
+
+
+def _other(run: Run, truth: Truth) -> dict[str, Expectation]:
+    from ...model.naming import aggregate_alarm_name
+
+    fired, _ = _other_alarm_fired(run, truth)
+    out = {"other-alarm-fired": fired}
+    if run.params["alarm"] == "high-severity":
+        region = _quiet_region_of(run)
+        team = truth.team_settings(next(r.account for r in truth.world.released.values() if r.region == region),
+                                   region)
+        assert team is not None
+        out["reverted-by-bake"] = _reverted_by_seawall(truth, run, NEW)
+        out["failure-names-alarm"] = _bake_failure_names(truth, run, aggregate_alarm_name(team.team, region))
+        out["all-on-previous"] = final_state(truth, PREVIOUS)
+        out["step-failed"] = _stage_failed(truth, run, first_release_stage(run))
+        return out
+    out["succeeded"] = pipeline_result(truth, run, "Succeeded")
+    out["all-on-new"] = final_state(truth, NEW)
+    return out
+
+
 SCENARIOS = [
     Scenario("slow-burn-bake", "The new version fails half its requests only after serving 15 minutes, after the "
                                "one-box shift completed: the bake catches it, reverts every alias and the step fails",
@@ -246,3 +422,8 @@ SCENARIOS.append(Scenario(
     "sibling-traffic", "One function of each target is idle (3 requests an hour), its sibling busy: the sibling's "
     "invocations meet the idle function's data-point minimum and its new version passes unjudged (finding 2)",
     _sibling, prepare=_sibling_prepare, finding="2"))
+SCENARIOS.append(Scenario(
+    "other-service-alarm", "Another service of the team fires an alarm during this service's bake: its "
+    "high-severity alarm (in the team aggregate) reverts the bake, naming the aggregate; its one-box alarm (only "
+    "in its own one-box rollback composite) does not (I10)", _other, prepare=_other_prepare,
+    parameters={"alarm": ("high-severity", "one-box")}))

@@ -94,6 +94,13 @@ def _actions(run: Any, step: Step) -> dict[str, Any]:
     return {kind: run.actions[name] for kind, name in step.state_machines.items() if name in run.actions}
 
 
+def _first_run(truth: Truth, run: Any, action: str) -> Any:
+    """The first run of `action` in stage run `run` (a retry runs an action again in the same stage execution)."""
+    return next(a for a in truth.world.codepipeline.action_runs if a.pipeline == run.pipeline
+                and a.execution_id == run.execution_id and a.stage == run.stage and a.action == action
+                and a.started >= run.started)
+
+
 def _steps_of(truth: Truth, run: Any) -> list[Step]:
     return [s for s in truth.steps if s.stage == run.stage]
 
@@ -169,9 +176,11 @@ def i2(truth: Truth, facts: Facts) -> Verdict:
     for run in _standard_runs(truth, facts):
         for step in _steps_of(truth, run):
             acts = _actions(run, step)
-            shift = acts.get("shift")
-            if shift is None:
+            if acts.get("shift") is None:
                 continue
+            # the previous version is what the alias served when the step's shift FIRST started in this pipeline
+            # execution: a retried stage re-runs the shift, which must not make the new version "previous"
+            shift = _first_run(truth, run, step.state_machines["shift"])
             end = (acts["bake"].ended if "bake" in acts and acts["bake"].ended else run.ended) or facts.end
             for rel in truth.released_in(step):
                 names = _watched(truth, step, rel)
@@ -259,6 +268,15 @@ def i4(truth: Truth, facts: Facts) -> Verdict:
                 judge.fail(f"{_at(truth, gate.started)} {step.target}: the rollback's gate waited "
                            f"{gate.ended - gate.started:.0f}s (a rollback never waits on the window or alarms)")
             end = run.ended or facts.end
+            shift = truth.sfn_of(_actions(run, step)["shift"]) if "shift" in _actions(run, step) else None
+            for d in truth.world.codedeploy.deployments:
+                if shift is None or truth.world.deployment_by.get(d.id) != shift.arn:
+                    continue
+                for stop in d.stops:
+                    if stop.cause.startswith("alarm"):
+                        judge.fail(f"{_at(truth, stop.at)} {step.target}: CodeDeploy stopped the rollback's "
+                                   f"deployment {d.id} ({d.function}) on the group's alarms ({stop.cause}): the "
+                                   f"rollback waited on alarm state")
             for rel in truth.released_in(step):
                 for change in truth.alias_history(rel):
                     if not run.started <= change.at <= end:

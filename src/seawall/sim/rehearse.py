@@ -104,8 +104,8 @@ def _world_before(assembly: Assembly, pipeline: str, start: datetime, first_depl
 
 
 def _push(world: World, run: Run, scenario: Scenario) -> None:
+    run.push_at = world.clock.seconds  # before prepare: its faults and actions count from the push
     scenario.prepare(run)
-    run.push_at = world.clock.seconds
     if scenario.first_deploy:
         world.codepipeline.initial_revision = NEW
         world.deploy_top_level(kinds=("service",))
@@ -249,7 +249,7 @@ def _play(world: World, pipeline: str, scenario: Scenario, params: Mapping[str, 
     _push(world, run, scenario)
     horizon = run.push_at + HORIZON
     world.scheduler.run(until=horizon, stop=lambda: world.clock.seconds > run.push_at + 60
-                        and _idle(world, pipeline))
+                        and not run.waiting and _idle(world, pipeline))
     world.scheduler.run(until=min(horizon, world.clock.seconds + SETTLE))
     if world.aws.unmodelled:
         raise world.aws.unmodelled[0]

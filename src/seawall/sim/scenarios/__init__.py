@@ -37,6 +37,9 @@ class Run:
     disturbed: bool = False
     #: The operator actions taken: (clock seconds, what).
     operations: list[tuple[float, str]] = field(default_factory=list)
+    #: Actions scheduled and not yet taken (or watches not yet ended): the run does not end while any is pending,
+    #: even when the pipeline is idle meanwhile (a retry ten minutes after a stage failed, a later push).
+    waiting: int = 0
 
     # ------------------------------------------------------------------ what a scenario can do
 
@@ -68,8 +71,10 @@ class Run:
     def after_push(self, seconds: float, action: Callable[[], None], label: str) -> None:
         """Run `action` `seconds` after the push."""
         self.disturbed = True
+        self.waiting += 1
 
         def act() -> None:
+            self.waiting -= 1
             self.operations.append((self.world.clock.seconds, label))
             action()
 
@@ -82,8 +87,10 @@ class Run:
         ``world.codepipeline.operator``, so CodePipeline's checks apply) and says what it did; an error the API
         answers is recorded as the outcome, not raised (an operator whose request is refused moves on)."""
         self.disturbed = True
+        self.waiting += 1
 
         def act() -> None:
+            self.waiting -= 1
             try:
                 done = call()
             except AwsError as e:
@@ -281,7 +288,7 @@ def first_release_stage(run: Run) -> str:
 
 #: The modules that define named scenarios, each with a ``SCENARIOS`` list (one module per theme, so several
 #: people can add scenarios without editing one file).
-_MODULES = ("basic", "traffic")
+_MODULES = ("basic", "traffic", "pipeline")
 
 
 def _collect() -> dict[str, Scenario]:

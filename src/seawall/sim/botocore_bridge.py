@@ -78,6 +78,8 @@ class Fault:
     ``UpdateAlias``); ``"*"`` matches any.  A ``timeout`` fault with
     ``applied=True`` lets the fake carry the request out and loses only the
     answer (a timeout says nothing about whether the request took effect).
+    ``callers`` limits the fault to calls signed as one of these role ARNs
+    (empty: any caller), say the release Lambdas' execution roles.
     """
 
     kind: str
@@ -90,6 +92,7 @@ class Fault:
     applied: bool = False
     account: str = "*"
     region: str = "*"
+    callers: tuple[str, ...] = ()
     #: How many calls this fault failed so far.
     fired: int = field(default=0, compare=False)
     _seen: int = field(default=0, compare=False, repr=False)
@@ -99,11 +102,15 @@ class Fault:
             raise ValueError(f"Fault(kind={self.kind!r}) must be one of {sorted(FAULT_KINDS)}")
         if self.times < 0 or self.skip < 0:
             raise ValueError(f"Fault(times={self.times}, skip={self.skip}) must not be negative")
+        if not isinstance(self.callers, tuple) or not all(isinstance(c, str) and c for c in self.callers):
+            raise TypeError(f"Fault(callers={self.callers!r}) must be a tuple of role ARNs (a string is not read as "
+                            f"its characters); pass () for any caller")
 
-    def matches(self, service: str, operation: str, account: str, region: str, now: float) -> bool:
+    def matches(self, service: str, operation: str, account: str, region: str, now: float,
+                caller: str = "") -> bool:
         return (self.service in ("*", service) and self.operation in ("*", operation)
                 and self.account in ("*", account) and self.region in ("*", region)
-                and self.start <= now < self.end)
+                and (not self.callers or caller in self.callers) and self.start <= now < self.end)
 
     def fire(self) -> bool:
         """Count one matching call; True when this one fails."""
@@ -201,7 +208,8 @@ class FakeAws:
         account = principal.account
         now = self.clock.seconds
         fault = next((f for f in self.faults
-                      if f.matches(service_name, operation, account, region, now) and f.fire()), None)
+                      if f.matches(service_name, operation, account, region, now, principal.arn) and f.fire()),
+                     None)
         self.calls.append((account, region, service_name, operation, dict(params)))
         if fault is not None and not (fault.kind == "timeout" and fault.applied):
             return _fault_answer(fault, service_name, operation)

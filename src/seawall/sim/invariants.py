@@ -213,11 +213,24 @@ def i2(truth: Truth, facts: Facts) -> Verdict:
 
 
 def i3(truth: Truth, facts: Facts) -> Verdict:
+    """After a shift or bake execution ends, or its pipeline action does (whichever is first; "over"):
+
+    * one poll later no deployment it created is still shifting unless a stop was requested by then (a
+      deployment left running "runs on its own to 100 %"), and by the revert bound none of its step's groups
+      has an active deployment (a ``Pending`` stop may take that long);
+    * by the revert bound every alias of the step has no routing and is as I1, I2 or I4 require: after a
+      standard step that did not succeed, on the code it served when the step's shift started; after a
+      rollback execution's shift succeeded, on the rollback's revision.  An alias a later standard execution
+      moved in the meantime is judged there.
+    """
     judge = _Judge("release executions checked after they or their action ended")
     deployments = truth.world.codedeploy.deployments
+    runs_of = _runs_of_executions(truth)
     for run in [r for r in truth.stage_runs() if r.started >= facts.push_at]:
+        rollback = truth.execution(run.execution_id).type == "ROLLBACK"
         for step in _steps_of(truth, run):
-            for kind, action in _actions(run, step).items():
+            acts = _actions(run, step)
+            for kind, action in acts.items():
                 if kind not in ("shift", "bake"):
                     continue
                 execution = truth.sfn_of(action)
@@ -227,27 +240,76 @@ def i3(truth: Truth, facts: Facts) -> Verdict:
                 candidates = [t for t in (ended, action.ended) if t is not None]
                 if not candidates:
                     continue
-                check = min(candidates) + POLL + REVERT_BOUND.total_seconds()
+                over = min(candidates)
+                polled = over + POLL
+                check = polled + REVERT_BOUND.total_seconds()
                 if check > facts.end:
                     continue
                 judge.case()
                 groups = {(rel.account, rel.region, f.deployment_group)
                           for rel in truth.released_in(step) for f in truth.releases(step).values()
                           if f.function_name == rel.function}
+                what = f"{kind} execution {execution.name} ended ({execution.status}) or its action did " \
+                       f"({action.status}) at {_at(truth, over)}"
                 for d in deployments:
                     if (d.account, d.region, d.group) not in groups or d.created_at > check:
                         continue
                     done = d.completed_at is not None and d.completed_at <= check
                     if not done:
                         judge.fail(f"{_at(truth, check)} {step.target}: CodeDeploy deployment {d.id} ({d.function}) "
-                                   f"still {d.status} after {kind} execution {execution.name} ended "
-                                   f"({execution.status}) or its action did")
+                                   f"still {d.status} after {what}")
+                    elif truth.world.deployment_by.get(d.id) == execution.arn and d.created_at <= over \
+                            and d.completed_at is not None and d.completed_at > polled \
+                            and not any(stop.cause == "request" and stop.at <= polled for stop in d.stops):
+                        judge.fail(f"{_at(truth, polled)} {step.target}: CodeDeploy deployment {d.id} ({d.function}) "
+                                   f"it created was still shifting a poll after {what}, and nobody had stopped "
+                                   f"it: it ran on to {d.status} at {_at(truth, d.completed_at)}")
+                shift = acts.get("shift")
+                succeeded = action.status == "Succeeded" and execution.status == "SUCCEEDED"
                 for rel in truth.released_in(step):
                     version, routing = truth.alias_at(rel, check)
+                    where = f"{_at(truth, check)} {step.target} {rel.function}:{rel.alias}"
                     if routing:
-                        judge.fail(f"{_at(truth, check)} {step.target} {rel.function}:{rel.alias}: routing {routing} "
-                                   f"left after {kind} execution {execution.name} ended ({execution.status})")
+                        judge.fail(f"{where}: routing {routing} left after {what}")
+                        continue
+                    if _moved_by_later_standard(truth, rel, runs_of, run, over, check):
+                        continue
+                    if rollback and kind == "shift" and succeeded:
+                        want = truth.execution(run.execution_id).revision
+                    elif not rollback and not succeeded and shift is not None:
+                        before, _ = truth.alias_at(rel, shift.started)
+                        if not before:
+                            continue  # a first deploy: nothing to go back to
+                        want = truth.revision(rel, before)
+                    else:
+                        continue
+                    if truth.revision(rel, version) != want:
+                        judge.fail(f"{where}: on {version} ({truth.revision(rel, version)}) after {what}, not on "
+                                   f"{want} (the {'rollback' if rollback else 'previous'} revision)")
     return judge.verdict()
+
+
+def _runs_of_executions(truth: Truth) -> dict[str, Any]:
+    """The stage run whose action started each release execution (by execution ARN)."""
+    out: dict[str, Any] = {}
+    for run in truth.stage_runs():
+        for action in run.actions.values():
+            if action.external_id:
+                out[action.external_id] = run
+    return out
+
+
+def _moved_by_later_standard(truth: Truth, rel: Released, runs_of: Mapping[str, Any], run: Any, start: float,
+                             end: float) -> bool:
+    """Whether a release execution of another, later standard stage run changed the alias in (start, end]."""
+    for change in truth.alias_history(rel):
+        if not start < change.at <= end:
+            continue
+        other = runs_of.get(truth.world.actor_execution(change.by))
+        if other is not None and other is not run and other.started > run.started \
+                and truth.execution(other.execution_id).type == "STANDARD":
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------- I4

@@ -110,6 +110,9 @@ class TrafficModel:
     loads: Mapping[tuple[str, str], Load] = field(default_factory=dict)
     #: Health per revision (``r0`` the previous, ``r1`` the new); missing revisions are healthy.
     health: Mapping[str, Health] = field(default_factory=dict)
+    #: Health of a revision on one target only, by (target, revision): overrides :attr:`health` there (an incident
+    #: in one region).
+    target_health: Mapping[tuple[str, str], Health] = field(default_factory=dict)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -118,9 +121,10 @@ class TrafficModel:
     def load(self, target: str, function: str) -> Load:
         return self.loads.get((target, function), self.default)
 
-    def health_of(self, revision: str, served_seconds: float) -> Health:
-        """The health of `revision` after it has served for `served_seconds` (healthy before a slow burn starts)."""
-        found = self.health.get(revision, HEALTHY)
+    def health_of(self, revision: str, served_seconds: float, target: str = "") -> Health:
+        """The health of `revision` (on `target`, when given) after it has served for `served_seconds` (healthy
+        before a slow burn starts)."""
+        found = self.target_health.get((target, revision)) or self.health.get(revision, HEALTHY)
         return found if served_seconds >= found.after_seconds else HEALTHY
 
     def requests(self, mean: float) -> int:

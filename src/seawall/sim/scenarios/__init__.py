@@ -288,7 +288,7 @@ def first_release_stage(run: Run) -> str:
 
 #: The modules that define named scenarios, each with a ``SCENARIOS`` list (one module per theme, so several
 #: people can add scenarios without editing one file).
-_MODULES = ("basic", "traffic", "pipeline")
+_MODULES = ("basic", "traffic", "pipeline", "faults")
 
 
 def _collect() -> dict[str, Scenario]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from typing import Any
@@ -308,87 +307,145 @@ def test_no_input_carries_functions_or_hooks() -> None:
 
 PIPELINE_ACCOUNT = "111111111111"
 READER = f"arn:aws:iam::{PIPELINE_ACCOUNT}:role/seawall-payments-pipeline-reader"
+#: The release machines run in the target's account; their Lambdas sign as their execution role there.
+TARGET_ACCOUNT = "222222222222"
+LAMBDA_ROLE = f"arn:aws:iam::{TARGET_ACCOUNT}:role/seawall-payments-release"
+
+
+class Pipelines:
+    """The simulation's STS and CodePipeline, reached by the release Lambdas' own boto3 clients.
+
+    A pipeline ``payments-api`` (a source stage and a ``Release`` stage) exists in the pipeline account in
+    eu-west-1, and in the target's account in eu-west-1 and us-east-1, each with a STANDARD execution and a
+    ROLLBACK one (an operator's ``RollbackStage`` to it); every execution ID is unique, so a read in the wrong
+    account or region finds nothing.  Only ``READER`` can be assumed (a stack of the pipeline account made it).
+    """
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        from tests.sim.test_codepipeline_world import build, pipeline
+
+        from seawall.sim import FakeAws
+        from seawall.sim.clock import Clock, Scheduler
+        from seawall.sim.codepipeline import FakeCodePipeline
+        from seawall.sim.sts import FakeSts
+
+        def unused(*args: Any) -> Any:
+            raise AssertionError(f"the pipeline has no deploy or Step Functions action, yet one ran: {args}")
+
+        # The context task judges its assumed credentials' Expiration against the wall clock (STS's clock is real
+        # time), so STS's simulated clock starts at the wall clock's current second.
+        self.clock = Clock(start=datetime.now(UTC).replace(microsecond=0))
+        scheduler = Scheduler(self.clock)
+        self.aws = FakeAws(self.clock)
+        cp = FakeCodePipeline(scheduler, deploy_stack=unused, start_execution=unused, describe_execution=unused)
+        self.sts = FakeSts(self.aws, role_exists=lambda arn: arn == READER)
+        self.aws.register("codepipeline", cp)
+        self.aws.register("sts", self.sts)
+        #: (account, region) -> {"STANDARD": execution ID, "ROLLBACK": execution ID}
+        self.executions: dict[tuple[str, str], dict[str, str]] = {}
+        for account, region in ((PIPELINE_ACCOUNT, "eu-west-1"), (TARGET_ACCOUNT, "eu-west-1"),
+                                (TARGET_ACCOUNT, "us-east-1")):
+            cp.create(account=account, region=region, stack="pipeline", logical_id="Pipeline",
+                      properties=pipeline(build(stage="Release"), name="payments-api"))
+            (standard,) = [e for e in cp.executions if (e.account, e.region) == (account, region)]
+            scheduler.run(until=self.clock.seconds + 3600)
+            assert standard.status == "Succeeded", standard.summary
+            rollback = cp.operator("RollbackStage", account=account, region=region, pipelineName="payments-api",
+                                   stageName="Release", targetPipelineExecutionId=standard.id)["pipelineExecutionId"]
+            scheduler.run(until=self.clock.seconds + 3600)
+            self.executions[(account, region)] = {"STANDARD": standard.id, "ROLLBACK": rollback}
+        self.session = self.aws.session(account=TARGET_ACCOUNT, region="us-east-1", role_arn=LAMBDA_ROLE)
+
+    def reads(self) -> list[tuple[str, str, str]]:
+        """(account, region, execution ID) of every GetPipelineExecution answered, in order."""
+        return [(account, region, params["pipelineExecutionId"]) for account, region, _, op, params in self.aws.calls
+                if op == "GetPipelineExecution"]
+
+    def execution(self, kind: str, account: str = PIPELINE_ACCOUNT, region: str = "eu-west-1") -> str:
+        return self.executions[(account, region)][kind]
 
 
 @pytest.fixture
-def moto_pipeline(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """moto with GetPipelineExecution stubbed (moto lacks it); records the access key each call was signed with."""
-    from moto import mock_aws
-    from moto.codepipeline.responses import CodePipelineResponse
+def pipelines(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """:class:`Pipelines`; boto3's default session signs as the release Lambda's role in the target account."""
+    import boto3
 
     from seawall.lambdas.release import common
 
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(k, v)
-    calls: list[str] = []
-
-    def get_pipeline_execution(self: Any) -> str:
-        import json
-
-        auth = self.headers.get("Authorization", "")
-        calls.append(auth.split("Credential=")[1].split("/")[0])
-        params = json.loads(self.body)
-        return json.dumps({"pipelineExecution": {"pipelineName": params["pipelineName"], "status": "InProgress",
-                                                 "pipelineExecutionId": params["pipelineExecutionId"],
-                                                 "executionType": "ROLLBACK"}})
-
-    monkeypatch.setattr(CodePipelineResponse, "get_pipeline_execution", get_pipeline_execution)
+    world = Pipelines()
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", world.session)
     common.reset_clients()
-    with mock_aws():
-        yield calls
+    yield world
     common.reset_clients()
 
 
-def _gate_event(role_arn: str) -> dict[str, Any]:
+def _gate_event(role_arn: str, execution_id: str = "e-1") -> dict[str, Any]:
     from seawall.model.contracts import GateInput, PipelineRef, TargetRef
 
-    g = GateInput(target=TargetRef(region="us-east-1", account="222222222222"), override="false",
-                  pipeline=PipelineRef(name="payments-api", execution_id="e-1", region="eu-west-1",
+    g = GateInput(target=TargetRef(region="us-east-1", account=TARGET_ACCOUNT), override="false",
+                  pipeline=PipelineRef(name="payments-api", execution_id=execution_id, region="eu-west-1",
                                        role_arn=role_arn)).to_json()
     return {"expect": "seawall.gate", "input": g}
 
 
-def test_the_context_task_assumes_the_pipeline_reader_role_for_a_pipeline_in_another_account(moto_pipeline) -> None:
-    import boto3
-
+@pytest.mark.parametrize("kind", ["STANDARD", "ROLLBACK"])
+def test_the_context_task_assumes_the_pipeline_reader_role_for_a_pipeline_in_another_account(
+        pipelines: Pipelines, kind: str) -> None:
     from seawall.lambdas.release import common
     from seawall.lambdas.release.context import release_context
+    from seawall.sim.botocore_bridge import Principal
 
-    out = release_context(_gate_event(READER))
-    assert out["rollback"] is True and out["executionType"] == "ROLLBACK"
-    (key,) = moto_pipeline
-    # The call was signed with the reader role's session, not the Lambda's own credentials.
-    assert key != os.environ["AWS_ACCESS_KEY_ID"]
+    execution = pipelines.execution(kind)
+    out = release_context(_gate_event(READER, execution))
+    assert (out["rollback"], out["executionType"]) == (kind == "ROLLBACK", kind)
+    # Read in the pipeline's account and region, signed with the reader role's session, not the Lambda's own.
+    assert pipelines.reads() == [(PIPELINE_ACCOUNT, "eu-west-1", execution)]
+    assert [(account, role) for _, account, role in pipelines.sts.assumed] == [(TARGET_ACCOUNT, READER)]
     creds = common.client("codepipeline", "eu-west-1", READER)._request_signer._credentials
-    assert creds.access_key == key
-    who = boto3.client("sts", region_name="us-east-1", aws_access_key_id=creds.access_key,
-                       aws_secret_access_key=creds.secret_key, aws_session_token=creds.token).get_caller_identity()
-    assert who["Account"] == PIPELINE_ACCOUNT
-    assert who["Arn"].startswith(f"arn:aws:sts::{PIPELINE_ACCOUNT}:assumed-role/seawall-payments-pipeline-reader/")
+    assert pipelines.aws.principal(creds.access_key) == Principal(PIPELINE_ACCOUNT, READER)
 
 
-def test_the_context_task_reads_a_same_account_pipeline_directly(moto_pipeline) -> None:
+def test_the_context_task_reads_a_same_account_pipeline_directly(pipelines: Pipelines) -> None:
     from seawall.lambdas.release.context import release_context
 
-    release_context(_gate_event(""))
-    assert moto_pipeline == [os.environ["AWS_ACCESS_KEY_ID"]]  # the Lambda's own credentials
+    execution = pipelines.execution("ROLLBACK", TARGET_ACCOUNT)
+    assert release_context(_gate_event("", execution))["executionType"] == "ROLLBACK"
+    assert pipelines.reads() == [(TARGET_ACCOUNT, "eu-west-1", execution)]  # the Lambda's own account
+    assert pipelines.sts.assumed == []
 
 
-def test_assumed_credentials_are_renewed_before_they_expire(moto_pipeline) -> None:
+def test_a_reader_role_the_pipeline_account_lacks_fails_with_the_fix(pipelines: Pipelines) -> None:
+    from seawall.lambdas.release.common import AwsApiError
+    from seawall.lambdas.release.context import release_context
+
+    missing = f"arn:aws:iam::{PIPELINE_ACCOUNT}:role/seawall-orders-pipeline-reader"
+    with pytest.raises(AwsApiError, match=r"STS AssumeRole .*\(AccessDenied\).*must exist there and trust this "
+                                          r"account: deploy the team's foundation pipeline"):
+        release_context(_gate_event(missing, pipelines.execution("STANDARD")))
+    assert pipelines.reads() == []
+
+
+def test_assumed_credentials_are_renewed_before_they_expire(pipelines: Pipelines) -> None:
     from datetime import UTC, datetime, timedelta
 
     from seawall.lambdas.release import common
     from seawall.lambdas.release.context import release_context
 
-    release_context(_gate_event(READER))
+    event = _gate_event(READER, pipelines.execution("STANDARD"))
+    release_context(event)
     key = ("codepipeline", "eu-west-1", READER)
     first, _ = common._assumed[key]
     assert common.client(*key) is first  # kept while fresh
     common._assumed[key] = (first, datetime.now(UTC) + timedelta(minutes=5))  # about to expire
-    release_context(_gate_event(READER))
-    assert common._assumed[key][0] is not first
-    assert len(moto_pipeline) == 2 and moto_pipeline[0] != moto_pipeline[1]
+    release_context(event)
+    again = common._assumed[key][0]
+    assert again is not first
+    assert [role for _, _, role in pipelines.sts.assumed] == [READER, READER]
+    keys = [c._request_signer._credentials.access_key for c in (first, again)]
+    assert keys[0] != keys[1] and {pipelines.aws.principal(k).arn for k in keys} == {READER}
+    assert [account for account, _, _ in pipelines.reads()] == [PIPELINE_ACCOUNT] * 2
 
 
 def test_a_malformed_pipeline_role_fails_the_input() -> None:
@@ -421,19 +478,19 @@ def test_clients_have_short_timeouts_and_standard_retries(monkeypatch: pytest.Mo
 # ----------------------------------------------------------------------------- bad state never yields "go" (I6)
 
 
-def _override_gate(**target: str) -> dict[str, Any]:
+def _override_gate(execution_id: str = "e-1", **target: str) -> dict[str, Any]:
     """A gate input with the emergency override on: the one input that skips the window and the alarms."""
-    g = _gate_event("")
+    g = _gate_event("", execution_id)
     g["input"]["override"] = "true: incident 7"
     g["input"]["target"].update(target)
     return g
 
 
-def test_the_context_task_honours_a_valid_override(moto_pipeline) -> None:
+def test_the_context_task_honours_a_valid_override(pipelines: Pipelines) -> None:
     """The control for the refusals below: a valid input with the override on is honoured."""
     from seawall.lambdas.release.context import release_context
 
-    g = _override_gate()
+    g = _override_gate(pipelines.execution("ROLLBACK", TARGET_ACCOUNT, "us-east-1"))
     g["input"]["pipeline"]["region"] = ""
     out = release_context(g)
     assert (out["override"], out["overrideReason"], out["rollback"]) == (True, "incident 7", True)

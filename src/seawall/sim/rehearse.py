@@ -12,7 +12,6 @@ judged from the ground truth.
 
 from __future__ import annotations
 
-import copy
 import os
 import pickle
 import traceback
@@ -206,9 +205,10 @@ def run_variant(assembly: Assembly, *, pipeline: str, scenario: Scenario, params
     The world is set up once per process; each variant runs in a forked copy of it (where the platform can
     fork), so variants never see each other and the setup is paid once.
     """
+    if os.environ.get("SEAWALL_SIM_IN_PROCESS") == "1" or not hasattr(os, "fork"):
+        # no fork (or profiling): this variant uses up a world of its own, set up for it
+        return _play(_set_up(assembly, pipeline, start, scenario.first_deploy), pipeline, scenario, params, seed)
     before = _world_before(assembly, pipeline, start, scenario.first_deploy)
-    if not hasattr(os, "fork"):
-        return _play(copy.deepcopy(before), pipeline, scenario, params, seed)
     return _in_child(lambda: _play(before, pipeline, scenario, params, seed))
 
 

@@ -305,3 +305,6 @@ def _collect() -> dict[str, Scenario]:
 
 #: Every named scenario, by name.
 SCENARIOS: dict[str, Scenario] = _collect()
+
+__all__ = ["SCENARIOS", "UNKNOWN_PARAMETERS", "Run", "Scenario", "bad_served_then_none", "final_state",
+           "first_release_stage", "no_later_stage", "pipeline_result", "unknowns_of"]

@@ -65,3 +65,26 @@ def test_the_aggregate_rule_the_scenario_deploys_is_the_one_the_team_monitoring_
              .template["Resources"].values() if r["Type"] == "AWS::CloudWatch::CompositeAlarm"]
     assert rules == [aggregate_rule("payments", [OTHER], scopes)]
     assert aggregate_rule("payments", [], scopes) == "FALSE"
+
+
+def test_a_fix_pushed_minutes_after_a_one_box_revert_rolls_out_past_the_stale_alarm(assembly):
+    result = _rehearsed(assembly, "fix-after-revert")
+    assert result.ok, _unmet(result)
+    for variant in result.variants:
+        assert "rollback execution of r0" in variant.expectations["stale-alarm-exercised"].detail
+        assert variant.expectations["all-on-fix"].detail.endswith("on r2 with no routing")
+
+
+def test_i3_judges_a_deployment_a_later_execution_created_in_the_group_with_that_execution():
+    from types import SimpleNamespace
+
+    from seawall.sim.invariants import _judged_with
+
+    creators = {"d-1": "arn:aws:states:eu-west-1:1:execution:m:mine",
+                "d-2": "arn:aws:states:eu-west-1:1:execution:m:next"}
+    truth = SimpleNamespace(world=SimpleNamespace(actor_execution=lambda by: creators.get(by.split(":", 1)[1], "")))
+    mine = creators["d-1"]
+    assert _judged_with(truth, SimpleNamespace(id="d-2", created_at=100.0), mine, over=100.0)  # before it ended
+    assert _judged_with(truth, SimpleNamespace(id="d-1", created_at=150.0), mine, over=100.0)  # its own, later
+    assert _judged_with(truth, SimpleNamespace(id="d-9", created_at=150.0), mine, over=100.0)  # nobody's
+    assert not _judged_with(truth, SimpleNamespace(id="d-2", created_at=150.0), mine, over=100.0)  # a later one's

@@ -212,6 +212,15 @@ def i2(truth: Truth, facts: Facts) -> Verdict:
 # ---------------------------------------------------------------------------------------------- I3
 
 
+def _judged_with(truth: Truth, deployment: Any, execution_arn: str, over: float) -> bool:
+    """Whether I3 judges `deployment` with the release execution `execution_arn`, which (or whose action) ended at
+    `over`: a deployment created by then, or later by that execution or by CodeDeploy rolling back one of its
+    deployments -- not one a later release execution created in the same group (that one is judged there)."""
+    if deployment.created_at <= over:
+        return True
+    return truth.world.actor_execution(f"codedeploy:{deployment.id}") in ("", execution_arn)
+
+
 def i3(truth: Truth, facts: Facts) -> Verdict:
     """After a shift or bake execution ends, or its pipeline action does (whichever is first; "over"):
 
@@ -252,7 +261,8 @@ def i3(truth: Truth, facts: Facts) -> Verdict:
                 what = f"{kind} execution {execution.name} ended ({execution.status}) or its action did " \
                        f"({action.status}) at {_at(truth, over)}"
                 for d in deployments:
-                    if (d.account, d.region, d.group) not in groups or d.created_at > check:
+                    if (d.account, d.region, d.group) not in groups or d.created_at > check \
+                            or not _judged_with(truth, d, execution.arn, over):
                         continue
                     done = d.completed_at is not None and d.completed_at <= check
                     if not done:
@@ -269,10 +279,10 @@ def i3(truth: Truth, facts: Facts) -> Verdict:
                 for rel in truth.released_in(step):
                     version, routing = truth.alias_at(rel, check)
                     where = f"{_at(truth, check)} {step.target} {rel.function}:{rel.alias}"
+                    if _moved_by_later_standard(truth, rel, runs_of, run, over, check):
+                        continue  # a later standard execution's shift moved it: judged with that execution
                     if routing:
                         judge.fail(f"{where}: routing {routing} left after {what}")
-                        continue
-                    if _moved_by_later_standard(truth, rel, runs_of, run, over, check):
                         continue
                     if rollback and kind == "shift" and succeeded:
                         want = truth.execution(run.execution_id).revision

@@ -12,7 +12,7 @@ import copy
 
 from ...model.rehearsal import Expectation
 from ..truth import Step, Truth
-from ..world import NEW, PREVIOUS, Released
+from ..world import NEW, NEXT, PREVIOUS, Released
 from . import Run, Scenario, bad_served_then_none, final_state, first_release_stage, pipeline_result
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -408,6 +408,66 @@ def _other(run: Run, truth: Truth) -> dict[str, Expectation]:
     return out
 
 
+
+# ------------------------------------------------------------------------------------------------ fix-after-revert
+#
+# r1 fails half its requests: the one-box catches it in the first step and CodeDeploy reverts it; minutes later a
+# healthy fix, r2, is pushed.  Each deploy of the step's stack re-points the one-box alarms' ``ExecutedVersion`` to
+# the version it publishes, and "When you update an existing alarm, its state is left unchanged"
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html): the stage rollback's
+# deploy (r0's template, right after the failure) re-points an alarm still in ALARM.  The safety contract wants the
+# fix to ship: no watched alarm of r2's step is in ALARM for anything r2 did, so r2 must not be reverted or blocked
+# (I2 applies only to a watched alarm in ALARM during r2's shift and bake).
+#
+# What the world shows: the stale ALARM lasts until the alarm's next evaluation (alarms are evaluated every
+# minute), which reads the re-pointed version's data (or none: notBreaching) and says OK; a deploy action takes
+# longer than that before the shift creates its CodeDeploy deployment, and the stage rollback's deploy re-points
+# the alarm minutes before r2's does.  So r2 never meets the stale state and rolls out.
+
+#: When the fix (r2) is pushed: about two minutes after the one-box reverted r1.
+_FIX_AT = 600.0
+
+
+def _fix_prepare(run: Run) -> None:
+    run.health(NEW, error_rate=0.5)
+    run.push_revision(_FIX_AT, NEXT)
+
+
+def _stale_alarm(run: Run, truth: Truth) -> Expectation:
+    """A deploy of the first step's stacks after the push re-pointed a one-box alarm that was in ALARM."""
+    first = first_release_stage(run)
+    steps = [s for s in truth.steps if s.stage == first]
+    seen = []
+    for step in steps:
+        cfn = truth.world.cfn(step.account, step.region)
+        names = [r.physical_id for stack in step.stacks if stack in cfn.stacks
+                 for r in cfn.stacks[stack].resources.values()
+                 if r.type == "AWS::CloudWatch::Alarm" and "-one-box-" in r.physical_id]
+        for stage_run in truth.stage_runs(first):
+            if stage_run.started < run.push_at:
+                continue
+            for action in stage_run.actions.values():
+                if action.provider != "CloudFormation" or action.resolved.get("StackName") not in step.stacks:
+                    continue
+                for name in sorted(set(names)):
+                    if truth.alarm_in_alarm(step.account, step.region, name, action.started, action.started):
+                        seen.append(f"{name} at +{int(action.started - truth.origin)}s "
+                                    f"({truth.execution(stage_run.execution_id).type.lower()} execution of "
+                                    f"{truth.execution(stage_run.execution_id).revision})")
+    return Expectation(bool(seen), f"re-pointed while in ALARM: {'; '.join(seen[:4])}" if seen else
+                       "no deploy re-pointed a one-box alarm in ALARM: the scenario tested nothing")
+
+
+def _fix(run: Run, truth: Truth) -> dict[str, Expectation]:
+    moved = _reverted_by_seawall(truth, run, NEXT)
+    return {"bad-version-reverted": bad_served_then_none(truth, run, NEW),
+            "stale-alarm-exercised": _stale_alarm(run, truth),
+            "fix-not-reverted": Expectation(not moved.held and "reverted nothing" in moved.detail,
+                                            f"{NEXT} was never moved back" if "reverted nothing" in moved.detail
+                                            else moved.detail),
+            "fix-succeeded": pipeline_result(truth, run, "Succeeded"),
+            "all-on-fix": final_state(truth, NEXT)}
+
 SCENARIOS = [
     Scenario("slow-burn-bake", "The new version fails half its requests only after serving 15 minutes, after the "
                                "one-box shift completed: the bake catches it, reverts every alias and the step fails",
@@ -427,3 +487,7 @@ SCENARIOS.append(Scenario(
     "high-severity alarm (in the team aggregate) reverts the bake, naming the aggregate; its one-box alarm (only "
     "in its own one-box rollback composite) does not (I10)", _other, prepare=_other_prepare,
     parameters={"alarm": ("high-severity", "one-box")}))
+SCENARIOS.append(Scenario(
+    "fix-after-revert", "A fix (r2) pushed minutes after the one-box reverted r1, while the re-pointed one-box alarm "
+    "may still hold its old ALARM state: the fix rolls out everywhere", _fix, prepare=_fix_prepare,
+    parameters={"rollback_variables": ("target", "own")}))

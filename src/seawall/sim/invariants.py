@@ -363,41 +363,59 @@ def i4(truth: Truth, facts: Facts) -> Verdict:
 # ---------------------------------------------------------------------------------------------- I5
 
 
+def _order(revision: str) -> int:
+    """Revisions in the order they were pushed (``r0``, ``r1``, ``r2``...); an unknown code (``?``) first."""
+    return int(revision[1:]) if revision[:1] == "r" and revision[1:].isdigit() else -1
+
+
 def _baked(truth: Truth, facts: Facts) -> Callable[[Released, str, float], bool]:
     """Whether a revision is baked on a function's target at a moment: the previous revision always (it was live
-    and baked when the change was pushed), the new one once a standard step that shifted it there succeeded."""
-    succeeded: dict[tuple[str, str, str], float] = {}
+    and baked when the change was pushed), any other once a standard step of an execution of it that shifted it
+    there succeeded."""
+    succeeded: dict[tuple[str, str, str, str], float] = {}
     for run in _standard_runs(truth, facts):
-        if run.status != "Succeeded" or truth.execution(run.execution_id).revision != facts.new_revision:
+        if run.status != "Succeeded":
             continue
+        revision = truth.execution(run.execution_id).revision
         for step in _steps_of(truth, run):
             for rel in truth.released_in(step):
-                succeeded.setdefault((rel.account, rel.region, rel.function), run.ended)
+                succeeded.setdefault((rel.account, rel.region, rel.function, revision), run.ended)
 
     def baked(rel: Released, revision: str, at: float) -> bool:
         if revision == PREVIOUS and not facts.first_deploy:
             return True
-        done = succeeded.get((rel.account, rel.region, rel.function))
-        return revision == facts.new_revision and done is not None and done <= at
+        done = succeeded.get((rel.account, rel.region, rel.function, revision))
+        return done is not None and done <= at
 
     return baked
 
 
 def i5(truth: Truth, facts: Facts) -> Verdict:
+    """Every move of an alias back to older code (a revert or a rollback: its version's revision is older than the
+    newest revision the alias served, alone or in its routing, just before) goes to a baked revision."""
     judge = _Judge("alias moves back to older code checked for a baked target", "alias changes")
     baked = _baked(truth, facts)
+    # the pipeline execution behind each release execution: a move to code older than that execution's own
+    # revision is a revert, and any move by a rollback execution a rollback, whatever the alias served just before
+    behind = {a.external_id: truth.execution(a.execution_id) for a in truth.world.codepipeline.action_runs
+              if a.external_id and a.pipeline == truth.pipeline}
     for _, rel in sorted(truth.world.released.items()):
-        had_new = False
+        newest = -1
         for change in truth.alias_history(rel):
-            versions = [change.version, *change.routing]
-            has_new = any(truth.revision(rel, v) == facts.new_revision for v in versions if v)
-            went_back, had_new = had_new and not has_new, has_new
+            revision = truth.revision(rel, change.version) if change.version else "?"
+            execution = behind.get(truth.world.actor_execution(change.by))
+            # (a canary's first step keeps the old version primary, with the execution's own in the routing)
+            by_older = execution is not None and not any(truth.revision(rel, v) == execution.revision
+                                                         for v in change.routing) \
+                and (execution.type == "ROLLBACK" or _order(revision) < _order(execution.revision))
+            went_back = revision != "?" and (_order(revision) < newest or by_older)
+            newest = max((_order(truth.revision(rel, v)) for v in [change.version, *change.routing] if v),
+                         default=-1)
             if change.at < facts.push_at:
                 continue
-            if not change.version or not went_back:
-                judge.look()  # not a revert or rollback: a move forward, or nothing of the change was live
+            if not went_back:
+                judge.look()  # not a revert or rollback: a move forward, or to the same code
                 continue
-            revision = truth.revision(rel, change.version)
             judge.case()
             if not baked(rel, revision, change.at):
                 judge.fail(f"{_at(truth, change.at)} {rel.target} {rel.function}:{rel.alias}: moved to version "

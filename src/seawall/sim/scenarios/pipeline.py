@@ -35,7 +35,7 @@ from typing import Any
 from ...model.rehearsal import Expectation
 from ..botocore_bridge import Fault
 from ..truth import Truth
-from ..world import NEW, PREVIOUS
+from ..world import NEW, NEXT, PREVIOUS
 from . import Run, Scenario, bad_served_then_none, final_state, no_later_stage, pipeline_result
 
 #: The pre-production stage the retry scenarios act on, and the production stage after it (the fixture app's).
@@ -280,6 +280,42 @@ def _override(run: Run, truth: Truth) -> dict[str, Expectation]:
             "succeeded": pipeline_result(truth, run, "Succeeded")}
 
 
+# ---------------------------------------------------------------------------------- stage-cancelled-by-update
+
+#: From a push to its self-mutation: the Source and Build stages (10 s and 120 s) and the SelfMutate build (120 s).
+_TO_SELF_MUTATION = 250.0
+
+
+def _cancel(run: Run, kind: str, update: str) -> None:
+    """While the change's `kind` action (``Shift`` or ``Bake``) runs in gamma, the pipeline's definition is
+    updated, which cancels the stage (not a failure: no rollback): by the next change's self-mutation when it
+    reaches it (``self-mutation``: the pipeline restarts on the next change), or from outside (``definition``:
+    it restarts on the change itself, and the next change comes 20 minutes later).  The next change turns bad in
+    its bake."""
+    run.health(NEXT, error_rate=0.5, after_seconds=_SLOW_BURN)
+
+    def act() -> str:
+        now = run.world.clock.seconds - run.push_at
+        if update == "self-mutation":
+            run.push_revision(now)
+            run.update_pipeline(now + _TO_SELF_MUTATION)
+            return f"{NEXT} pushed; its self-mutation updates the pipeline in {int(_TO_SELF_MUTATION)}s"
+        if update == "definition":
+            run.update_pipeline(now)
+            run.push_revision(now + 1200.0)
+            return f"the pipeline's definition is updated; {NEXT} is pushed in 20 minutes"
+        raise ValueError(f"update={update!r} must be 'self-mutation' or 'definition'")
+
+    _when(run, f"update while the {_FIRST} {kind.lower()} runs",
+          lambda: _action_status(run, _FIRST, kind) == "InProgress", act)
+
+
+def _cancelled(run: Run, truth: Truth) -> dict[str, Expectation]:
+    cancelled = [r for r in truth.stage_runs(_FIRST) if r.started >= run.push_at and r.status == "Cancelled"]
+    return {"stage-cancelled": Expectation(bool(cancelled), f"{len(cancelled)} {_FIRST} stage run(s) cancelled"),
+            "next-change-reverted": bad_served_then_none(truth, run, NEXT)}
+
+
 SCENARIOS = [
     Scenario("retry-after-revert",
              "The bake reverts a slow burn; the failed stage cannot roll back (a new pipeline version, or the "
@@ -294,11 +330,23 @@ SCENARIOS = [
     Scenario("rollback-execution",
              "The change fails in production's bake and the stage rolls back; if the rollback resolves "
              "#{codepipeline.PipelineExecutionId} to the target execution's ID, Seawall takes it for a standard "
-             "execution and its gates hold it behind the alarm it is fixing",
+             "execution (its gates wait on alarm state, its shift refuses the rollback's deploy as another "
+             "execution's) and the rollback fails",
              _rollback, prepare=_rollback_prepare,
              parameters={"rollback_variables": ("target", "own")}, finding="8"),
     Scenario("override-during-incident",
              "The live version fails a third of its requests; the fix is started with the emergency override, "
              "and must ship although the service's own alarms fire (I7)",
              _override, prepare=_override_prepare, finding="5"),
+    Scenario("stage-cancelled-by-update",
+             "A pipeline update (from outside, or the next change's self-mutation) while the change's shift runs "
+             "cancels the stage (not failed: no rollback); the shift's execution runs on and its CodeDeploy "
+             "deployment finishes unbaked, and that version becomes the next change's revert target",
+             _cancelled, prepare=lambda run: _cancel(run, "Shift", run.params["update"]),
+             parameters={"update": ("definition", "self-mutation")}, finding="4"),
+    Scenario("two-revisions-in-flight",
+             "The next change is pushed while the change bakes in gamma, and its self-mutation updates the "
+             "pipeline: the bake is cancelled (no rollback), the change stays live unbaked, and the next change, "
+             "turning bad, is reverted to it",
+             _cancelled, prepare=lambda run: _cancel(run, "Bake", "self-mutation"), finding="10"),
 ]

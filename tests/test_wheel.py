@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.sim.fixture.synth import fixture_assembly
 from tests.support.uv import uv_binary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,3 +125,15 @@ def test_the_quickstart_synthesizes_with_the_pinned_cli_and_the_installed_wheel(
     names = [line.split("\t")[0] for line in listed.stdout.splitlines()]
     assert {"healthy", "first-deploy", "bad-version-one-box"} <= set(names), listed.stdout
     assert names == sorted(names)
+
+
+def test_generated_rehearsals_run_from_the_wheel_without_extras(wheel_venv):
+    """`--generate 3` with nothing but the wheel and its runtime dependencies (on the simulation's fixture app)."""
+    venv, work = wheel_venv
+    proc = subprocess.run([str(venv / "bin" / "seawall"), "rehearse", str(fixture_assembly()), "--generate", "3",
+                           "--seed", "5"], cwd=work, capture_output=True, text=True, timeout=900)
+    assert proc.returncode in (0, 1), proc.stdout[-2000:] + proc.stderr[-4000:]
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == 3 and len({d["seed"] for d in lines}) == 3
+    assert all(d["schema"] == 1 and d["scenario"].startswith("gen:") and set(d["invariants"]) == {
+        f"I{n}" for n in range(1, 13)} for d in lines)

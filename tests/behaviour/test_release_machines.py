@@ -113,40 +113,45 @@ def _quiet_then_busy(w: Release, per_minute: float) -> float:
 # ----------------------------------------------------------------------------- bake
 
 
+#: A short bake: what the bake tests check does not need an hour (the time and the data points are each a limit).
+SHORT = timedelta(minutes=10)
+
+
 def test_quiet_bake_passes_only_after_time_and_data_points(shifted: tuple[Release, str]) -> None:
     w, arn = shifted
-    since = _quiet_then_busy(w, 3)  # about 30 requests per 10 minutes: 100 after ~35 minutes; the bake is 1 h
-    d = bake(w, arn, BakePolicy(duration=HOUR, min_data_points=100))
+    since = _quiet_then_busy(w, 3)  # about 3 requests a minute: 10 after ~4 minutes; the bake is 10 minutes
+    d = bake(w, arn, BakePolicy(duration=SHORT, min_data_points=10))
     assert d["status"] == "SUCCEEDED", d.get("cause")
     checks = [c["check"] for c in task_outputs(d, "Check bake")]
     final = checks[-1]
     assert final["verdict"] == "PASS"
-    assert final["elapsedSeconds"] >= 3600 and final["dataPoints"] >= 100
+    assert final["elapsedSeconds"] >= SHORT.total_seconds() and final["dataPoints"] >= 10
     # the bake counts no request the alias did not serve (ground truth: the world's traffic)
     assert final["dataPoints"] <= w.served(fn(w), since - MINUTE, w.clock.seconds)
-    # not earlier: every earlier check lacked time (the data points were there after ~35 minutes)
+    # not earlier: every earlier check lacked time (the data points were there after ~4 minutes)
     assert all(c["verdict"] == "WAIT" for c in checks[:-1])
-    assert any(c["dataPoints"] >= 100 for c in checks[:-1])
+    assert any(c["dataPoints"] >= 10 for c in checks[:-1])
     assert waits(d) and all(s <= 60 for s in waits(d))
 
 
 def test_quiet_bake_waits_for_data_points_after_the_time(shifted: tuple[Release, str]) -> None:
     w, arn = shifted
-    since = _quiet_then_busy(w, 1)  # one request a minute: 100 only well after the hour
-    d = bake(w, arn, BakePolicy(duration=HOUR, min_data_points=100))
+    since = _quiet_then_busy(w, 1)  # one request a minute: 40 only well after the 10 minutes
+    d = bake(w, arn, BakePolicy(duration=SHORT, min_data_points=40))
     assert d["status"] == "SUCCEEDED", d.get("cause")
     checks = [c["check"] for c in task_outputs(d, "Check bake")]
     final = checks[-1]
-    assert final["verdict"] == "PASS" and final["dataPoints"] >= 100 and final["elapsedSeconds"] > 3600 + 10 * 60
-    timed_but_short = [c for c in checks[:-1] if c["elapsedSeconds"] >= 3600]
-    assert timed_but_short and all(c["dataPoints"] < 100 and c["verdict"] == "WAIT" for c in timed_but_short)
+    bake_seconds = SHORT.total_seconds()
+    assert final["verdict"] == "PASS" and final["dataPoints"] >= 40 and final["elapsedSeconds"] > bake_seconds + 10 * 60
+    timed_but_short = [c for c in checks[:-1] if c["elapsedSeconds"] >= bake_seconds]
+    assert timed_but_short and all(c["dataPoints"] < 40 and c["verdict"] == "WAIT" for c in timed_but_short)
     assert final["dataPoints"] <= w.served(fn(w), since - MINUTE, w.clock.seconds)
 
 
 def _bad_after_the_shift(w: Release) -> None:
-    """The new revision turns bad 20 minutes after it first served (the shift's 10-minute canary passes)."""
+    """The new revision turns bad 10 minutes after it first served (the shift's 5-minute canary passes)."""
     w.load(60)
-    w.health(NEW, Health(error_rate=0.5, handled_error_rate=0.5, after_seconds=20 * MINUTE))
+    w.health(NEW, Health(error_rate=0.5, handled_error_rate=0.5, after_seconds=10 * MINUTE))
 
 
 def test_alarm_during_bake_reverts_alias_and_fails_naming_the_alarm(shifted: tuple[Release, str]) -> None:
@@ -212,14 +217,14 @@ def test_missing_service_alarm_fails_the_bake_closed(shifted: tuple[Release, str
 
 def test_too_few_data_points_waits_then_fails_at_its_limit(shifted: tuple[Release, str]) -> None:
     w, arn = shifted
-    since = _quiet_then_busy(w, 0.1)  # about 12 requests in two hours
-    d = bake(w, arn, BakePolicy(duration=HOUR, min_data_points=100), max_wait=2 * HOUR)
+    since = _quiet_then_busy(w, 0.1)  # about 2 requests in 20 minutes
+    d = bake(w, arn, BakePolicy(duration=SHORT, min_data_points=100), max_wait=2 * SHORT)
     assert d["status"] == "FAILED"
     final = task_outputs(d, "Check bake")[-1]["check"]
     assert final["verdict"] == "EXPIRED" and final["dataPoints"] < 100
-    assert f"only {final['dataPoints']} of 100 Invocations" in d["cause"] and "limit of 2h" in d["cause"]
+    assert f"only {final['dataPoints']} of 100 Invocations" in d["cause"] and "limit of 20m" in d["cause"]
     assert final["dataPoints"] <= w.served(fn(w), since - MINUTE, w.clock.seconds)
-    assert sum(waits(d)) >= 2 * 3600 - 60
+    assert sum(waits(d)) >= 2 * SHORT.total_seconds() - 60
     assert w.alias_version(fn(w)) == "2"  # no alarm: no revert; the stage rollback handles it
 
 
@@ -238,12 +243,12 @@ def test_cloudwatch_throttling_fails_the_bake_closed(shifted: tuple[Release, str
 def test_override_shortens_bake_to_its_floor(shifted: tuple[Release, str]) -> None:
     w, arn = shifted
     w.load(60)
-    policy = BakePolicy(duration=4 * HOUR, min_data_points=100, override_floor=timedelta(minutes=20))
+    policy = BakePolicy(duration=4 * HOUR, min_data_points=100, override_floor=SHORT)
     d = bake(w, arn, policy, override="true: incident 42")
     assert d["status"] == "SUCCEEDED", d.get("cause")
     final = task_outputs(d, "Check bake")[-1]["check"]
-    assert final["bakeSeconds"] == 20 * 60
-    assert 20 * 60 <= final["elapsedSeconds"] < 22 * 60
+    assert final["bakeSeconds"] == 10 * 60
+    assert 10 * 60 <= final["elapsedSeconds"] < 12 * 60
 
 
 def test_rollback_execution_skips_the_bake(shifted: tuple[Release, str]) -> None:
@@ -303,8 +308,8 @@ def test_gate_in_insufficient_data_gives_up_at_its_limit(fresh: Release) -> None
     w.cw.put_metric_alarm(AlarmName="org-wide-incident", Namespace="Org/Health", MetricName="Incidents",
                           Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
                           ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="missing")
-    w.team(window=ALWAYS, blocking_alarms=["org-wide-incident"], gate_max_wait=timedelta(hours=2),
-           gate_poll=timedelta(minutes=20))
+    w.team(window=ALWAYS, blocking_alarms=["org-wide-incident"], gate_max_wait=timedelta(minutes=30),
+           gate_poll=timedelta(minutes=10))
     d = gate(w)
     assert d["status"] == "FAILED"
     assert "org-wide-incident" in d["cause"] and "INSUFFICIENT_DATA" in d["cause"] and "gave up" in d["cause"]
@@ -330,8 +335,9 @@ def test_gate_throttled_cloudwatch_never_passes(fresh: Release) -> None:
 def test_gate_override_skips_window_and_alarms(fresh: Release) -> None:
     w = fresh
     w.set_alarm(AGGREGATE, "ALARM")
-    w.team(window=TimeWindow(time_zone="Europe/Berlin", days=MON_THU, start=time(9), end=time(16)))
-    _run_until(w, datetime(2025, 6, 7, 3, 0, tzinfo=BERLIN))  # Saturday night
+    window = TimeWindow(time_zone="Europe/Berlin", days=MON_THU, start=time(13), end=time(16))
+    w.team(window=window)
+    assert not window.is_open(w.clock.now())  # Monday, 12:00 in Berlin: the window opens at 13:00
     assert w.alarm_state(AGGREGATE) == "ALARM"
     d = gate(w, override="true: incident 42")
     assert d["status"] == "SUCCEEDED"
@@ -368,12 +374,12 @@ def test_shift_uses_step_config_and_records_previous_version(fresh: Release) -> 
     out = json.loads(d["output"])
     assert out["functions"][0]["previousVersion"] == "1" and out["functions"][0]["changed"] is True
     (dep,) = w.deployments()
-    assert dep.config == "CodeDeployDefault.LambdaCanary10Percent10Minutes"
+    assert dep.config == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
     assert _content(dep)["Resources"][0][fn(w)]["Properties"] == {"Name": fn(w), "Alias": "live",
                                                                   "CurrentVersion": "1", "TargetVersion": "2"}
-    # CodeDeploy moved the alias: 10 % for 10 minutes, then all of it; the shift succeeded only after that
+    # CodeDeploy moved the alias: 10 % for 5 minutes, then all of it; the shift succeeded only after that
     assert [(s.version, s.routing) for s in dep.steps] == [("1", {"2": 0.1}), ("2", {})]
-    assert dep.steps[1].at - dep.steps[0].at == 600 and w.alias(fn(w)) == ("2", {})
+    assert round(dep.steps[1].at - dep.steps[0].at, 6) == 300 and w.alias(fn(w)) == ("2", {})
     assert w.alias_updates() == []  # the shift itself never moved it
 
 
@@ -403,14 +409,15 @@ def test_shift_stopped_by_codedeploy_on_the_groups_alarm_fails(fresh: Release) -
 
 
 def test_failed_shift_puts_a_sibling_that_already_succeeded_back(fresh: Release) -> None:
-    # Two functions: Orders (linear, 10 % a minute) succeeds after ~9 minutes; Items (a 30-minute canary) turns
-    # bad 12 minutes in and CodeDeploy stops it on its one-box alarm.  The step fails and neither stays on 2.
+    # Two functions: Orders (linear, 10 % a minute) succeeds after ~9 minutes; Items (a 15-minute canary) turns
+    # bad 11 minutes in and CodeDeploy stops it on its one-box alarm (about 2 minutes later, before its canary
+    # ends).  The step fails and neither stays on 2.
     w = fresh
     items, orders = fn(w, PAIR_STACK, 0), fn(w, PAIR_STACK, 1)
     w.load(0)
     w.load(60, PAIR_STACK)
     w.world.traffic.loads = {k: v for k, v in w.world.traffic.loads.items() if not k[1].startswith("Orders")}
-    w.health(NEW, Health(error_rate=1.0, handled_error_rate=1.0, after_seconds=12 * MINUTE))
+    w.health(NEW, Health(error_rate=1.0, handled_error_rate=1.0, after_seconds=11 * MINUTE))
     since = w.clock.seconds
     d = shift(w, PAIR_STACK)
     assert d["status"] == "FAILED"
@@ -664,5 +671,5 @@ def test_the_shift_uses_each_functions_own_deployment_config_from_the_stack(fres
     d = shift(w, PAIR_STACK)
     assert d["status"] == "SUCCEEDED", d.get("cause")
     configs = {dep.function: dep.config for dep in w.deployments()}
-    assert configs == {fn(w, PAIR_STACK, 0): "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+    assert configs == {fn(w, PAIR_STACK, 0): "CodeDeployDefault.LambdaCanary10Percent15Minutes",
                        fn(w, PAIR_STACK, 1): "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"}

@@ -77,8 +77,8 @@ from seawall.stacks.team_runtime import TeamRuntimeStack
 
 ACCOUNT, REGION, TEAM = {account!r}, {region!r}, {team!r}
 SERVICES = ("api", "jobs", "hooked")
-CANARY = TrafficPolicy.canary(interval=timedelta(minutes=10))
-LONG_CANARY = TrafficPolicy.canary(interval=timedelta(minutes=30))
+CANARY = TrafficPolicy.canary(interval=timedelta(minutes=5))
+LONG_CANARY = TrafficPolicy.canary(interval=timedelta(minutes=15))
 LINEAR = TrafficPolicy.linear(percent=10, interval=timedelta(minutes=1))
 
 

@@ -87,6 +87,12 @@ SHIFT_CALLS = frozenset({("lambda", "GetAlias"), ("lambda", "UpdateAlias"), ("co
                          ("codedeploy", "StopDeployment"), ("codedeploy", "PutLifecycleEventHookExecutionStatus"),
                          ("codedeploy", "GetApplicationRevision"), ("sts", "AssumeRole"),
                          ("cloudformation", "DescribeStacks"), ("codepipeline", "GetPipelineExecution")})
+#: What a bake reads each turn: a fault here that outlasts the bake check's retries fails the bake closed, and a
+#: bake that fails closed leaves the new version live until the stage's rollback (finding 13 below).
+BAKE_READS = frozenset({("cloudwatch", "DescribeAlarms"), ("cloudwatch", "GetMetricStatistics"),
+                        ("stepfunctions", "DescribeExecution")})
+#: The bake check's attempts (the first and its retries) before a read fault fails it.
+BAKE_ATTEMPTS = 5
 #: Operator actions a draw may contain.
 ACTIONS = ("retry-failed", "retry-all", "stop-abandon", "stop-wait", "rollback", "update-pipeline", "push-r2")
 #: How the new revision behaves.
@@ -110,6 +116,8 @@ FINDING_SIGNS: dict[str, frozenset[str]] = {
     "8": frozenset({"I4", "I2", "I5"}),
     "9": frozenset({"I2", "I3", "I9", "no-split-left"}),
     "10": frozenset({"I1", "I3", "I5", "I9", "no-split-left", "bad-not-live"}),
+    # found by the generator, after issue 10's list (docs/simulation.md, "Generated scenarios")
+    "13": frozenset({"I3", "no-split-left"}),
 }
 
 
@@ -219,6 +227,10 @@ class Draw:
             found.add("9")
         if "push-r2" in kinds:
             found.add("10")
+        # found by this generator (not in issue 10's list): a bake failing closed on a read it cannot make leaves
+        # the new version live (at 100 %) until the stage fails, after its other actions, and rolls back
+        if any((f.service, f.operation) in BAKE_READS and f.times >= BAKE_ATTEMPTS for f in self.faults):
+            found.add("13")
         return tuple(sorted(found, key=int))
 
     def disturbed(self) -> bool:

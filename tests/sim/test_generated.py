@@ -27,8 +27,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.sim.fixture.synth import fixture_assembly
+from tests.sim.generated_support import MAIN_COUNT, MAIN_SEED, run_part, violations
 
-from seawall.model.rehearsal import Rehearsal
 from seawall.sim import invariants
 from seawall.sim.botocore_bridge import FAULT_KINDS
 from seawall.sim.generated import (
@@ -45,7 +45,6 @@ from seawall.sim.generated import (
     QUIET,
     draw,
     findings_hit,
-    replay_command,
     scenario_for,
     seed_of,
     seeds,
@@ -55,8 +54,6 @@ from seawall.sim.rehearse import rehearse
 from seawall.sim.scenarios import UNKNOWN_PARAMETERS
 from seawall.sim.traffic import Health
 
-#: The main tests' seeds: ``--generate 200 --seed 10`` with the findings' triggers avoided.
-MAIN_SEED, MAIN_COUNT, PARTS = 10, 200, 4
 #: With triggers allowed: this many seeds from ``--seed 1`` are counted per finding.
 COUNT_SEED, COUNT_COUNT = 1, 16
 
@@ -66,24 +63,6 @@ seed_values = st.integers(min_value=0, max_value=MAX_SEED)
 @pytest.fixture(scope="module")
 def assembly() -> Path:
     return fixture_assembly()
-
-
-def _violations(assembly: Path, result: Rehearsal) -> list[str]:
-    seed = seed_of(result.scenario)
-    assert seed is not None
-    failed = {**{k: v.detail for k, v in result.invariants.items() if not v.held},
-              **{k: v.detail for k, v in result.expectations.items() if not v.held}}
-    return [f"{replay_command(assembly, seed)}: {name}: {detail[:400]}" for name, detail in sorted(failed.items())]
-
-
-def _run_part(assembly: Path, part: int) -> None:
-    chosen = list(seeds(MAIN_SEED, MAIN_COUNT, avoid_findings=True))[part::PARTS]
-    problems: list[str] = []
-    for seed in chosen:
-        result = rehearse(assembly, scenario=f"gen:{seed}")
-        assert result.seed == seed and result.scenario == f"gen:{seed}"
-        problems += _violations(assembly, result)
-    assert not problems, f"{len(problems)} violations in {len(chosen)} generated scenarios:\n" + "\n".join(problems)
 
 
 # ------------------------------------------------------------------------------------------------ the draws
@@ -247,22 +226,12 @@ def test_a_generated_scenario_replays_identically(assembly):
 
 def test_generated_part_1(assembly):
     """Seeds 0, 4, 8, ... of the main selection (see the module's docstring)."""
-    _run_part(assembly, 0)
+    run_part(assembly, 0)
 
 
 def test_generated_part_2(assembly):
     """Seeds 1, 5, 9, ... of the main selection."""
-    _run_part(assembly, 1)
-
-
-def test_generated_part_3(assembly):
-    """Seeds 2, 6, 10, ... of the main selection."""
-    _run_part(assembly, 2)
-
-
-def test_generated_part_4(assembly):
-    """Seeds 3, 7, 11, ... of the main selection."""
-    _run_part(assembly, 3)
+    run_part(assembly, 1)
 
 
 def test_every_failure_with_triggers_allowed_is_a_known_finding(assembly):
@@ -274,7 +243,7 @@ def test_every_failure_with_triggers_allowed_is_a_known_finding(assembly):
         found = findings_hit(result)
         hits.update(sorted(found))
         if "unexplained" in found:
-            unexplained += _violations(assembly, result)
+            unexplained += violations(assembly, result)
     print(f"findings hit by {COUNT_COUNT} generated scenarios with triggers allowed: {dict(sorted(hits.items()))}")
     assert not unexplained, "violations no known finding's trigger explains:\n" + "\n".join(unexplained)
     assert sum(hits.values()) >= 1, "no generated scenario reached a known finding: the triggers are not drawn"

@@ -195,7 +195,7 @@ def _assumed_client(service: str, region: str, role_arn: str) -> Any:
 
     key = (service, region, role_arn)
     cached = _assumed.get(key)
-    if cached is not None and cached[1] - datetime.now(UTC) > REFRESH_BEFORE:  # real time: STS's clock
+    if cached is not None and cached[1] - now() > REFRESH_BEFORE:  # the clock seam: STS's clock in AWS, simulated here
         return cached[0]
     sts = _client("sts", settings().region)
     creds = call(f"STS AssumeRole {role_arn}", sts.assume_role, RoleArn=role_arn,

@@ -6,6 +6,8 @@ minimum, maximum and, when the traffic model gives them, the values themselves
 as a histogram (percentiles need them).  :meth:`FakeCloudWatch.record` and
 :meth:`FakeCloudWatch.record_stats` are O(1) per call and minute; data for a
 minute becomes visible ``publication_delay`` seconds after the minute starts.
+A minute's statistics are computed once per data added to it, and alarms that
+read the same series at one evaluation share each window's value.
 
 Metric alarms are evaluated every ``evaluation_interval`` seconds on a sliding
 window (AWS's default), with AWS's documented M-of-N and missing-data rules,
@@ -221,9 +223,12 @@ class _Bucket:
     #: value -> how many samples had it; None once a statistic set without values was recorded.
     values: dict[float, float] | None = field(default_factory=dict)
     unit: str = "None"
+    #: statistic -> its value over this minute alone; None again whenever data is added to the minute.
+    memo: dict[str, float | None] | None = None
 
 
 SeriesKey = tuple[str, str, str, str, tuple[tuple[str, str], ...]]
+_UNSET: Any = object()
 
 
 def series_key(account: str, region: str, namespace: str, name: str, dimensions: Mapping[str, str]) -> SeriesKey:
@@ -238,26 +243,17 @@ class _Series:
     sleepers: dict[tuple[str, str, str], _MetricAlarm] = field(default_factory=dict)
 
 
-def _aggregate(buckets: Iterable[_Bucket], stat: str) -> float | None:
+def _aggregate(buckets: Sequence[_Bucket], stat: str) -> float | None:
     """`stat` over `buckets` (already filtered to visible ones); None when there is no data or no percentile."""
+    if not buckets:
+        return None
     total = count = 0.0
     low, high = math.inf, -math.inf
-    merged: dict[float, float] | None = {}
-    seen = False
     for b in buckets:
-        seen = True
         total += b.total
         count += b.count
         low = min(low, b.low)
         high = max(high, b.high)
-        if merged is not None:
-            if b.values is None:
-                merged = None
-            else:
-                for v, n in b.values.items():
-                    merged[v] = merged.get(v, 0.0) + n
-    if not seen:
-        return None
     if stat == "Sum":
         return total
     if stat == "SampleCount":
@@ -268,7 +264,27 @@ def _aggregate(buckets: Iterable[_Bucket], stat: str) -> float | None:
         return low
     if stat == "Maximum":
         return high
+    merged: dict[float, float] = {}
+    for b in buckets:
+        if b.values is None:  # a statistic set without values: percentiles as CloudWatch documents for those
+            return _percentile(stat, None, count, low, high)
+        for v, n in b.values.items():
+            merged[v] = merged.get(v, 0.0) + n
     return _percentile(stat, merged, count, low, high)
+
+
+def _statistic(buckets: Sequence[_Bucket], stat: str) -> float | None:
+    """:func:`_aggregate`, remembered per minute for a single minute (until data is added to it)."""
+    if len(buckets) != 1:
+        return _aggregate(buckets, stat)
+    b = buckets[0]
+    memo = b.memo
+    if memo is None:
+        memo = b.memo = {}
+    elif stat in memo:
+        return memo[stat]
+    value = memo[stat] = _aggregate(buckets, stat)
+    return value
 
 
 @cites(_PERCENTILE, _PERCENTILE_SETS)
@@ -685,6 +701,8 @@ class FakeCloudWatch:
         self._wakes: list[tuple[float, int, tuple[str, str, str]]] = []
         self._pending_composites: list[tuple[float, int, tuple[str, str, str]]] = []
         self._ticks: set[float] = set()
+        #: Window values computed since data was last added (every alarm on a series reads the same windows).
+        self._windows: dict[tuple[SeriesKey, str, float, float, float], float | None] = {}
         self._seq = itertools.count()
         #: Every state change of every alarm, in order (the ground truth).
         self.history: list[AlarmTransition] = []
@@ -756,6 +774,10 @@ class FakeCloudWatch:
         bucket = series.buckets.get(minute)
         if bucket is None:
             bucket = series.buckets[minute] = _Bucket(visible_at=minute * 60 + self.publication_delay, unit=unit)
+        else:
+            bucket.memo = None  # the caller adds data: what was computed from the minute no longer holds
+        if self._windows:
+            self._windows.clear()
         if series.sleepers:
             when = max(bucket.visible_at, self._now())
             for alarm in sorted(series.sleepers.values(), key=lambda a: a.seq):
@@ -768,12 +790,24 @@ class FakeCloudWatch:
         series = self._series.get(key)
         if series is None:
             return []
-        out = []
-        for minute in range(math.ceil(start / 60), math.ceil(end / 60)):
-            b = series.buckets.get(minute)
-            if b is not None and b.visible_at <= now:
-                out.append(b)
-        return out
+        buckets = series.buckets
+        first, last = math.ceil(start / 60), math.ceil(end / 60)
+        if last - first == 1:
+            b = buckets.get(first)
+            return [b] if b is not None and b.visible_at <= now else []
+        return [b for minute in range(first, last) if (b := buckets.get(minute)) is not None and b.visible_at <= now]
+
+    def _window(self, key: SeriesKey, stat: str, start: float, end: float, now: float) -> float | None:
+        """`stat` over the minutes of `key` in [start, end) visible at `now` (epoch seconds); None without data.
+
+        Alarms reading the same series share the value (until data is added anywhere); a single minute's value
+        is kept on the minute itself (:func:`_statistic`).
+        """
+        memo_key = (key, stat, start, end, now)
+        value = self._windows.get(memo_key, _UNSET)
+        if value is _UNSET:
+            value = self._windows[memo_key] = _statistic(self._visible(key, start, end, now), stat)
+        return value
 
     # ------------------------------------------------------------------ ground truth and helpers
 
@@ -861,10 +895,10 @@ class FakeCloudWatch:
                 continue
             point: dict[str, Any] = {"Timestamp": self._dt(lo), "Unit": buckets[0].unit}
             for s in stats:
-                v = _aggregate(buckets, s)
+                v = _statistic(buckets, s)
                 if v is not None:
                     point[s] = v
-            ext = {s: v for s in extended if (v := _aggregate(buckets, s)) is not None}
+            ext = {s: v for s in extended if (v := _statistic(buckets, s)) is not None}
             if ext:
                 point["ExtendedStatistics"] = ext
             out.append(point)
@@ -1217,6 +1251,7 @@ class FakeCloudWatch:
     def _tick(self, tick: float) -> None:
         """Evaluate every awake metric alarm, then the composites whose children changed or that are new."""
         self._ticks.discard(tick)
+        self._windows.clear()
         now = self._now()
         while self._wakes and self._wakes[0][0] <= now:
             _, _, key = heapq.heappop(self._wakes)
@@ -1247,15 +1282,15 @@ class FakeCloudWatch:
         period = alarm.period
         size = alarm.n + self.extra_range_periods
         out: list[float | None] = []
+        window, queries, expr = self._window, alarm.queries, alarm.expr
         for k in range(size - 1, -1, -1):
             hi = now - k * period
             lo = hi - period
-            if alarm.expr is None:
-                q = alarm.queries[0]
-                out.append(_aggregate(self._visible(q.series, lo, hi, now), q.stat))
+            if expr is None:
+                q = queries[0]
+                out.append(window(q.series, q.stat, lo, hi, now))
             else:
-                point = {q.id: _aggregate(self._visible(q.series, lo, hi, now), q.stat) for q in alarm.queries}
-                out.append(alarm.expr.at(point))
+                out.append(expr.at({q.id: window(q.series, q.stat, lo, hi, now) for q in queries}))
         return out
 
     @cites(_EVALUATION, _MISSING, _TREATMENTS, _PREMATURE)

@@ -43,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error(f"--count={args.count} must be at least 1")
-    from seawall.sim.clock import START
-    from seawall.sim.generated import generate, replay_command, seed_of
+    from seawall.sim import START, generate, replay_command, seed_of
 
     assembly = args.assembly or synth(ROOT / ".cache" / "soak" / "cdk.out")
     started = time.monotonic()

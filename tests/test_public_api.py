@@ -43,6 +43,9 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     "seawall.testing": ("assert_safe", "check", "non_compliant", "statuses"),
     "seawall.report": ("render_html", "render_svg", "render_table"),
     "seawall.cli": ("main",),
+    "seawall.sim": ("rehearse", "generate", "replay_command", "seed_of", "SCENARIOS", "START", "Fault",
+                    "Unmodelled", "FakeAws", "FakeLambda", "FakeCloudFormation", "FakeCloudWatch", "FakeCodeDeploy",
+                    "FakeCodePipeline", "FakeStepFunctions", "cites", "Citation"),
 }
 #: Internal classes that must not leak into the flat surface.
 INTERNAL = {"seawall.constructs": ("GateStep", "ShiftStep", "BakeStep", "FunctionOutputs", "AlarmScope")}

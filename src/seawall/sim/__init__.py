@@ -11,16 +11,16 @@ rests on (:class:`Citation`).
 
 from .botocore_bridge import FakeAws, Fault, Unmodelled
 from .citations import CITATIONS, Citation, cites
-from .clock import START  # noqa: E402  (after the fakes: the rehearsal engine imports them)
+from .clock import START
 from .cloudformation import FakeCloudFormation, StackOperationFailed
 from .cloudwatch import AlarmTransition, FakeCloudWatch
 from .codedeploy import FakeCodeDeploy
 from .codepipeline import FakeCodePipeline
-from .generated import generate, replay_command, seed_of  # noqa: E402
+from .generated import generate, replay_command, seed_of
 from .lambda_service import FakeLambda
 from .logs import FakeLogs, python_unhandled_error
-from .rehearse import rehearse  # noqa: E402
-from .scenarios import SCENARIOS  # noqa: E402
+from .rehearse import rehearse
+from .scenarios import SCENARIOS
 from .stepfunctions import FakeStepFunctions, FunctionError
 from .synthetics import CanaryRun, FakeHttpApis, FakeSynthetics
 

@@ -241,6 +241,38 @@ class _Series:
     buckets: dict[int, _Bucket] = field(default_factory=dict)
     #: Alarms asleep until this series receives data.
     sleepers: dict[tuple[str, str, str], _MetricAlarm] = field(default_factory=dict)
+    #: (write number, minute) of the latest writes, oldest first: every write numbered after `log_from`.
+    log: list[tuple[int, int]] = field(default_factory=list)
+    log_from: int = -1
+
+    def written_since(self, stamp: int) -> float:
+        """The earliest minute written after write number `stamp` (inf: none; -inf: no longer known)."""
+        if stamp < self.log_from:
+            return -math.inf
+        lowest = math.inf
+        log = self.log
+        for i in range(len(log) - 1, -1, -1):
+            number, minute = log[i]
+            if number <= stamp:
+                break
+            lowest = min(lowest, minute)
+        return lowest
+
+
+#: How many writes a series remembers (an alarm evaluated less often recomputes its whole range).
+_LOG_KEEP = 32
+
+
+@dataclass(slots=True)
+class _Range:
+    """An alarm's evaluation range as computed at `now`: each period's value, when a minute in it that was not
+    yet visible becomes visible (inf: none), and the minute after it."""
+
+    now: float
+    stamp: int
+    values: list[float | None]
+    until: list[float]
+    ends: list[int]
 
 
 def _aggregate(buckets: Sequence[_Bucket], stat: str) -> float | None:
@@ -619,6 +651,8 @@ class _Query:
     id: str
     series: SeriesKey
     stat: str
+    #: The store's series, once it exists (a series is never removed).
+    found: _Series | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -655,6 +689,10 @@ class _MetricAlarm(_Alarm):
     expr: _Expr | None = None
     #: Anomaly detection: created and described, never evaluated.
     band: bool = False
+    #: The evaluation range last computed at each phase of the period (now mod period), to reuse its periods.
+    ranges: dict[float, _Range] = field(default_factory=dict, compare=False, repr=False)
+    #: The last judgement: (values, state before, state, reason); the same values and state judge the same.
+    judged: tuple[list[float | None], str, str, str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -695,6 +733,9 @@ class FakeCloudWatch:
         self.first_evaluation = first_evaluation
         self._epoch = clock.start.timestamp()
         self._series: dict[SeriesKey, _Series] = {}
+        #: The series a writer's (account, region, namespace, name, dimensions as given) names (dimensions as
+        #: strings in the writer's order: the store's key sorts them, which is most of a write's cost).
+        self._series_of: dict[tuple[str, str, str, str, tuple[tuple[str, str], ...]], _Series] = {}
         self._alarms: dict[tuple[str, str, str], _Alarm] = {}
         self._parents: dict[tuple[str, str, str], set[str]] = {}
         self._awake: dict[tuple[str, str, str], _MetricAlarm] = {}
@@ -702,7 +743,9 @@ class FakeCloudWatch:
         self._pending_composites: list[tuple[float, int, tuple[str, str, str]]] = []
         self._ticks: set[float] = set()
         #: Window values computed since data was last added (every alarm on a series reads the same windows).
-        self._windows: dict[tuple[SeriesKey, str, float, float, float], float | None] = {}
+        self._windows: dict[tuple[SeriesKey, str, float, float, float], tuple[float | None, float]] = {}
+        #: How many writes the store has had.
+        self._stamp = 0
         self._seq = itertools.count()
         #: Every state change of every alarm, in order (the ground truth).
         self.history: list[AlarmTransition] = []
@@ -766,16 +809,30 @@ class FakeCloudWatch:
 
     def _bucket(self, account: str, region: str, namespace: str, name: str, dimensions: Mapping[str, str],
                 at_seconds: float, unit: str) -> _Bucket:
-        key = series_key(account, region, namespace, name, dimensions)
-        series = self._series.get(key)
+        given = (account, region, namespace, name, tuple(dimensions.items()))
+        try:
+            series = self._series_of.get(given)
+        except TypeError:  # a dimension value that does not hash: the store's key says which series it is
+            series = None
         if series is None:
-            series = self._series[key] = _Series()
+            key = series_key(account, region, namespace, name, dimensions)
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = _Series()
+            if all(type(k) is str and type(v) is str for k, v in given[4]):
+                self._series_of[given] = series
         minute = int((self._epoch + at_seconds) // 60)
         bucket = series.buckets.get(minute)
         if bucket is None:
             bucket = series.buckets[minute] = _Bucket(visible_at=minute * 60 + self.publication_delay, unit=unit)
         else:
             bucket.memo = None  # the caller adds data: what was computed from the minute no longer holds
+        self._stamp += 1
+        log = series.log
+        log.append((self._stamp, minute))
+        if len(log) > 2 * _LOG_KEEP:
+            series.log_from = log[-_LOG_KEEP - 1][0]
+            del log[:-_LOG_KEEP]
         if self._windows:
             self._windows.clear()
         if series.sleepers:
@@ -797,17 +854,34 @@ class FakeCloudWatch:
             return [b] if b is not None and b.visible_at <= now else []
         return [b for minute in range(first, last) if (b := buckets.get(minute)) is not None and b.visible_at <= now]
 
-    def _window(self, key: SeriesKey, stat: str, start: float, end: float, now: float) -> float | None:
-        """`stat` over the minutes of `key` in [start, end) visible at `now` (epoch seconds); None without data.
+    def _window(self, q: _Query, start: float, end: float, now: float) -> tuple[float | None, float]:
+        """`q`'s statistic over its series' minutes in [start, end) visible at `now` (epoch seconds), None
+        without data; and when a minute in it that is not visible yet becomes visible (inf: none).
 
         Alarms reading the same series share the value (until data is added anywhere); a single minute's value
         is kept on the minute itself (:func:`_statistic`).
         """
-        memo_key = (key, stat, start, end, now)
-        value = self._windows.get(memo_key, _UNSET)
-        if value is _UNSET:
-            value = self._windows[memo_key] = _statistic(self._visible(key, start, end, now), stat)
-        return value
+        memo_key = (q.series, q.stat, start, end, now)
+        found = self._windows.get(memo_key)
+        if found is not None:
+            return found
+        series = q.found
+        if series is None:
+            series = q.found = self._series.get(q.series)
+            if series is None:
+                return None, math.inf
+        buckets = series.buckets
+        until = math.inf
+        seen = []
+        for minute in range(math.ceil(start / 60), math.ceil(end / 60)):
+            b = buckets.get(minute)
+            if b is not None:
+                if b.visible_at <= now:
+                    seen.append(b)
+                else:
+                    until = min(until, b.visible_at)
+        found = self._windows[memo_key] = (_statistic(seen, q.stat), until)
+        return found
 
     # ------------------------------------------------------------------ ground truth and helpers
 
@@ -1278,28 +1352,61 @@ class FakeCloudWatch:
             self._ensure_tick(self._pending_composites[0][0])
 
     def _datapoints(self, alarm: _MetricAlarm, now: float) -> list[float | None]:
-        """The evaluation range at `now`, oldest first: one value (or None, missing) per period."""
+        """The evaluation range at `now`, oldest first: one value (or None, missing) per period.
+
+        A period the range computed one or more periods ago also held is taken from there unless data was
+        written into its minutes since, or one of them became visible: the same values, computed once.
+        """
         period = alarm.period
         size = alarm.n + self.extra_range_periods
-        out: list[float | None] = []
+        phase = now % period
+        prev = alarm.ranges.get(phase)
+        values: list[float | None] = [None] * size
+        until = [math.inf] * size
+        ends = [math.ceil((now - k * period) / 60) for k in range(size - 1, -1, -1)]
+        fresh = range(size)
+        if prev is not None and len(prev.values) == size and now >= prev.now:
+            shift = int((now - prev.now) // period)
+            written = math.inf
+            for q in alarm.queries:
+                series = q.found or self._series.get(q.series)
+                if series is not None:
+                    written = min(written, series.written_since(prev.stamp))
+            stale = []
+            for i in range(size):
+                j = i + shift
+                if j < size and prev.ends[j] <= written and prev.until[j] > now:
+                    values[i], until[i] = prev.values[j], prev.until[j]
+                else:
+                    stale.append(i)
+            fresh = stale  # type: ignore[assignment]
         window, queries, expr = self._window, alarm.queries, alarm.expr
-        for k in range(size - 1, -1, -1):
-            hi = now - k * period
+        for i in fresh:
+            hi = now - (size - 1 - i) * period
             lo = hi - period
             if expr is None:
-                q = queries[0]
-                out.append(window(q.series, q.stat, lo, hi, now))
+                values[i], until[i] = window(queries[0], lo, hi, now)
             else:
-                out.append(expr.at({q.id: window(q.series, q.stat, lo, hi, now) for q in queries}))
-        return out
+                point: dict[str, float | None] = {}
+                for q in queries:
+                    point[q.id], pending = window(q, lo, hi, now)
+                    until[i] = min(until[i], pending)
+                values[i] = expr.at(point)
+        alarm.ranges[phase] = _Range(now, self._stamp, values, until, ends)
+        return values
 
     @cites(_EVALUATION, _MISSING, _TREATMENTS, _PREMATURE)
     def _evaluate(self, alarm: _MetricAlarm, now: float) -> bool:
         """Evaluate one metric alarm at `now`; True when its state changed.  Sleeps when nothing can change."""
         self.evaluations += 1
         values = self._datapoints(alarm, now)
-        new, reason = judge(values, n=alarm.n, m=alarm.m, treat=alarm.treat, current=alarm.state,
-                            breaches=lambda v: bool(alarm.compare(v, alarm.threshold)))
+        last = alarm.judged
+        if last is not None and last[1] == alarm.state and last[0] == values:
+            new, reason = last[2], last[3]
+        else:
+            new, reason = judge(values, n=alarm.n, m=alarm.m, treat=alarm.treat, current=alarm.state,
+                                breaches=lambda v: bool(alarm.compare(v, alarm.threshold)))
+            alarm.judged = (values, alarm.state, new, reason)
         changed = self._set(alarm, new, f"Threshold Crossed: {reason}")
         if all(v is None for v in values):  # asleep until data arrives: every later tick would see the same
             self._awake.pop(alarm.key, None)

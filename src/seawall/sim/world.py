@@ -469,22 +469,21 @@ class World:
         if routed or self.unknowns.executed_version_unsplit:
             dimension_sets.append({"FunctionName": r.function, "Resource": resource, "ExecutedVersion": r.version})
         ok = r.requests - r.errors
-        for dims in dimension_sets:
-            self.cloudwatch.record_stats(r.account, r.region, "AWS/Lambda", "Invocations", dims, at,
-                                         total=r.requests, count=r.requests, minimum=1, maximum=1, unit="Count")
-            errors = {1.0: float(r.errors)} if r.errors else {}
-            if ok:
-                errors[0.0] = float(ok)
-            self.cloudwatch.record_stats(r.account, r.region, "AWS/Lambda", "Errors", dims, at, total=r.errors,
-                                         count=r.requests, minimum=0 if ok else 1, maximum=1 if r.errors else 0,
-                                         distribution=errors, unit="Count")
-            p99_count = max(1.0, r.requests / 100)
-            self.cloudwatch.record_stats(r.account, r.region, "AWS/Lambda", "Duration", dims, at,
-                                         total=r.duration_sum_ms, count=r.requests, minimum=r.p50_ms,
-                                         maximum=r.p99_ms,
-                                         distribution={r.p50_ms: r.requests - p99_count, r.p99_ms: p99_count}
-                                         if r.requests > p99_count else {r.p99_ms: float(r.requests)},
-                                         unit="Milliseconds")
+        errors = {1.0: float(r.errors)} if r.errors else {}
+        if ok:
+            errors[0.0] = float(ok)
+        p99_count = max(1.0, r.requests / 100)
+        durations = {r.p50_ms: r.requests - p99_count, r.p99_ms: p99_count} if r.requests > p99_count else \
+            {r.p99_ms: float(r.requests)}
+        duration_sum = r.duration_sum_ms
+        record = self.cloudwatch.record_stats
+        for dims in dimension_sets:  # the store copies what it is given: one of each serves every dimension set
+            record(r.account, r.region, "AWS/Lambda", "Invocations", dims, at, total=r.requests, count=r.requests,
+                   minimum=1, maximum=1, unit="Count")
+            record(r.account, r.region, "AWS/Lambda", "Errors", dims, at, total=r.errors, count=r.requests,
+                   minimum=0 if ok else 1, maximum=1 if r.errors else 0, distribution=errors, unit="Count")
+            record(r.account, r.region, "AWS/Lambda", "Duration", dims, at, total=duration_sum, count=r.requests,
+                   minimum=r.p50_ms, maximum=r.p99_ms, distribution=durations, unit="Milliseconds")
         if not (r.handled_errors or r.errors):
             return
         # Powertools' JSON line for a handled error; the Python runtime's text event for a crash

@@ -1,0 +1,105 @@
+"""The CloudWatch fake reuses what an earlier evaluation computed; every reuse equals computing afresh.
+
+An alarm takes a period of its evaluation range from the range it computed one or more periods earlier, unless
+data was written into that period's minutes since or one of them became visible; a minute keeps its statistics
+until data is added to it.  Here random writes -- on time, late, into minutes not yet visible -- and
+``SetAlarmState`` hit alarms of every period, statistic and missing-data treatment, and each evaluation's range
+is checked against one computed with nothing remembered.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from seawall.sim import FakeCloudWatch
+from seawall.sim.clock import Clock, Scheduler
+from seawall.sim.cloudwatch import _aggregate
+
+A, R = "111111111111", "us-east-1"
+
+
+def _afresh(cw: FakeCloudWatch, alarm, now: float) -> list[float | None]:  # type: ignore[no-untyped-def]
+    """The evaluation range computed from the minutes themselves, nothing remembered."""
+    size = alarm.n + cw.extra_range_periods
+    out = []
+    for k in range(size - 1, -1, -1):
+        hi = now - k * alarm.period
+        point = {q.id: _aggregate(cw._visible(q.series, hi - alarm.period, hi, now), q.stat) for q in alarm.queries}
+        out.append(point[alarm.queries[0].id] if alarm.expr is None else alarm.expr.at(point))
+    return out
+
+
+class _Checked(FakeCloudWatch):
+    """Each evaluation range also computed with nothing remembered; they must agree."""
+
+    checked = reused = 0
+
+    def _datapoints(self, alarm, now):  # type: ignore[no-untyped-def]
+        prev = alarm.ranges.get(now % alarm.period)
+        got = super()._datapoints(alarm, now)
+        assert got == _afresh(self, alarm, now), (alarm.name, now)
+        self.checked += 1
+        self.reused += prev is not None and got[:-1] == prev.values[1:]
+        return got
+
+
+def _world(seed: int) -> tuple[random.Random, Scheduler, _Checked]:
+    rng = random.Random(seed)
+    clock = Clock()
+    scheduler = Scheduler(clock)
+    cw = _Checked(clock=clock, scheduler=scheduler, publication_delay=rng.choice([0, 30, 60, 120, 150]),
+                  extra_range_periods=rng.choice([0, 1, 2, 3]), evaluation_interval=rng.choice([60, 60, 30, 120]))
+    for i in range(rng.randint(2, 6)):
+        period = rng.choice([60, 120, 180, 300])
+        n = rng.randint(1, 5)
+        common = dict(EvaluationPeriods=n, DatapointsToAlarm=rng.randint(1, n),
+                      ComparisonOperator="GreaterThanThreshold",
+                      TreatMissingData=rng.choice(["missing", "ignore", "breaching", "notBreaching"]))
+        dims = [{"Name": "FunctionName", "Value": rng.choice("ab")}]
+        if rng.random() < 0.4:
+            def stat(metric: str, dims: list[dict[str, str]] = dims, period: int = period) -> dict[str, object]:
+                return {"Metric": {"Namespace": "N", "MetricName": metric, "Dimensions": dims}, "Period": period,
+                        "Stat": "Sum"}
+
+            cw.put_metric_alarm(A, R, dict(
+                AlarmName=f"math-{i}", Threshold=rng.choice([0, 0.05, 1]), **common,
+                Metrics=[{"Id": "e", "MetricStat": stat("Errors"), "ReturnData": False},
+                         {"Id": "i", "MetricStat": stat("Invocations"), "ReturnData": False},
+                         {"Id": "x", "Expression": rng.choice(["IF(i >= 3, e / i, 0)", "e / i"])}]))
+        else:
+            statistic = rng.choice(["Sum", "Average", "SampleCount", "Maximum", "Minimum", "p99", "p50"])
+            cw.put_metric_alarm(A, R, dict(
+                AlarmName=f"metric-{i}", Namespace="N", MetricName=rng.choice(["Errors", "Invocations", "Duration"]),
+                Dimensions=dims, Period=period, Threshold=rng.choice([0, 1, 50]), **common,
+                **{"ExtendedStatistic" if statistic.startswith("p") else "Statistic": statistic}))
+    return rng, scheduler, cw
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_reused_evaluation_range_equals_one_computed_afresh(seed):
+    rng, scheduler, cw = _world(seed)
+    quiet = rng.random() / 2
+
+    def minute() -> None:
+        now = scheduler.clock.seconds
+        for fn in "ab":
+            if rng.random() < quiet:
+                continue
+            when = now - 60 if rng.random() < 0.85 else max(0.0, now - rng.choice([0, 30, 120, 240, 600]))
+            dims = {"FunctionName": fn}
+            requests = rng.randint(1, 20)
+            cw.record_stats(A, R, "N", "Invocations", dims, when, total=requests, count=requests, minimum=1, maximum=1)
+            cw.record(A, R, "N", "Errors", dims, when, [1.0] * rng.choice([0, 0, 0, 1, 3]) + [0.0])
+            cw.record(A, R, "N", "Duration", dims, when, [rng.choice([10.0, 20.0, 200.0]) for _ in range(3)])
+        if rng.random() < 0.03:
+            name = rng.choice(sorted(key[2] for key in cw._alarms))
+            cw._op_SetAlarmState({"AlarmName": name, "StateValue": rng.choice(["OK", "ALARM"]), "StateReason": "test"},
+                                 A, R)
+
+    scheduler.every(rng.choice([60, 45, 90]), minute, "traffic", first=rng.choice([0.0, 30.0, 60.0]),
+                    until=rng.randint(30, 150) * 60)
+    scheduler.run(until=180 * 60)
+    assert cw.checked > 50
+    assert cw.reused > 0  # the reuse itself was exercised

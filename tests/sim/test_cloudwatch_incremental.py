@@ -2,10 +2,9 @@
 
 An alarm takes a period of its evaluation range from the range it computed one or more periods earlier, unless
 data was written into that period's minutes since or one of them became visible; a minute keeps its statistics
-until data is added to it.  Here random writes -- on time, late, into minutes not yet visible -- and
-``SetAlarmState`` hit alarms of every period, statistic and missing-data treatment, and each evaluation's range
-is checked against one computed with nothing remembered.
-"""
+until data is added to it.  Here random writes -- on time, late, into minutes not yet visible, in bursts longer
+than a series remembers -- and ``SetAlarmState`` hit alarms of every period, statistic and missing-data
+treatment, and each evaluation's range is checked against one computed with nothing remembered."""
 
 from __future__ import annotations
 
@@ -93,6 +92,10 @@ def test_a_reused_evaluation_range_equals_one_computed_afresh(seed):
             cw.record_stats(A, R, "N", "Invocations", dims, when, total=requests, count=requests, minimum=1, maximum=1)
             cw.record(A, R, "N", "Errors", dims, when, [1.0] * rng.choice([0, 0, 0, 1, 3]) + [0.0])
             cw.record(A, R, "N", "Duration", dims, when, [rng.choice([10.0, 20.0, 200.0]) for _ in range(3)])
+        if rng.random() < 0.05:  # a burst: more writes to one series than it remembers between two evaluations
+            for _ in range(70):
+                cw.record(A, R, "N", rng.choice(["Errors", "Duration"]), {"FunctionName": rng.choice("ab")},
+                          max(0.0, now - rng.choice([0, 60, 120, 300])), [rng.choice([0.0, 1.0, 15.0])])
         if rng.random() < 0.03:
             name = rng.choice(sorted(key[2] for key in cw._alarms))
             cw._op_SetAlarmState({"AlarmName": name, "StateValue": rng.choice(["OK", "ALARM"]), "StateReason": "test"},

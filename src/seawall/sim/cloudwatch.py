@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from dateutil.tz import tzutc
+
 from ..model.limits import (
     MAX_ALARM_EVALUATION,
     MAX_ALARM_NAME,
@@ -229,6 +231,8 @@ class _Bucket:
 
 SeriesKey = tuple[str, str, str, str, tuple[tuple[str, str], ...]]
 _UNSET: Any = object()
+#: botocore's UTC: the time zone of every timestamp botocore parses from an answer.
+_TZUTC = tzutc()
 
 
 def series_key(account: str, region: str, namespace: str, name: str, dimensions: Mapping[str, str]) -> SeriesKey:
@@ -244,6 +248,8 @@ class _Series:
     #: (write number, minute) of the latest writes, oldest first: every write numbered after `log_from`.
     log: list[tuple[int, int]] = field(default_factory=list)
     log_from: int = -1
+    #: Whether an alarm reads the series (writes to others are not logged: nothing remembers them).
+    watched: bool = False
 
     def written_since(self, stamp: int) -> float:
         """The earliest minute written after write number `stamp` (inf: none; -inf: no longer known)."""
@@ -273,6 +279,20 @@ class _Range:
     values: list[float | None]
     until: list[float]
     ends: list[int]
+    #: The earliest of `until`.
+    soonest: float
+    #: Whether every period has the same value.
+    same: bool
+
+
+def _visible_in(series: _Series, start: float, end: float, now: float) -> list[_Bucket]:
+    """The buckets of `series` whose minute lies in [start, end) (epoch seconds) and that are visible at `now`."""
+    buckets = series.buckets
+    first, last = math.ceil(start / 60), math.ceil(end / 60)
+    if last - first == 1:
+        b = buckets.get(first)
+        return [b] if b is not None and b.visible_at <= now else []
+    return [b for minute in range(first, last) if (b := buckets.get(minute)) is not None and b.visible_at <= now]
 
 
 def _aggregate(buckets: Sequence[_Bucket], stat: str) -> float | None:
@@ -761,7 +781,8 @@ class FakeCloudWatch:
         return self._epoch + self.clock.seconds
 
     def _dt(self, epoch: float) -> datetime:
-        return datetime.fromtimestamp(epoch, tz=UTC)
+        """An answer's timestamp, as botocore parses AWS's (in dateutil's UTC)."""
+        return datetime.fromtimestamp(epoch, tz=_TZUTC)
 
     # ------------------------------------------------------------------ the metric store (the world builder's API)
 
@@ -828,11 +849,14 @@ class FakeCloudWatch:
         else:
             bucket.memo = None  # the caller adds data: what was computed from the minute no longer holds
         self._stamp += 1
-        log = series.log
-        log.append((self._stamp, minute))
-        if len(log) > 2 * _LOG_KEEP:
-            series.log_from = log[-_LOG_KEEP - 1][0]
-            del log[:-_LOG_KEEP]
+        if series.watched:
+            log = series.log
+            log.append((self._stamp, minute))
+            if len(log) > 2 * _LOG_KEEP:
+                series.log_from = log[-_LOG_KEEP - 1][0]
+                del log[:-_LOG_KEEP]
+        else:
+            series.log_from = self._stamp
         if self._windows:
             self._windows.clear()
         if series.sleepers:
@@ -845,35 +869,38 @@ class FakeCloudWatch:
     def _visible(self, key: SeriesKey, start: float, end: float, now: float) -> list[_Bucket]:
         """The buckets of `key` whose minute lies in [start, end) (epoch seconds) and that are visible at `now`."""
         series = self._series.get(key)
-        if series is None:
-            return []
-        buckets = series.buckets
-        first, last = math.ceil(start / 60), math.ceil(end / 60)
-        if last - first == 1:
-            b = buckets.get(first)
-            return [b] if b is not None and b.visible_at <= now else []
-        return [b for minute in range(first, last) if (b := buckets.get(minute)) is not None and b.visible_at <= now]
+        return [] if series is None else _visible_in(series, start, end, now)
 
     def _window(self, q: _Query, start: float, end: float, now: float) -> tuple[float | None, float]:
         """`q`'s statistic over its series' minutes in [start, end) visible at `now` (epoch seconds), None
         without data; and when a minute in it that is not visible yet becomes visible (inf: none).
 
-        Alarms reading the same series share the value (until data is added anywhere); a single minute's value
-        is kept on the minute itself (:func:`_statistic`).
+        A single minute's value is kept on the minute itself (:func:`_statistic`); alarms reading the same series
+        over several minutes share the value (until data is added anywhere).
         """
+        series = q.found
+        if series is None:
+            series = self._series.get(q.series)
+            if series is None:
+                return None, math.inf
+            q.found = series
+            series.watched = True
+        first, last = math.ceil(start / 60), math.ceil(end / 60)
+        if last - first == 1:
+            b = series.buckets.get(first)
+            if b is None:
+                return None, math.inf
+            if b.visible_at > now:
+                return None, b.visible_at
+            return _statistic((b,), q.stat), math.inf
         memo_key = (q.series, q.stat, start, end, now)
         found = self._windows.get(memo_key)
         if found is not None:
             return found
-        series = q.found
-        if series is None:
-            series = q.found = self._series.get(q.series)
-            if series is None:
-                return None, math.inf
         buckets = series.buckets
         until = math.inf
         seen = []
-        for minute in range(math.ceil(start / 60), math.ceil(end / 60)):
+        for minute in range(first, last):
             b = buckets.get(minute)
             if b is not None:
                 if b.visible_at <= now:
@@ -962,9 +989,10 @@ class FakeCloudWatch:
                          {d["Name"]: d["Value"] for d in params.get("Dimensions", [])})
         now = self._now()
         out = []
-        for i in range(points):
+        series = self._series.get(key)
+        for i in range(points if series is not None else 0):
             lo = start + i * period
-            buckets = self._visible(key, lo, min(lo + period, end), now)
+            buckets = _visible_in(series, lo, min(lo + period, end), now)  # type: ignore[arg-type]
             if not buckets:
                 continue
             point: dict[str, Any] = {"Timestamp": self._dt(lo), "Unit": buckets[0].unit}
@@ -1361,39 +1389,65 @@ class FakeCloudWatch:
         size = alarm.n + self.extra_range_periods
         phase = now % period
         prev = alarm.ranges.get(phase)
-        values: list[float | None] = [None] * size
-        until = [math.inf] * size
-        ends = [math.ceil((now - k * period) / 60) for k in range(size - 1, -1, -1)]
-        fresh = range(size)
-        if prev is not None and len(prev.values) == size and now >= prev.now:
+        if prev is None or len(prev.values) != size or now < prev.now:
+            keep = 0
+            values: list[float | None] = []
+            until: list[float] = []
+            ends: list[int] = []
+        else:
             shift = int((now - prev.now) // period)
+            keep = max(0, size - shift)
             written = math.inf
             for q in alarm.queries:
                 series = q.found or self._series.get(q.series)
                 if series is not None:
                     written = min(written, series.written_since(prev.stamp))
-            stale = []
-            for i in range(size):
-                j = i + shift
-                if j < size and prev.ends[j] <= written and prev.until[j] > now:
-                    values[i], until[i] = prev.values[j], prev.until[j]
-                else:
-                    stale.append(i)
-            fresh = stale  # type: ignore[assignment]
-        window, queries, expr = self._window, alarm.queries, alarm.expr
-        for i in fresh:
-            hi = now - (size - 1 - i) * period
-            lo = hi - period
-            if expr is None:
-                values[i], until[i] = window(queries[0], lo, hi, now)
+            if keep and prev.ends[-1] <= written and prev.soonest > now:  # every period it still holds is as it was
+                if shift == 1 and prev.same:  # a steady range: if the new period has the same value, nothing moved
+                    value, pending = self._period(alarm, now - period, now, now)
+                    if value == prev.values[-1]:
+                        prev.now, prev.stamp = now, self._stamp
+                        del prev.until[0], prev.ends[0]
+                        prev.until.append(pending)
+                        prev.ends.append(math.ceil(now / 60))
+                        prev.soonest = min(prev.until)
+                        return prev.values
+                values, until, ends = prev.values[shift:], prev.until[shift:], prev.ends[shift:]
             else:
-                point: dict[str, float | None] = {}
-                for q in queries:
-                    point[q.id], pending = window(q, lo, hi, now)
-                    until[i] = min(until[i], pending)
-                values[i] = expr.at(point)
-        alarm.ranges[phase] = _Range(now, self._stamp, values, until, ends)
+                values, until, ends = [], [], []
+                for j in range(shift, size):
+                    if prev.ends[j] <= written and prev.until[j] > now:
+                        values.append(prev.values[j])
+                        until.append(prev.until[j])
+                    else:
+                        values.append(_UNSET)
+                        until.append(math.inf)
+                    ends.append(prev.ends[j])
+        for i in range(size):
+            if i < keep:
+                if values[i] is not _UNSET:
+                    continue
+            else:
+                ends.append(math.ceil((now - (size - 1 - i) * period) / 60))
+                values.append(None)
+                until.append(math.inf)
+            hi = now - (size - 1 - i) * period
+            values[i], until[i] = self._period(alarm, hi - period, hi, now)
+        alarm.ranges[phase] = _Range(now, self._stamp, values, until, ends, min(until),
+                                     values.count(values[0]) == size)
         return values
+
+    def _period(self, alarm: _MetricAlarm, start: float, end: float, now: float) -> tuple[float | None, float]:
+        """The alarm's value for the period [start, end) at `now` (its metric's, or its expression's over its
+        metrics'), and when a minute in it that is not visible yet becomes visible (inf: none)."""
+        if alarm.expr is None:
+            return self._window(alarm.queries[0], start, end, now)
+        point: dict[str, float | None] = {}
+        soonest = math.inf
+        for q in alarm.queries:
+            point[q.id], pending = self._window(q, start, end, now)
+            soonest = min(soonest, pending)
+        return alarm.expr.at(point), soonest
 
     @cites(_EVALUATION, _MISSING, _TREATMENTS, _PREMATURE)
     def _evaluate(self, alarm: _MetricAlarm, now: float) -> bool:
@@ -1407,8 +1461,8 @@ class FakeCloudWatch:
             new, reason = judge(values, n=alarm.n, m=alarm.m, treat=alarm.treat, current=alarm.state,
                                 breaches=lambda v: bool(alarm.compare(v, alarm.threshold)))
             alarm.judged = (values, alarm.state, new, reason)
-        changed = self._set(alarm, new, f"Threshold Crossed: {reason}")
-        if all(v is None for v in values):  # asleep until data arrives: every later tick would see the same
+        changed = new != alarm.state and self._set(alarm, new, f"Threshold Crossed: {reason}")
+        if values.count(None) == len(values):  # asleep until data arrives: every later tick would see the same
             self._awake.pop(alarm.key, None)
             pending = math.inf
             for q in alarm.queries:

@@ -58,13 +58,13 @@ def _sample(given: Path | None) -> Path:
 
 
 def _names() -> list[str]:
-    from seawall.sim.scenarios import SCENARIOS
+    from seawall.sim import SCENARIOS
 
     return sorted(SCENARIOS)
 
 
 def _variants(name: str) -> int:
-    from seawall.sim.scenarios import SCENARIOS
+    from seawall.sim import SCENARIOS
 
     return len(list(SCENARIOS[name].variants({})))
 

@@ -53,6 +53,16 @@ class Service(Protocol):
         ...
 
 
+def dispatch(fake: object, name: str, operation: str, params: Mapping[str, Any], account: str,
+             region: str) -> dict[str, Any]:
+    """Answer `operation` with the fake's ``_op_<operation>`` method; an operation it has none for fails loudly."""
+    method = getattr(fake, f"_op_{operation}", None)
+    if method is None:
+        raise Unmodelled(f"the simulated {name} does not model {operation}")
+    result: dict[str, Any] = method(params, account, region)
+    return result
+
+
 @dataclass
 class _Http:
     status_code: int

@@ -48,7 +48,7 @@ from ..model.limits import (
     MAX_COMPOSITE_RULE_CHARS,
     MAX_DESCRIBE_ALARM_NAMES,
 )
-from .botocore_bridge import AwsError, Unmodelled
+from .botocore_bridge import AwsError, Unmodelled, dispatch
 from .citations import Citation, cites
 from .clock import Clock, Scheduler
 
@@ -924,11 +924,7 @@ class FakeCloudWatch:
     # ------------------------------------------------------------------ the API
 
     def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
-        method = getattr(self, f"_op_{operation}", None)
-        if method is None:
-            raise Unmodelled(f"the simulated CloudWatch does not model {operation}")
-        result: dict[str, Any] = method(params, account, region)
-        return result
+        return dispatch(self, "CloudWatch", operation, params, account, region)
 
     @cites(_PUT_METRIC_DATA)
     def _op_PutMetricData(self, params: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:

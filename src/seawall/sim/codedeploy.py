@@ -40,7 +40,7 @@ from typing import Any
 
 from ..model.limits import MAX_CUSTOM_DEPLOYMENT_CONFIGS, MAX_DEPLOYMENT_GROUP_ALARMS
 from ..model.policies import PREDEFINED_LAMBDA_CONFIGS, TrafficKind
-from .botocore_bridge import AwsError, Unmodelled
+from .botocore_bridge import AwsError, Unmodelled, dispatch
 from .citations import Citation, cites
 from .clock import Event, Scheduler
 from .lambda_service import FakeLambda
@@ -539,11 +539,7 @@ class FakeCodeDeploy:
     # ------------------------------------------------------------------ the API
 
     def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
-        method = getattr(self, f"_op_{operation}", None)
-        if method is None:
-            raise Unmodelled(f"the simulated CodeDeploy does not model {operation}")
-        result: dict[str, Any] = method(params, account, region)
-        return result
+        return dispatch(self, "CodeDeploy", operation, params, account, region)
 
     def _group(self, account: str, region: str, app: str, group: str) -> _Group:
         if (account, region, app) not in self._applications:

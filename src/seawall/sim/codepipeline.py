@@ -45,7 +45,7 @@ from ..model.limits import (
     MAX_STAGES_PER_PIPELINE,
     MAX_STEP_FUNCTIONS_ACTION_DURATION,
 )
-from .botocore_bridge import AwsError, Unmodelled
+from .botocore_bridge import AwsError, Unmodelled, dispatch
 from .citations import Citation, cites
 from .clock import Scheduler
 
@@ -670,11 +670,7 @@ class FakeCodePipeline:
     # ================================================================== the API
 
     def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
-        method = getattr(self, f"_op_{operation}", None)
-        if method is None:
-            raise Unmodelled(f"the simulated CodePipeline does not model {operation}")
-        result: dict[str, Any] = method(params, account, region)
-        return result
+        return dispatch(self, "CodePipeline", operation, params, account, region)
 
     def _pipeline(self, account: str, region: str, name: str) -> _Pipeline:
         pipe = self._pipelines.get((account, region, str(name)))

@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.response import StreamingBody
 
-from .botocore_bridge import AwsError, FakeAws, Unmodelled
+from .botocore_bridge import AwsError, FakeAws, Unmodelled, dispatch
 from .citations import Citation, cites
 from .clock import Clock
 from .instances import FunctionInstance
@@ -243,13 +243,9 @@ class FakeLambda:
     # ---------------------------------------------------------------- the API
 
     def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
-        method = getattr(self, f"_op_{operation}", None)
-        if method is None:
-            raise Unmodelled(f"the simulated Lambda does not model {operation}")
-        if self.now < self.deny_until:
+        if self.now < self.deny_until and hasattr(self, f"_op_{operation}"):
             raise AwsError("AccessDeniedException", f"not authorized to perform lambda:{operation} (yet)", 403)
-        result: dict[str, Any] = method(params, account, region)
-        return result
+        return dispatch(self, "Lambda", operation, params, account, region)
 
     def publish(self, account: str, region: str, name: str) -> tuple[str, bool]:
         """Publish ``$LATEST`` as Lambda does; return (version, whether it is new)."""

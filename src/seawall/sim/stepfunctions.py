@@ -45,7 +45,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model.limits import MAX_HISTORY_EVENTS, MAX_STATE_PAYLOAD_BYTES
-from .botocore_bridge import AwsError, Unmodelled
+from .botocore_bridge import AwsError, Unmodelled, dispatch
 from .citations import Citation, cites
 from .clock import Event, Scheduler
 
@@ -416,11 +416,7 @@ class FakeStepFunctions:
     # ------------------------------------------------------------------ the API
 
     def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
-        method = getattr(self, f"_op_{operation}", None)
-        if method is None:
-            raise Unmodelled(f"the simulated Step Functions does not model {operation}")
-        result: dict[str, Any] = method(params, account, region)
-        return result
+        return dispatch(self, "Step Functions", operation, params, account, region)
 
     def _machine(self, arn: str, account: str, region: str) -> StateMachine:
         if not arn.startswith("arn:aws:states:") or ":stateMachine:" not in arn:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from .botocore_bridge import AwsError, FakeAws, Unmodelled
+from .botocore_bridge import AwsError, FakeAws, dispatch
 from .citations import Citation, cites
 
 _ASSUME = Citation(
@@ -39,9 +39,7 @@ class FakeSts:
         self.assumed: list[tuple[float, str, str]] = []
 
     def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
-        if operation == "AssumeRole":
-            return self._op_AssumeRole(params, account, region)
-        raise Unmodelled(f"the simulated STS does not model {operation}")
+        return dispatch(self, "STS", operation, params, account, region)
 
     @cites(_ASSUME, _DURATION)
     def _op_AssumeRole(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
@@ -68,9 +66,7 @@ class FakeEvents:
         self.events: list[tuple[float, str, str, dict[str, Any]]] = []
 
     def handle(self, operation: str, params: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
-        if operation == "PutEvents":
-            return self._op_PutEvents(params, account, region)
-        raise Unmodelled(f"the simulated EventBridge does not model {operation}")
+        return dispatch(self, "EventBridge", operation, params, account, region)
 
     @cites(_PUT_EVENTS, _PUT_EVENTS_ENTRIES)
     def _op_PutEvents(self, p: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:

@@ -208,19 +208,9 @@ def _engine(args: argparse.Namespace, call: Callable[[], _T]) -> _T:
 
 
 def _pick_pipeline(names: Sequence[str], wanted: str | None, assembly: Path) -> str:
-    names = sorted(names)
-    if not names:
-        raise ValueError(f"ASSEMBLY={str(assembly)!r} has no service pipeline (a pipeline whose steps invoke "
-                         f"Seawall's gate, shift and bake); synthesize an app with a WavePipeline")
-    if wanted is None:
-        if len(names) > 1:
-            raise ValueError(f"ASSEMBLY={str(assembly)!r} has {len(names)} service pipelines: {', '.join(names)}; "
-                             f"choose one with --pipeline NAME")
-        return names[0]
-    if wanted not in names:
-        raise ValueError(f"--pipeline={wanted!r} is not a service pipeline of {str(assembly)!r}; "
-                         f"it has: {', '.join(names)}")
-    return wanted
+    from seawall.sim.assembly import choose_service_pipeline  # lazily: the simulation loads boto3
+
+    return choose_service_pipeline(names, wanted, str(assembly))
 
 
 def _check_scenario(name: str, scenarios: Sequence[ScenarioInfo], params: Mapping[str, str]) -> None:

@@ -10,7 +10,7 @@ team's runtime and monitoring).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -145,6 +145,23 @@ class Assembly:
 
     def foundation_pipelines(self) -> list[PipelineArtifact]:
         return [p for p in self.pipelines if p.kind == "foundation"]
+
+
+def choose_service_pipeline(names: Sequence[str], wanted: str | None, where: str) -> str:
+    """The service pipeline to rehearse: `wanted`, or the only one of `names`; a clear error otherwise."""
+    names = sorted(names)
+    if not names:
+        raise AssemblyError(f"ASSEMBLY={where!r} has no service pipeline (a pipeline whose steps invoke "
+                            f"Seawall's gate, shift and bake); synthesize an app with a WavePipeline")
+    if wanted is None:
+        if len(names) > 1:
+            raise AssemblyError(f"ASSEMBLY={where!r} has {len(names)} service pipelines: {', '.join(names)}; "
+                                f"choose one with --pipeline NAME")
+        return names[0]
+    if wanted not in names:
+        raise AssemblyError(f"--pipeline={wanted!r} is not a service pipeline of {where!r}; "
+                            f"it has: {', '.join(names)}")
+    return wanted
 
 
 def _environment(env: str, artifact_id: str) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..model.rehearsal import AliasState, Event, Rehearsal, ScenarioInfo, StageResult, Variant
 from ..model.window import TimeWindow
-from .assembly import Assembly, AssemblyError
+from .assembly import Assembly, choose_service_pipeline
 from .clock import START
 from .generated import scenario_for, seed_of
 from .invariants import Facts, check_all
@@ -267,7 +267,7 @@ def rehearse(assembly_dir: str | Path, *, pipeline: str | None = None, scenario:
              start: datetime = START, params: Mapping[str, str] | None = None) -> Rehearsal:
     """Rehearse `scenario` on the assembly: every combination of its parameters that `params` does not fix."""
     assembly = Assembly(assembly_dir)
-    name = _pipeline(assembly, pipeline)
+    name = choose_service_pipeline([p.name for p in assembly.service_pipelines()], pipeline, str(assembly_dir))
     generated = seed_of(scenario)
     found = SCENARIOS.get(scenario) if generated is None else scenario_for(generated)
     if found is None:
@@ -283,21 +283,6 @@ def rehearse(assembly_dir: str | Path, *, pipeline: str | None = None, scenario:
                                  for k, vals in found.parameters.items()},
                      variants=[o.variant for o in outcomes], targets=first.targets, stages=first.stages,
                      events=first.events)
-
-
-def _pipeline(assembly: Assembly, pipeline: str | None) -> str:
-    names = [p.name for p in assembly.service_pipelines()]
-    if not names:
-        raise AssemblyError(f"{assembly.root.name} has no service pipeline (a pipeline whose stages invoke "
-                            f"Seawall's release state machines)")
-    if pipeline is None:
-        if len(names) > 1:
-            raise AssemblyError(f"the assembly has {len(names)} service pipelines; name one with --pipeline: "
-                                f"{', '.join(names)}")
-        return names[0]
-    if pipeline not in names:
-        raise AssemblyError(f"--pipeline {pipeline!r} is not a service pipeline of the assembly: {', '.join(names)}")
-    return pipeline
 
 
 class _Runner:

@@ -25,6 +25,7 @@ from ..model.contracts import (
     TeamSettings,
     manifest_from_stacks,
 )
+from .traffic import VersionMinute
 from .world import PREVIOUS, Released, World
 
 
@@ -59,6 +60,10 @@ class Truth:
 
     def __init__(self, world: World, pipeline: str, origin: float) -> None:
         self.world, self.pipeline, self.origin = world, pipeline, origin
+        self._by_version: dict[tuple[str, str, str, str], list[VersionMinute]] = {}
+        self._indexed = 0
+        self._by_alias: dict[tuple[str, str, str, str], list[AliasChange]] = {}
+        self._aliases_indexed = 0
 
     # ------------------------------------------------------------------ the pipeline's declared steps
 
@@ -132,9 +137,13 @@ class Truth:
     # ------------------------------------------------------------------ aliases and traffic
 
     def alias_history(self, rel: Released) -> list[AliasChange]:
-        return [AliasChange(e.at, e.version or "", dict(e.routing), e.by, e.operation)
-                for e in self.world.lambda_.alias_events
-                if (e.account, e.region, e.function, e.alias) == (rel.account, rel.region, rel.function, rel.alias)]
+        """Every change of the alias, oldest first (indexed as the world appends them)."""
+        events = self.world.lambda_.alias_events
+        for e in events[self._aliases_indexed:]:
+            self._by_alias.setdefault((e.account, e.region, e.function, e.alias), []).append(
+                AliasChange(e.at, e.version or "", dict(e.routing), e.by, e.operation))
+        self._aliases_indexed = len(events)
+        return list(self._by_alias.get((rel.account, rel.region, rel.function, rel.alias), ()))
 
     def alias_at(self, rel: Released, t: float) -> tuple[str, dict[str, float]]:
         """(version, routing) of the alias at `t` (after every change at or before `t`)."""
@@ -149,14 +158,23 @@ class Truth:
         return self.world.revision_of(rel.account, rel.region, rel.function, version)
 
     def served(self, rel: Released, version: str, start: float, end: float) -> tuple[int, int]:
-        """(requests, crashes) `version` served through the alias in minutes starting in [start, end)."""
+        """(requests, failed requests -- crashes and handled errors) `version` served through the alias in
+        minutes starting in [start, end)."""
         requests = errors = 0
-        for m in self.world.served:
-            if (m.account, m.region, m.function, m.version) == (rel.account, rel.region, rel.function, version) \
-                    and start <= m.minute * 60 < end:
+        for m in self._served_by_version().get((rel.account, rel.region, rel.function, version), ()):
+            if start <= m.minute * 60 < end:
                 requests += m.requests
                 errors += m.errors + m.handled_errors
         return requests, errors
+
+    def _served_by_version(self) -> dict[tuple[str, str, str, str], list[VersionMinute]]:
+        """The world's served minutes by (account, region, function, version), indexed as they are appended (a
+        scenario may read the truth while the world runs on)."""
+        served = self.world.served
+        for m in served[self._indexed:]:
+            self._by_version.setdefault((m.account, m.region, m.function, m.version), []).append(m)
+        self._indexed = len(served)
+        return self._by_version
 
     # ------------------------------------------------------------------ pipeline and release executions
 

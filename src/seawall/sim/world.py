@@ -26,6 +26,7 @@ from typing import Any
 
 from .assembly import Assembly, PipelineArtifact, StackArtifact
 from .botocore_bridge import AwsError, FakeAws, Unmodelled
+from .citations import Citation, cites
 from .clock import START, Clock, Scheduler
 from .cloudformation import CloudFormationApi, FakeCloudFormation
 from .cloudwatch import FakeCloudWatch
@@ -44,6 +45,19 @@ from .traffic import TrafficModel, VersionMinute
 #: service; https://docs.powertools.aws.dev/lambda/python/latest/core/logger/ "Standard structured keys").
 _HANDLED_ERROR_LINE = ('{"level":"ERROR","location":"handler:12","message":"handled error",'
                        '"timestamp":"2027-03-02 08:00:00,000+0000","service":"simulated"}')
+
+_NONZERO_ONLY = Citation(
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/lam-metricscollected.html",
+    "Note that AWS Lambda only sends these metrics to CloudWatch if they have a nonzero value.")
+_BINARY_ERRORS = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics.html",
+    "Invocation metrics are binary indicators of the outcome of an invocation. For example, if the function "
+    "returns an error, Lambda sends the Errors metric with a value of 1.")
+_EXECUTED_VERSION = Citation(
+    "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics.html",
+    "By Executed Version (ExecutedVersion) – View metrics for a combination of alias and version. Use the "
+    "ExecutedVersion dimension to compare error rates for two versions of a function that are both targets of a "
+    "weighted alias.")
 
 #: The revisions a scenario knows: the one live before the change, and the change.
 PREVIOUS, NEW = "r0", "r1"
@@ -459,10 +473,12 @@ class World:
                 self.served.append(record)
                 self._emit(record, routed=routed, at=minute_start)
 
+    @cites(_NONZERO_ONLY, _BINARY_ERRORS, _EXECUTED_VERSION)
     def _emit(self, r: VersionMinute, *, routed: bool, at: float) -> None:
-        """Lambda's metrics and log lines for one version's minute."""
+        """Lambda's metrics and log lines for one version's minute (``ExecutedVersion`` for an unsplit alias: the
+        unknown ``executed_version_unsplit``)."""
         if not r.requests:
-            return  # "Lambda only sends these metrics to CloudWatch if they have a nonzero value"
+            return
         resource = f"{r.function}:{r.alias}"
         dimension_sets: list[dict[str, str]] = [{"FunctionName": r.function},
                                                 {"FunctionName": r.function, "Resource": resource}]

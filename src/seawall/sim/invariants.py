@@ -14,7 +14,7 @@ judged; the world's setup (the previous revision's rollout) is not.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -90,6 +90,16 @@ def _standard_runs(truth: Truth, facts: Facts) -> list[Any]:
             and truth.execution(r.execution_id).type == "STANDARD"]
 
 
+def _succeeded_steps(truth: Truth, facts: Facts) -> Iterator[tuple[Any, str, Step, dict[str, Any]]]:
+    """(stage run, its execution's revision, step, the step's actions) of every succeeded standard stage run."""
+    for run in _standard_runs(truth, facts):
+        if run.status != "Succeeded":
+            continue
+        revision = truth.execution(run.execution_id).revision
+        for step in _steps_of(truth, run):
+            yield run, revision, step, _actions(run, step)
+
+
 def _actions(run: Any, step: Step) -> dict[str, Any]:
     return {kind: run.actions[name] for kind, name in step.state_machines.items() if name in run.actions}
 
@@ -131,35 +141,30 @@ def _first_alarm(truth: Truth, step: Step, names: list[str], start: float, end: 
 
 def i1(truth: Truth, facts: Facts) -> Verdict:
     judge = _Judge("(step, function) pairs of succeeded standard steps checked")
-    for run in _standard_runs(truth, facts):
-        if run.status != "Succeeded":
+    for run, revision, step, acts in _succeeded_steps(truth, facts):
+        bake = acts.get("bake")
+        if bake is None:
             continue
-        revision = truth.execution(run.execution_id).revision
-        for step in _steps_of(truth, run):
-            acts = _actions(run, step)
-            bake = acts.get("bake")
-            if bake is None:
+        for rel in truth.released_in(step):
+            judge.case()
+            version, routing = truth.alias_at(rel, run.ended)
+            where = f"{_at(truth, run.ended)} {step.target} {rel.function}:{rel.alias}"
+            if routing or truth.revision(rel, version) != revision:
+                judge.fail(f"{where}: the step succeeded with the alias on {version} "
+                           f"({truth.revision(rel, version)}) routing {routing}, not on {revision} alone")
                 continue
-            for rel in truth.released_in(step):
-                judge.case()
-                version, routing = truth.alias_at(rel, run.ended)
-                where = f"{_at(truth, run.ended)} {step.target} {rel.function}:{rel.alias}"
-                if routing or truth.revision(rel, version) != revision:
-                    judge.fail(f"{where}: the step succeeded with the alias on {version} "
-                               f"({truth.revision(rel, version)}) routing {routing}, not on {revision} alone")
-                    continue
-                watched_for = (bake.ended or run.ended) - bake.started
-                floor = step.override_seconds if _override(truth, run) else step.bake_seconds
-                if watched_for + 1 < floor:
-                    judge.fail(f"{where}: baked {watched_for:.0f}s, less than the {floor}s in force")
-                alarm = _first_alarm(truth, step, _watched(truth, step, rel), bake.started, bake.ended or run.ended)
-                if alarm is not None:
-                    judge.fail(f"{where}: watched alarm {alarm[1]} was in ALARM at {_at(truth, alarm[0])} during "
-                               f"the bake")
-                served, _ = truth.served(rel, version, bake.started, bake.ended or run.ended)
-                if served < step.min_data_points:
-                    judge.fail(f"{where}: version {version} served {served} requests itself during the bake, "
-                               f"fewer than the {step.min_data_points} data points")
+            watched_for = (bake.ended or run.ended) - bake.started
+            floor = step.override_seconds if _override(truth, run) else step.bake_seconds
+            if watched_for + 1 < floor:
+                judge.fail(f"{where}: baked {watched_for:.0f}s, less than the {floor}s in force")
+            alarm = _first_alarm(truth, step, _watched(truth, step, rel), bake.started, bake.ended or run.ended)
+            if alarm is not None:
+                judge.fail(f"{where}: watched alarm {alarm[1]} was in ALARM at {_at(truth, alarm[0])} during "
+                           f"the bake")
+            served, _ = truth.served(rel, version, bake.started, bake.ended or run.ended)
+            if served < step.min_data_points:
+                judge.fail(f"{where}: version {version} served {served} requests itself during the bake, "
+                           f"fewer than the {step.min_data_points} data points")
     return judge.verdict()
 
 
@@ -373,13 +378,9 @@ def _baked(truth: Truth, facts: Facts) -> Callable[[Released, str, float], bool]
     and baked when the change was pushed), any other once a standard step of an execution of it that shifted it
     there succeeded."""
     succeeded: dict[tuple[str, str, str, str], float] = {}
-    for run in _standard_runs(truth, facts):
-        if run.status != "Succeeded":
-            continue
-        revision = truth.execution(run.execution_id).revision
-        for step in _steps_of(truth, run):
-            for rel in truth.released_in(step):
-                succeeded.setdefault((rel.account, rel.region, rel.function, revision), run.ended)
+    for run, revision, step, _ in _succeeded_steps(truth, facts):
+        for rel in truth.released_in(step):
+            succeeded.setdefault((rel.account, rel.region, rel.function, revision), run.ended)
 
     def baked(rel: Released, revision: str, at: float) -> bool:
         if revision == PREVIOUS and not facts.first_deploy:
@@ -605,28 +606,24 @@ def _fault_threshold(truth: Truth, rel: Released) -> float | None:
 
 def i12(truth: Truth, facts: Facts) -> Verdict:
     judge = _Judge("(succeeded step, function) pairs checked for a clearly bad new version")
-    for run in _standard_runs(truth, facts):
-        if run.status != "Succeeded":
+    for run, revision, step, acts in _succeeded_steps(truth, facts):
+        shift = acts.get("shift")
+        if shift is None:
             continue
-        revision = truth.execution(run.execution_id).revision
-        for step in _steps_of(truth, run):
-            shift = _actions(run, step).get("shift")
-            if shift is None:
+        for rel in truth.released_in(step):
+            version, _ = truth.alias_at(rel, run.ended)
+            if truth.revision(rel, version) != revision:
                 continue
-            for rel in truth.released_in(step):
-                version, _ = truth.alias_at(rel, run.ended)
-                if truth.revision(rel, version) != revision:
-                    continue
-                served, errors = truth.served(rel, version, shift.started, run.ended)
-                threshold = _fault_threshold(truth, rel)
-                if served < max(1, step.min_data_points) or threshold is None:
-                    continue
-                judge.case()
-                rate = errors / served
-                if rate >= 2 * threshold:
-                    judge.fail(f"{_at(truth, run.ended)} {step.target} {rel.function}: version {version} failed "
-                               f"{rate:.1%} of {served} requests (twice the threshold is {2 * threshold:.1%}) and "
-                               f"the step succeeded")
+            served, errors = truth.served(rel, version, shift.started, run.ended)
+            threshold = _fault_threshold(truth, rel)
+            if served < max(1, step.min_data_points) or threshold is None:
+                continue
+            judge.case()
+            rate = errors / served
+            if rate >= 2 * threshold:
+                judge.fail(f"{_at(truth, run.ended)} {step.target} {rel.function}: version {version} failed "
+                           f"{rate:.1%} of {served} requests (twice the threshold is {2 * threshold:.1%}) and "
+                           f"the step succeeded")
     return judge.verdict()
 
 

@@ -98,8 +98,9 @@ WORLD_FIXTURES = ("fresh", "shifted", "pair_shifting")
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not hasattr(os, "fork") or not any(name in pyfuncitem.funcargs for name in WORLD_FIXTURES):
         return None
-    from seawall.sim.rehearse import _in_child  # how the rehearsal runs each variant in a fork of one world
+    from seawall.sim.rehearse import in_children  # how the rehearsal runs each variant in a fork of one world
 
     args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    _in_child(lambda: pyfuncitem.obj(**args))  # the test's exception, re-raised here with its traceback as a note
+    # the test's exception, re-raised here with its traceback as a note
+    list(in_children([lambda: pyfuncitem.obj(**args)], jobs=1))
     return True

@@ -14,6 +14,7 @@ import pytest
 from tests.sim.fixture.synth import fixture_assembly
 
 from seawall.model.rehearsal import INVARIANTS
+from seawall.sim import START
 from seawall.sim.rehearse import rehearse
 
 SEAWALL = str(Path(sys.executable).with_name("seawall"))
@@ -99,3 +100,16 @@ def test_an_unmodelled_state_machine_feature_exits_3_naming_it(assembly, tmp_pat
     result = _cli(str(out), "--scenario", "healthy")
     assert result.returncode == 3, result.stdout + result.stderr
     assert "Assign" in result.stderr
+
+
+def test_rehearsals_run_two_at_a_time_give_what_they_give_one_at_a_time(assembly, monkeypatch):
+    from seawall.sim import generate
+
+    def run(jobs: str) -> tuple[list[object], object]:
+        monkeypatch.setenv("SEAWALL_SIM_JOBS", jobs)
+        generated = list(generate(assembly, pipeline=None, count=3, seed=11, start=START))
+        return generated, rehearse(assembly, scenario="other-service-alarm")  # two variants
+
+    one_at_a_time, two_at_a_time = run("1"), run("2")
+    assert len(one_at_a_time[0]) == 3 and len(one_at_a_time[1].variants) == 2  # type: ignore[attr-defined]
+    assert one_at_a_time == two_at_a_time

@@ -38,10 +38,12 @@ rehearsal's violations to the drawn triggers.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -447,10 +449,23 @@ def findings_hit(rehearsal: Rehearsal) -> dict[str, list[str]]:
 def generate(assembly: str | Path, *, pipeline: str | None, count: int, seed: int, start: datetime,
              avoid_findings: bool = False) -> Iterator[Rehearsal]:
     """`count` generated scenarios from `seed`, each rehearsal named ``gen:<its seed>`` and carrying that seed."""
-    from .rehearse import rehearse
+    from .rehearse import in_children, jobs, prepare, rehearse
 
-    for s in seeds(seed, count, avoid_findings=avoid_findings):
-        yield rehearse(assembly, pipeline=pipeline, scenario=f"{PREFIX}{s}", seed=s, start=start)
+    def one(s: int) -> Rehearsal:  # in a child: its own variants one at a time (the children already fill the CPUs)
+        os.environ["SEAWALL_SIM_JOBS"] = "1"
+        return rehearse(assembly, pipeline=pipeline, scenario=f"{PREFIX}{s}", seed=s, start=start)
+
+    def works() -> Iterator[Callable[[], Rehearsal]]:
+        for s in seeds(seed, count, avoid_findings=avoid_findings):
+            prepare(assembly, pipeline=pipeline, scenario=f"{PREFIX}{s}", start=start)  # shared by the children
+            yield functools.partial(one, s)
+
+    n = jobs()
+    if n == 1:
+        for s in seeds(seed, count, avoid_findings=avoid_findings):
+            yield rehearse(assembly, pipeline=pipeline, scenario=f"{PREFIX}{s}", seed=s, start=start)
+        return
+    yield from in_children(works(), n)
 
 
 def replay_command(assembly: str | Path, seed: int) -> str:

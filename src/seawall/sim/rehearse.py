@@ -12,14 +12,17 @@ judged from the ground truth.
 
 from __future__ import annotations
 
+import collections
+import functools
 import os
 import pickle
+import signal
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..model.rehearsal import AliasState, Event, Rehearsal, ScenarioInfo, StageResult, Variant
 from ..model.window import TimeWindow
@@ -40,6 +43,9 @@ HORIZON = 10 * 86400.0
 #: After the pipeline is idle, how long the world keeps running so that what a release execution left behind
 #: (a deployment still shifting, an execution still running) is seen.
 SETTLE = 1800.0
+
+
+T = TypeVar("T")
 
 
 class SetupFailed(RuntimeError):
@@ -198,6 +204,28 @@ def _stages(truth: Truth, push_at: float) -> list[StageResult]:
             for r in truth.stage_runs() if r.started >= push_at]
 
 
+def jobs() -> int:
+    """How many rehearsals run at once: ``SEAWALL_SIM_JOBS`` if set, else the CPUs this process may use (at
+    least 1; 1 where the platform cannot fork)."""
+    raw = os.environ.get("SEAWALL_SIM_JOBS")
+    if raw is not None:
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise ValueError(f"SEAWALL_SIM_JOBS={raw!r} must be a whole number >= 1 (how many rehearsals run at once)")
+        return value if _can_fork() else 1
+    if not _can_fork():
+        return 1
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return max(1, len(cpus))
+
+
+def _can_fork() -> bool:
+    return os.environ.get("SEAWALL_SIM_IN_PROCESS") != "1" and hasattr(os, "fork")
+
+
 def run_variant(assembly: Assembly, *, pipeline: str, scenario: Scenario, params: Mapping[str, str], seed: int,
                 start: datetime) -> Outcome:
     """Run one variant of `scenario` from the world before the change, and judge it.
@@ -205,15 +233,44 @@ def run_variant(assembly: Assembly, *, pipeline: str, scenario: Scenario, params
     The world is set up once per process; each variant runs in a forked copy of it (where the platform can
     fork), so variants never see each other and the setup is paid once.
     """
-    if os.environ.get("SEAWALL_SIM_IN_PROCESS") == "1" or not hasattr(os, "fork"):
-        # no fork (or profiling): this variant uses up a world of its own, set up for it
-        return _play(_set_up(assembly, pipeline, start, scenario.first_deploy), pipeline, scenario, params, seed)
+    return run_variants(assembly, pipeline=pipeline, scenario=scenario, variants=[params], seed=seed, start=start)[0]
+
+
+def run_variants(assembly: Assembly, *, pipeline: str, scenario: Scenario, variants: Sequence[Mapping[str, str]],
+                 seed: int, start: datetime) -> list[Outcome]:
+    """:func:`run_variant` for each of `variants`, up to :func:`jobs` at once; the outcomes in their order."""
+    if not _can_fork():
+        # no fork (or profiling): each variant uses up a world of its own, set up for it
+        return [_play(_set_up(assembly, pipeline, start, scenario.first_deploy), pipeline, scenario, p, seed)
+                for p in variants]
     before = _world_before(assembly, pipeline, start, scenario.first_deploy)
-    return _in_child(lambda: _play(before, pipeline, scenario, params, seed))
+    return list(in_children([functools.partial(_play, before, pipeline, scenario, p, seed) for p in variants],
+                            jobs()))
 
 
-def _in_child(work: Callable[[], Outcome]) -> Outcome:
-    """Run `work` in a forked child and return its result (its exception, re-raised here)."""
+def in_children(works: Iterable[Callable[[], T]], jobs: int) -> Iterator[T]:
+    """Run each of `works` in a forked child, up to `jobs` at once, and yield their results in order (a child's
+    exception is re-raised here, with its traceback as a note).  Children share nothing they write: each runs on a
+    copy of this process as it was when the child started."""
+    if jobs < 1:
+        raise ValueError(f"jobs={jobs} must be at least 1")
+    running: collections.deque[tuple[int, int]] = collections.deque()
+    try:
+        for work in works:
+            if len(running) >= jobs:
+                yield _collect(*running.popleft())
+            running.append(_fork(work))
+        while running:
+            yield _collect(*running.popleft())
+    finally:  # a consumer that stops early, or an error: no child is left behind
+        for pid, read in running:
+            os.close(read)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def _fork(work: Callable[[], Any]) -> tuple[int, int]:
+    """Start `work` in a forked child; (its pid, the pipe its pickled result arrives on)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -229,6 +286,10 @@ def _in_child(work: Callable[[], Outcome]) -> Outcome:
             out.write(payload)
         os._exit(0)
     os.close(write)
+    return pid, read
+
+
+def _collect(pid: int, read: int) -> Any:
     with os.fdopen(read, "rb") as pipe:
         data = pipe.read()
     os.waitpid(pid, 0)
@@ -239,8 +300,7 @@ def _in_child(work: Callable[[], Outcome]) -> Outcome:
         error: BaseException = result[1]
         error.add_note(result[2])
         raise error
-    outcome: Outcome = result[1]
-    return outcome
+    return result[1]
 
 
 def _play(world: World, pipeline: str, scenario: Scenario, params: Mapping[str, str], seed: int) -> Outcome:
@@ -263,20 +323,35 @@ def _play(world: World, pipeline: str, scenario: Scenario, params: Mapping[str, 
                    _stages(truth, run.push_at))
 
 
-def rehearse(assembly_dir: str | Path, *, pipeline: str | None = None, scenario: str, seed: int = 0,
-             start: datetime = START, params: Mapping[str, str] | None = None) -> Rehearsal:
-    """Rehearse `scenario` on the assembly: every combination of its parameters that `params` does not fix."""
-    assembly = Assembly(assembly_dir)
-    name = choose_service_pipeline([p.name for p in assembly.service_pipelines()], pipeline, str(assembly_dir))
+def _resolve(assembly: Assembly, pipeline: str | None, scenario: str, where: str) -> tuple[str, Scenario, int | None]:
+    name = choose_service_pipeline([p.name for p in assembly.service_pipelines()], pipeline, where)
     generated = seed_of(scenario)
     found = SCENARIOS.get(scenario) if generated is None else scenario_for(generated)
     if found is None:
         raise ValueError(f"scenario={scenario!r} is not a named scenario or gen:SEED; choose one of "
                          f"{sorted(SCENARIOS)}")
+    return name, found, generated
+
+
+def prepare(assembly_dir: str | Path, *, pipeline: str | None, scenario: str, start: datetime = START) -> None:
+    """Set up, in this process, the world before the change that :func:`rehearse` of `scenario` starts from, so
+    that rehearsals forked from here share it."""
+    assembly = Assembly(assembly_dir)
+    name, found, _ = _resolve(assembly, pipeline, scenario, str(assembly_dir))
+    if _can_fork():
+        _world_before(assembly, name, start, found.first_deploy)
+
+
+def rehearse(assembly_dir: str | Path, *, pipeline: str | None = None, scenario: str, seed: int = 0,
+             start: datetime = START, params: Mapping[str, str] | None = None) -> Rehearsal:
+    """Rehearse `scenario` on the assembly: every combination of its parameters that `params` does not fix, up to
+    :func:`jobs` at once."""
+    assembly = Assembly(assembly_dir)
+    name, found, generated = _resolve(assembly, pipeline, scenario, str(assembly_dir))
     if generated is not None:
         seed = generated  # a generated scenario is reproducible from its own seed alone
-    outcomes = [run_variant(assembly, pipeline=name, scenario=found, params=p, seed=seed, start=start)
-                for p in found.variants(params or {})]
+    outcomes = run_variants(assembly, pipeline=name, scenario=found, variants=list(found.variants(params or {})),
+                            seed=seed, start=start)
     first = outcomes[0]
     return Rehearsal(scenario=found.name, seed=seed, start=start,
                      parameters={k: [(params or {})[k]] if k in (params or {}) else list(vals)
@@ -307,5 +382,5 @@ class _Runner:
 
 RUNNER: Any = _Runner()
 
-__all__ = ["RUNNER", "SetupFailed", "rehearse", "run_variant"]
+__all__ = ["RUNNER", "SetupFailed", "in_children", "jobs", "prepare", "rehearse", "run_variant", "run_variants"]
 

@@ -41,8 +41,9 @@ demo: install
 	$(BIN)/python -m seawall.demo
 
 ## test: the whole suite
+# pytest's workers already fill the CPUs: each rehearsal inside them runs its variants one at a time.
 test: install
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+	SEAWALL_SIM_JOBS=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check src tests examples bench

@@ -26,6 +26,7 @@ import importlib
 import importlib.machinery
 import io
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -116,7 +117,9 @@ class FunctionInstance:
         #: The asset's top-level modules and packages: what this instance owns in ``sys.modules`` while it runs.
         self._roots = sorted({p.stem if p.is_file() else p.name for p in asset.iterdir()
                               if (p.is_file() and p.suffix == ".py") or (p / "__init__.py").is_file()})
-        self._prefixes = tuple(f"{r}." for r in self._roots)
+        #: Matches the names of those modules and of everything in them (a C-speed filter over ``sys.modules``).
+        self._owns = re.compile(f"(?:{'|'.join(re.escape(r) for r in self._roots)})(?:\\.|\\Z)").match \
+            if self._roots else None
         self._finder = importlib.machinery.FileFinder(str(asset), (_CompiledOnce, [".py"]))
         self._modules: dict[str, ModuleType] = {}
         self._handler: Any = None
@@ -139,8 +142,7 @@ class FunctionInstance:
         }
 
     def _owned_now(self) -> list[str]:
-        roots, prefixes = self._roots, self._prefixes
-        return [k for k in sys.modules if k in roots or k.startswith(prefixes)]
+        return list(filter(self._owns, sys.modules)) if self._owns is not None else []
 
     @contextlib.contextmanager
     def _active(self) -> Iterator[None]:

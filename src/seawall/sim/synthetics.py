@@ -217,6 +217,13 @@ class FakeHttpApis:
     def __init__(self) -> None:
         self._apis: dict[tuple[str, str], _HttpApi] = {}
         self._seq = 0
+        #: What each (method, URL) reaches: the function and qualifier, or API Gateway's answer without one;
+        #: forgotten whenever an API, stage, route or integration changes (:meth:`_changed`).
+        self._reaches: dict[tuple[str, str], tuple[tuple[str, str, str], str] | Response] = {}
+
+    def _changed(self) -> None:
+        """An API, stage, route or integration was created, updated or deleted: requests route afresh."""
+        self._reaches.clear()
 
     def providers(self) -> dict[str, Any]:
         """Resource providers for :class:`~seawall.sim.cloudformation.FakeCloudFormation`, by resource type."""
@@ -244,12 +251,26 @@ class FakeHttpApis:
                              f"simulation models HTTP APIs only")
         api = _HttpApi(account, region, self._next_id(account, region, stack, logical_id))
         self._apis[(region, api.api_id)] = api
+        self._changed()
         return api.api_id, {"ApiId": api.api_id, "ApiEndpoint": api.endpoint}
 
     # ------------------------------------------------------------------ requests
 
     def request(self, method: str, url: str, invoke: Invoke, *, handled_error_status: int) -> Response:
         """Send one request: the stage, the route, the integration, the function; API Gateway's answer."""
+        reaches = self._reaches.get((method, url))
+        if reaches is None:
+            reaches = self._reaches[(method, url)] = self._reach(method, url)
+        if isinstance(reaches, Response):
+            return reaches
+        function, qualifier = reaches
+        result = invoke(function[0], function[1], function[2], qualifier)
+        return Response(self._status(result.outcome, handled_error_status), result.latency_ms, function[2],
+                        result.version)
+
+    def _reach(self, method: str, url: str) -> tuple[tuple[str, str, str], str] | Response:
+        """What a request reaches: ((account, region, function name), qualifier), or API Gateway's answer when it
+        reaches no function."""
         parts = urlsplit(url)
         host = parts.hostname or ""
         match = re.fullmatch(r"([a-z0-9]+)\.execute-api\.([a-z0-9-]+)\.amazonaws\.com", host)
@@ -267,10 +288,7 @@ class FakeHttpApis:
         integration_id = self._route_for(api, name, method, rest)
         if integration_id is None:
             return Response(404)
-        function, qualifier = self._integration_target(api, integration_id)
-        result = invoke(function[0], function[1], function[2], qualifier)
-        return Response(self._status(result.outcome, handled_error_status), result.latency_ms, function[2],
-                        result.version)
+        return self._integration_target(api, integration_id)
 
     @cites(_DEFAULT_STAGE, _AUTO_DEPLOY, _STAGE_SELECTION)
     def _stage_for(self, api: _HttpApi, path: str) -> tuple[str, str] | None:
@@ -341,6 +359,7 @@ class _ApiProvider:
     def delete(self, *, account: str, region: str, stack: str, logical_id: str, physical_id: str,
                properties: Mapping[str, Any]) -> None:
         self.apis._apis.pop((region, physical_id), None)
+        self.apis._changed()
 
 
 class _ChildProvider:
@@ -371,6 +390,7 @@ class _ChildProvider:
         api = _api_of(self.apis, region, properties)
         physical_id = self._new_id(api, value, account, region, stack, logical_id)
         getattr(api, self.collection)[physical_id] = value
+        self.apis._changed()
         return physical_id, self._attributes(physical_id)
 
     def update(self, *, account: str, region: str, stack: str, logical_id: str, physical_id: str,
@@ -380,6 +400,7 @@ class _ChildProvider:
                                properties=properties)
         getattr(_api_of(self.apis, region, properties), self.collection)[physical_id] = \
             self._value(logical_id, properties)
+        self.apis._changed()
         return physical_id, self._attributes(physical_id)
 
     def delete(self, *, account: str, region: str, stack: str, logical_id: str, physical_id: str,
@@ -387,6 +408,7 @@ class _ChildProvider:
         api = self.apis._apis.get((region, str(properties.get("ApiId", ""))))
         if api is not None:
             getattr(api, self.collection).pop(physical_id, None)
+            self.apis._changed()
 
 
 class _StageProvider(_ChildProvider):
@@ -508,6 +530,10 @@ class _Canary:
     state: str = "READY"
     started_at: float | None = None
     next_run: Event | None = None
+    #: (URL, expected status) from the run configuration's environment, once a run has read them.
+    request: tuple[str, int] | None = None
+    #: The dimension sets of the metrics each run publishes.
+    dimension_sets: tuple[dict[str, str], ...] = ()
 
 
 _CANARY_PROPERTIES = {"Name", "Code", "ArtifactS3Location", "ExecutionRoleArn", "RuntimeVersion", "Schedule",
@@ -670,13 +696,15 @@ class FakeSynthetics:
     @cites(_HTTP_STEP, _RUN_FAILS)
     def run_once(self, canary: _Canary) -> CanaryRun:
         """One run: the script's one HTTP step; the run passes when the step does."""
-        env = (canary.props.get("RunConfig") or {}).get("EnvironmentVariables") or {}
         script = canary.script
-        for var in (script.url_variable, script.status_variable):
-            if var not in env:
-                raise Unmodelled(f"canary {canary.name}: the script reads process.env.{var}, which RunConfig does "
-                                 f"not set (the script's failure then is not modelled)")
-        url, expected = str(env[script.url_variable]), int(str(env[script.status_variable]))
+        if canary.request is None:  # the properties are the canary's own copy: they change only by replacing it
+            env = (canary.props.get("RunConfig") or {}).get("EnvironmentVariables") or {}
+            for var in (script.url_variable, script.status_variable):
+                if var not in env:
+                    raise Unmodelled(f"canary {canary.name}: the script reads process.env.{var}, which RunConfig "
+                                     f"does not set (the script's failure then is not modelled)")
+            canary.request = str(env[script.url_variable]), int(str(env[script.status_variable]))
+        url, expected = canary.request
         response = self.apis.request(script.method, url, self.invoke,
                                      handled_error_status=self.handled_error_status)
         passed = response.status == expected
@@ -689,11 +717,14 @@ class FakeSynthetics:
     @cites(_SUCCESS_PERCENT, _STEP_METRICS, _ALWAYS_EMITTED)
     def _publish(self, canary: _Canary, run: CanaryRun, duration_ms: float) -> None:
         """``SuccessPercent`` (100 or 0) and ``Duration`` of one run: without dimensions, per canary, per step."""
-        for dims in ({}, {"CanaryName": canary.name}, {"CanaryName": canary.name, "StepName": canary.script.step}):
-            self.cloudwatch.record(canary.account, canary.region, NAMESPACE, "SuccessPercent", dims, run.at,
-                                   [100.0 if run.passed else 0.0], unit="Percent")
-            self.cloudwatch.record(canary.account, canary.region, NAMESPACE, "Duration", dims, run.at,
-                                   [duration_ms], unit="Milliseconds")
+        if not canary.dimension_sets:  # the store copies what it is given: one of each serves every run
+            canary.dimension_sets = ({}, {"CanaryName": canary.name},
+                                     {"CanaryName": canary.name, "StepName": canary.script.step})
+        record, account, region = self.cloudwatch.record, canary.account, canary.region
+        success, duration = [100.0 if run.passed else 0.0], [duration_ms]
+        for dims in canary.dimension_sets:
+            record(account, region, NAMESPACE, "SuccessPercent", dims, run.at, success, unit="Percent")
+            record(account, region, NAMESPACE, "Duration", dims, run.at, duration, unit="Milliseconds")
 
 
 class _CanaryProvider:

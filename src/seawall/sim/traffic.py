@@ -17,6 +17,7 @@ seed gives the same minutes.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Mapping
@@ -96,8 +97,14 @@ class VersionMinute:
         """Total duration, for ``Duration`` Sum/Average (a lognormal's mean from its median and p99)."""
         if not self.requests:
             return 0.0
-        sigma = math.log(self.p99_ms / self.p50_ms) / 2.326 if self.p99_ms > self.p50_ms else 0.0
-        return self.requests * self.p50_ms * math.exp(sigma * sigma / 2)
+        return self.requests * self.p50_ms * _mean_over_median(self.p50_ms, self.p99_ms)
+
+
+@functools.lru_cache(maxsize=1024)
+def _mean_over_median(p50_ms: float, p99_ms: float) -> float:
+    """A lognormal's mean over its median, from its median and p99 (a revision's few latencies: remembered)."""
+    sigma = math.log(p99_ms / p50_ms) / 2.326 if p99_ms > p50_ms else 0.0
+    return math.exp(sigma * sigma / 2)
 
 
 @dataclass
@@ -124,7 +131,8 @@ class TrafficModel:
     def health_of(self, revision: str, served_seconds: float, target: str = "") -> Health:
         """The health of `revision` (on `target`, when given) after it has served for `served_seconds` (healthy
         before a slow burn starts)."""
-        found = self.target_health.get((target, revision)) or self.health.get(revision, HEALTHY)
+        found = (self.target_health.get((target, revision)) if self.target_health else None) \
+            or self.health.get(revision, HEALTHY)
         return found if served_seconds >= found.after_seconds else HEALTHY
 
     def requests(self, mean: float) -> int:
@@ -134,6 +142,8 @@ class TrafficModel:
     def split(self, requests: int, routing: Mapping[str, float], primary: str) -> dict[str, int]:
         """Requests per version for an alias on `primary` with `routing` (``AdditionalVersionWeights``)."""
         out = {primary: requests}
+        if not routing:
+            return out
         for version, weight in sorted(routing.items()):
             moved = _binomial(self.rng, out[primary], weight)
             out[primary] -= moved

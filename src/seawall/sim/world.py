@@ -66,6 +66,8 @@ NEXT = "r2"
 #: Every revision whose code the world can deploy: NEW is the assembly itself, the others differ in code only.
 REVISIONS = (PREVIOUS, NEW, NEXT)
 _VERSION_TYPE = "Custom::SeawallVersion"
+#: [requests, crashes, handled errors] of a version no other service sent a request to.
+_NO_REQUESTS = (0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,13 @@ class World:
         self.released: dict[tuple[str, str, str], Released] = {}
         #: Which revision's code each published code hash holds.
         self.revision_of_code: dict[str, str] = {}
+        #: The revision of each (account, region, function, version) found so far, with the function it was found
+        #: on (a function deleted and created again numbers its versions afresh).
+        self._revision_of_version: dict[tuple[str, str, str, str], tuple[Any, str]] = {}
+        #: The keys of :attr:`released` in order, as sorted when it had that many (it only grows).
+        self._released_order: list[tuple[str, str, str]] = []
+        #: The dimension sets of Lambda's metrics, by (function, alias, version, with ExecutedVersion).
+        self._dimension_sets: dict[tuple[str, str, str, bool], tuple[dict[str, str], ...]] = {}
         #: Every minute of traffic per version (ground truth).
         self.served: list[VersionMinute] = []
         #: Requests other services made this minute (the canaries'), by minute, then (account, region, function,
@@ -402,8 +411,15 @@ class World:
             return "?"
         if version == "$LATEST":
             return self.revision_of_code.get(fn.code_sha, "?")
+        key = (account, region, function, version)
+        known = self._revision_of_version.get(key)
+        if known is not None and known[0] is fn:
+            return known[1]
         found = next((v for v in fn.versions if v.number == version), None)
-        return self.revision_of_code.get(found.code_sha, "?") if found else "?"
+        revision = self.revision_of_code.get(found.code_sha, "?") if found else "?"
+        if revision != "?":  # a published version's code never changes, nor does the revision of a code hash
+            self._revision_of_version[key] = (fn, revision)
+        return revision
 
     def _serve_one(self, account: str, region: str, function: str, qualifier: str) -> Invocation:
         """One request another service sends through a function alias (API Gateway, for a monitoring canary):
@@ -432,6 +448,12 @@ class World:
         counts[0], counts[1], counts[2] = counts[0] + 1, counts[1] + crash, counts[2] + handled
         return Invocation("crash" if crash else "handled" if handled else "ok", health.p50_ms, version)
 
+    def _released_keys(self) -> list[tuple[str, str, str]]:
+        """The keys of :attr:`released`, sorted (again only when a function was added)."""
+        if len(self._released_order) != len(self.released):
+            self._released_order = sorted(self.released)
+        return self._released_order
+
     def _traffic_minute(self) -> None:
         minute_start = self.clock.seconds - 60
         minute = int(minute_start // 60)
@@ -439,72 +461,87 @@ class World:
         if self.traffic_paused:
             return
         at = self.clock.at(minute_start)
-        for key in sorted(self.released):
-            rel = self.released[key]
-            fn = self.lambda_.function(rel.account, rel.region, rel.function)
+        traffic, function, released = self.traffic, self.lambda_.function, self.released
+        for key in self._released_keys():
+            rel = released[key]
+            fn = function(rel.account, rel.region, rel.function)
             entry = fn.aliases.get(rel.alias) if fn is not None else None
             if entry is None:
                 continue
-            load = self.traffic.load(rel.target, rel.logical_id)
-            requests = self.traffic.requests(load.mean(at))
-            split = self.traffic.split(requests, entry["Routing"], entry["FunctionVersion"])
-            other = others.pop((rel.account, rel.region, rel.function, rel.alias), {})
-            for version in sorted(set(split) | set(other)):
+            requests = traffic.requests(traffic.load(rel.target, rel.logical_id).mean(at))
+            routing = entry["Routing"]
+            split = traffic.split(requests, routing, entry["FunctionVersion"])
+            other = others.pop((rel.account, rel.region, rel.function, rel.alias), None) if others else None
+            versions = sorted(split.keys() | other.keys()) if other else split if len(split) == 1 else sorted(split)
+            for version in versions:
                 count = split.get(version, 0)
-                extra = other.get(version, [0, 0, 0])
+                extra = other.get(version, _NO_REQUESTS) if other else _NO_REQUESTS
                 revision = self.revision_of(rel.account, rel.region, rel.function, version)
                 first = rel.first_served.setdefault(version, minute_start) if count + extra[0] else \
                     rel.first_served.get(version, minute_start)
-                health = self.traffic.health_of(revision, minute_start - first, rel.target)
+                health = traffic.health_of(revision, minute_start - first, rel.target)
                 record = VersionMinute(minute, rel.account, rel.region, rel.function, rel.alias, version, revision,
-                                       count + extra[0], self.traffic.errors(count, health.error_rate) + extra[1],
-                                       self.traffic.errors(count, health.handled_error_rate) + extra[2],
+                                       count + extra[0], traffic.errors(count, health.error_rate) + extra[1],
+                                       traffic.errors(count, health.handled_error_rate) + extra[2],
                                        health.p50_ms, health.p99_ms)
                 self.served.append(record)
-                self._emit(record, routed=bool(entry["Routing"]), at=minute_start)
-        for (account, region, function, alias), versions in sorted(others.items()):  # functions nothing released
-            fn = self.lambda_.function(account, region, function)
+                self._emit(record, routed=bool(routing), at=minute_start)
+        for (account, region, function_name, alias), versions_served in sorted(others.items()):  # unreleased
+            fn = function(account, region, function_name)
             routed = bool(fn is not None and alias in fn.aliases and fn.aliases[alias]["Routing"])
-            for version, (n, crashes, handled) in sorted(versions.items()):
-                revision = self.revision_of(account, region, function, version)
-                health = self.traffic.health_of(revision, 0.0)
-                record = VersionMinute(minute, account, region, function, alias, version, revision, n, crashes,
+            for version, (n, crashes, handled) in sorted(versions_served.items()):
+                revision = self.revision_of(account, region, function_name, version)
+                health = traffic.health_of(revision, 0.0)
+                record = VersionMinute(minute, account, region, function_name, alias, version, revision, n, crashes,
                                        handled, health.p50_ms, health.p99_ms)
                 self.served.append(record)
                 self._emit(record, routed=routed, at=minute_start)
+
+    def _lambda_dimensions(self, function: str, alias: str, version: str, executed: bool) -> tuple[dict[str, str], ...]:
+        """The dimension sets of Lambda's metrics for one version served through one alias (the store copies what
+        it is given, so one of each serves every minute)."""
+        key = (function, alias, version, executed)
+        found = self._dimension_sets.get(key)
+        if found is None:
+            resource = f"{function}:{alias}"
+            found = ({"FunctionName": function}, {"FunctionName": function, "Resource": resource})
+            if executed:
+                found += ({"FunctionName": function, "Resource": resource, "ExecutedVersion": version},)
+            self._dimension_sets[key] = found
+        return found
 
     @cites(_NONZERO_ONLY, _BINARY_ERRORS, _EXECUTED_VERSION)
     def _emit(self, r: VersionMinute, *, routed: bool, at: float) -> None:
         """Lambda's metrics and log lines for one version's minute (``ExecutedVersion`` for an unsplit alias: the
         unknown ``executed_version_unsplit``)."""
-        if not r.requests:
+        requests = r.requests
+        if not requests:
             return
-        resource = f"{r.function}:{r.alias}"
-        dimension_sets: list[dict[str, str]] = [{"FunctionName": r.function},
-                                                {"FunctionName": r.function, "Resource": resource}]
-        if routed or self.unknowns.executed_version_unsplit:
-            dimension_sets.append({"FunctionName": r.function, "Resource": resource, "ExecutedVersion": r.version})
-        ok = r.requests - r.errors
-        errors = {1.0: float(r.errors)} if r.errors else {}
+        dimension_sets = self._lambda_dimensions(r.function, r.alias, r.version,
+                                                 routed or self.unknowns.executed_version_unsplit)
+        n_errors = r.errors
+        ok = requests - n_errors
+        errors = {1.0: float(n_errors)} if n_errors else {}
         if ok:
             errors[0.0] = float(ok)
-        p99_count = max(1.0, r.requests / 100)
-        durations = {r.p50_ms: r.requests - p99_count, r.p99_ms: p99_count} if r.requests > p99_count else \
-            {r.p99_ms: float(r.requests)}
+        p50, p99 = r.p50_ms, r.p99_ms
+        p99_count = max(1.0, requests / 100)
+        durations = {p50: requests - p99_count, p99: p99_count} if requests > p99_count else {p99: float(requests)}
         duration_sum = r.duration_sum_ms
-        record = self.cloudwatch.record_stats
+        record, account, region = self.cloudwatch.record_stats, r.account, r.region
+        errors_min, errors_max = 0 if ok else 1, 1 if n_errors else 0
         for dims in dimension_sets:  # the store copies what it is given: one of each serves every dimension set
-            record(r.account, r.region, "AWS/Lambda", "Invocations", dims, at, total=r.requests, count=r.requests,
+            record(account, region, "AWS/Lambda", "Invocations", dims, at, total=requests, count=requests,
                    minimum=1, maximum=1, unit="Count")
-            record(r.account, r.region, "AWS/Lambda", "Errors", dims, at, total=r.errors, count=r.requests,
-                   minimum=0 if ok else 1, maximum=1 if r.errors else 0, distribution=errors, unit="Count")
-            record(r.account, r.region, "AWS/Lambda", "Duration", dims, at, total=duration_sum, count=r.requests,
-                   minimum=r.p50_ms, maximum=r.p99_ms, distribution=durations, unit="Milliseconds")
-        if not (r.handled_errors or r.errors):
+            record(account, region, "AWS/Lambda", "Errors", dims, at, total=n_errors, count=requests,
+                   minimum=errors_min, maximum=errors_max, distribution=errors, unit="Count")
+            record(account, region, "AWS/Lambda", "Duration", dims, at, total=duration_sum, count=requests,
+                   minimum=p50, maximum=p99, distribution=durations, unit="Milliseconds")
+        if not (r.handled_errors or n_errors):
             return
         # Powertools' JSON line for a handled error; the Python runtime's text event for a crash
         lines = [_HANDLED_ERROR_LINE] * r.handled_errors
-        lines += [python_unhandled_error("RuntimeError", "simulated crash")] * r.errors
+        lines += [python_unhandled_error("RuntimeError", "simulated crash")] * n_errors
         fn = self.lambda_.function(r.account, r.region, r.function)
         logging = (fn.config.get("LoggingConfig") or {}) if fn is not None else {}
         group = str(logging.get("LogGroup") or f"/aws/lambda/{r.function}")

@@ -79,3 +79,15 @@ def test_jobs_follows_the_setting_and_defaults_to_the_usable_cpus(monkeypatch: p
 def test_in_children_refuses_zero_jobs() -> None:
     with pytest.raises(ValueError, match="jobs=0"):
         list(in_children([lambda: 1], jobs=0))
+
+
+def test_a_world_runs_with_the_collector_tuned_and_the_process_gets_its_thresholds_back() -> None:
+    import gc
+
+    from seawall.sim.rehearse import _collecting_less
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), _collecting_less():
+        assert gc.get_threshold()[0] > before[0]
+        raise RuntimeError("a world that fails")
+    assert gc.get_threshold() == before

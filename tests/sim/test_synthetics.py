@@ -248,6 +248,24 @@ def test_a_request_to_an_api_that_does_not_exist_gets_no_answer_and_other_hosts_
         h.apis.request("GET", "https://api.example.com/items", h.invoke, handled_error_status=500)
 
 
+def test_a_request_is_routed_afresh_once_its_api_stage_route_or_integration_changes():
+    h = Harness()
+    h.deploy(template(routes=("GET /items",)))
+    url = f"https://{h.api_id()}.execute-api.{R}.amazonaws.com/prod/items"
+    assert (h.get("/items"), h.get("/orders"), h.get("/prod/items")) == (200, 404, 404)
+    h.deploy(template(routes=("GET /items", "GET /orders")))  # a route added
+    assert (h.get("/items"), h.get("/orders")) == (200, 200)
+    h.deploy(template(routes=("GET /items",)))  # and removed
+    assert h.get("/orders") == 404
+    h.deploy(template(stage="prod"))  # the stage replaced
+    assert (h.get("/items"), h.get("/prod/items")) == (404, 200)
+    h.outcomes["$LATEST"] = "crash"
+    h.deploy(template(stage="prod", uri={"Fn::GetAtt": ["Fn", "Arn"]}))  # the integration updated
+    assert h.get("/prod/items") == 502
+    h.cfn.delete("storefront")  # the API deleted
+    assert h.apis.request("GET", url, h.invoke, handled_error_status=500).status is None
+
+
 # ------------------------------------------------------------------------------------------------ canaries
 
 

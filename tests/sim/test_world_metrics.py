@@ -53,3 +53,28 @@ def test_no_requests_publish_nothing_and_an_unsplit_alias_publishes_no_executed_
     world._emit(_minute(10, 0), routed=False, at=60.0)
     assert _sums(world, {"FunctionName": FN}, "Invocations") == 10
     assert _sums(world, {"FunctionName": FN, "Resource": f"{FN}:live", "ExecutedVersion": "2"}, "Invocations") is None
+
+
+def test_a_versions_revision_is_its_codes_also_once_the_function_is_deleted_and_created_again(assembly):
+    world = World(assembly)
+    lam = world.lambda_
+
+    def put(code: str, revision: str | None) -> str:
+        fn = lam.put_function(account=ACCOUNT, region=REGION, name="other", code={"ZipFile": code}, config={})
+        if revision is not None:
+            world.revision_of_code.setdefault(fn.code_sha, revision)
+        lam.advance(lam.update_seconds)
+        return lam.publish(ACCOUNT, REGION, "other")[0]
+
+    assert world.revision_of(ACCOUNT, REGION, "other", "1") == "?"  # no such function yet
+    assert put("a", "r0") == "1"
+    assert world.revision_of(ACCOUNT, REGION, "other", "1") == "r0"
+    assert put("b", None) == "2"
+    assert world.revision_of(ACCOUNT, REGION, "other", "2") == "?"  # code no revision holds (yet)
+    world.revision_of_code.setdefault(lam.function(ACCOUNT, REGION, "other").code_sha, "r2")
+    assert world.revision_of(ACCOUNT, REGION, "other", "2") == "r2"
+    lam.delete_function(account=ACCOUNT, region=REGION, name="other")
+    assert world.revision_of(ACCOUNT, REGION, "other", "1") == "?"
+    assert put("c", "r1") == "1"  # numbered afresh
+    assert world.revision_of(ACCOUNT, REGION, "other", "1") == "r1"
+    assert world.revision_of(ACCOUNT, REGION, "other", "$LATEST") == "r1"

@@ -9,13 +9,18 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from tests.sim.fixture.synth import fixture_assembly
 
+from seawall.model.contracts import FunctionRelease
 from seawall.model.rehearsal import INVARIANTS
 from seawall.sim import START
+from seawall.sim.codedeploy import PREDEFINED
 from seawall.sim.rehearse import rehearse
+from seawall.sim.scenarios import first_one_box_stage
+from seawall.sim.truth import Step
 
 SEAWALL = str(Path(sys.executable).with_name("seawall"))
 
@@ -58,6 +63,8 @@ def test_the_basic_scenarios_meet_their_expected_outcome(assembly, scenario):
 def test_a_bad_version_is_caught_by_the_one_box_and_served_nothing_after_the_revert(assembly):
     result = rehearse(assembly, scenario="bad-version-one-box")
     assert "served" in result.expectations["bad-version-reverted"].detail
+    caught = result.expectations["caught-at-one-box"]
+    assert caught.held and caught.detail.startswith("the one-box of stage gamma served r1 "), caught
     reverts = [e for e in result.events if e.kind == "traffic" and "(r0) by" in e.detail and "+" not in e.detail]
     assert reverts, "the aliases must be seen going back to r0"
 
@@ -113,3 +120,26 @@ def test_rehearsals_run_two_at_a_time_give_what_they_give_one_at_a_time(assembly
     one_at_a_time, two_at_a_time = run("1"), run("2")
     assert len(one_at_a_time[0]) == 3 and len(one_at_a_time[1].variants) == 2  # type: ignore[attr-defined]
     assert one_at_a_time == two_at_a_time
+
+
+def _truth_of(*stages: tuple[str, str]) -> SimpleNamespace:
+    """A ground truth whose pipeline has one step per (stage, CodeDeploy config of its function)."""
+    steps = [Step(stage, "eu-west-1", "eu-west-1", "111111111111", (f"{stage}-Service",), production=False)
+             for stage, _ in stages]
+    configs = dict(stages)
+
+    def releases(step: Step) -> dict[str, FunctionRelease]:
+        return {"fn": FunctionRelease(function_name="fn", target_version="2", application="app",
+                                      deployment_group="group", deployment_config=configs[step.stage])}
+
+    return SimpleNamespace(steps=steps, releases=releases,
+                           world=SimpleNamespace(codedeploy=SimpleNamespace(
+                               routing_of=lambda account, region, name: PREDEFINED.get(name))))
+
+
+def test_the_one_box_stage_is_the_first_with_a_canary_shift_not_the_first_release_stage():
+    at_once, canary = "CodeDeployDefault.LambdaAllAtOnce", "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    linear = "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
+    assert first_one_box_stage(_truth_of(("alpha", at_once), ("beta", linear), ("gamma", canary),
+                                         ("one", canary))) == "gamma"  # type: ignore[arg-type]
+    assert first_one_box_stage(_truth_of(("alpha", at_once), ("beta", linear))) is None  # type: ignore[arg-type]

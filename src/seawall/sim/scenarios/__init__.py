@@ -278,6 +278,32 @@ def no_later_stage(truth: Truth, run: Run, after: str) -> Expectation:
                        f"no stage after {after} started")
 
 
+def first_one_box_stage(truth: Truth) -> str | None:
+    """The first stage of the service pipeline with a one-box step: a function whose CodeDeploy config moves a
+    canary share first (``TimeBasedCanary``), or None when no stage has one.
+
+    Not necessarily the first release stage: a pipeline may start with all-at-once pre-production stages (the
+    sample's alpha and beta) that shift everything at once.
+    """
+    for step in truth.steps:
+        for release in truth.releases(step).values():
+            routing = truth.world.codedeploy.routing_of(step.account, step.region, release.deployment_config)
+            if routing is not None and routing.type == "TimeBasedCanary":
+                return step.stage
+    return None
+
+
+def stage_failed(truth: Truth, run: Run, stage: str) -> Expectation:
+    """The last standard execution of `stage` after the push failed."""
+    runs = [r for r in truth.stage_runs(stage) if r.started >= run.push_at
+            and truth.execution(r.execution_id).type == "STANDARD"]
+    if not runs:
+        return Expectation(False, f"stage {stage} never ran after the push")
+    last = runs[-1]
+    return Expectation(last.status == "Failed", f"stage {stage} ended {last.status}"
+                                                f"{': ' + last.summary[:200] if last.summary else ''}")
+
+
 def first_release_stage(run: Run) -> str:
     for stage in run.pipeline.definition["Stages"]:
         if any(a.get("ActionTypeId", {}).get("Provider") == "StepFunctions" for a in stage.get("Actions", [])):
@@ -307,4 +333,5 @@ def _collect() -> dict[str, Scenario]:
 SCENARIOS: dict[str, Scenario] = _collect()
 
 __all__ = ["SCENARIOS", "UNKNOWN_PARAMETERS", "Run", "Scenario", "bad_served_then_none", "final_state",
-           "first_release_stage", "no_later_stage", "pipeline_result", "unknowns_of"]
+           "first_one_box_stage", "first_release_stage", "no_later_stage", "pipeline_result", "stage_failed",
+           "unknowns_of"]

@@ -13,7 +13,7 @@ import copy
 from ...model.rehearsal import Expectation
 from ..truth import Step, Truth
 from ..world import NEW, NEXT, PREVIOUS, Released
-from . import Run, Scenario, bad_served_then_none, final_state, first_release_stage, pipeline_result
+from . import Run, Scenario, bad_served_then_none, final_state, first_release_stage, pipeline_result, stage_failed
 
 # ------------------------------------------------------------------------------------------------ helpers
 
@@ -81,18 +81,8 @@ def _slow_burn(run: Run, truth: Truth) -> dict[str, Expectation]:
             "bad-version-reverted": bad_served_then_none(truth, run, NEW),
             "reverted-by-bake": _reverted_by_seawall(truth, run, NEW),
             "all-on-previous": final_state(truth, PREVIOUS),
-            "step-failed": _stage_failed(truth, run, first_release_stage(run)),
+            "step-failed": stage_failed(truth, run, first_release_stage(run)),
             "failed": pipeline_result(truth, run, "Failed")}
-
-
-def _stage_failed(truth: Truth, run: Run, stage: str) -> Expectation:
-    runs = [r for r in truth.stage_runs(stage) if r.started >= run.push_at
-            and truth.execution(r.execution_id).type == "STANDARD"]
-    if not runs:
-        return Expectation(False, f"stage {stage} never ran after the push")
-    last = runs[-1]
-    return Expectation(last.status == "Failed", f"stage {stage} ended {last.status}"
-                                                f"{': ' + last.summary[:200] if last.summary else ''}")
 
 
 
@@ -180,7 +170,7 @@ def _quiet(run: Run, truth: Truth) -> dict[str, Expectation]:
         out["rolled-out"] = final_state(truth, NEW)
         return out
     out["bad-version-reverted"] = bad_served_then_none(truth, run, NEW)
-    out["step-failed"] = _stage_failed(truth, run, first_release_stage(run))
+    out["step-failed"] = stage_failed(truth, run, first_release_stage(run))
     return out
 
 
@@ -401,7 +391,7 @@ def _other(run: Run, truth: Truth) -> dict[str, Expectation]:
         out["reverted-by-bake"] = _reverted_by_seawall(truth, run, NEW)
         out["failure-names-alarm"] = _bake_failure_names(truth, run, aggregate_alarm_name(team.team, region))
         out["all-on-previous"] = final_state(truth, PREVIOUS)
-        out["step-failed"] = _stage_failed(truth, run, first_release_stage(run))
+        out["step-failed"] = stage_failed(truth, run, first_release_stage(run))
         return out
     out["succeeded"] = pipeline_result(truth, run, "Succeeded")
     out["all-on-new"] = final_state(truth, NEW)

@@ -759,3 +759,43 @@ def test_the_bake_reverts_on_its_functions_one_box_rollback_composite_and_no_oth
     monkeypatch.setattr(common, "client", lambda *a, **k: Lambda())
     bake.revert({**event, "check": result})
     assert [(m["FunctionName"], m["Name"], m["FunctionVersion"]) for m in moved] == [("fn", "live", "1")]
+
+
+@pytest.mark.parametrize("hours", [1, 30])  # 30 h: more minutes than one GetMetricStatistics call returns
+def test_the_bake_counts_every_request_since_it_started_in_one_data_point_per_function(
+        monkeypatch: pytest.MonkeyPatch, hours: int) -> None:
+    from datetime import timedelta
+
+    from seawall.lambdas.release import bake, common
+    from seawall.model.contracts import BakeInput, FunctionRelease
+    from seawall.sim import FakeAws, FakeCloudWatch
+    from seawall.sim.clock import Scheduler
+
+    aws = FakeAws()
+    cw = FakeCloudWatch(clock=aws.clock, scheduler=Scheduler(aws.clock))
+    aws.register("cloudwatch", cw)
+    client = aws.session(account="111111111111", region="us-east-1").client("cloudwatch")
+    answers: list[int] = []
+
+    def counted(**params: Any) -> Any:
+        out = client.get_metric_statistics(**params)
+        answers.append(len(out["Datapoints"]))
+        return out
+
+    monkeypatch.setattr(common, "client", lambda service, region=None, role_arn="": type(
+        "C", (), {"get_metric_statistics": staticmethod(counted)})())
+    fns = [FunctionRelease(function_name=n, alias="live", target_version="2", application="a", deployment_group="g",
+                           deployment_config="CodeDeployDefault.LambdaAllAtOnce") for n in ("api", "worker")]
+    started = aws.clock.now() + timedelta(seconds=30)  # mid-minute: CloudWatch rounds the start down
+    minutes = hours * 60
+    for m in range(minutes + 5):  # two requests a minute for api, one for worker; some after `until`
+        for name, n in (("api", 2), ("worker", 1)):
+            cw.record_stats("111111111111", "us-east-1", "AWS/Lambda", "Invocations",
+                            {"FunctionName": name, "Resource": f"{name}:live"}, m * 60, total=n, count=n,
+                            minimum=1, maximum=1, unit="Count")
+    aws.clock.seconds = minutes * 60 + 4 * 60  # every minute visible
+    until = started + timedelta(minutes=minutes)
+    b = BakeInput.from_json(_bake_event())
+    assert bake.data_points(b, fns, started, until) == 3 * (minutes + 1)  # the minute holding `until` included
+    assert answers == [1, 1]
+    assert bake.data_points(b, fns, until, started) == 0

@@ -44,8 +44,6 @@ from .common import AwsApiError, InvalidInputError, duration_text, logger, trace
 
 common.settings()  # validate the environment at cold start
 
-#: GetMetricStatistics returns at most 1,440 data points per call.
-MAX_POINTS = 1440
 
 
 class RevertFailedError(Exception):
@@ -95,10 +93,21 @@ def start(event: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def data_points(bake: BakeInput, functions: Sequence[FunctionRelease], since: datetime, until: datetime) -> int:
+    """The requests the functions' aliases served from `since` to `until`: one sum per function, read as a single
+    data point whose period spans the whole bake so far.
+
+    "CloudWatch aggregates data points based on the length of the period that you specify. For example, if you
+    request statistics with a one-hour period, CloudWatch aggregates all data points with time stamps that fall
+    within each one-hour period."  The start is "Round[ed] down to the nearest whole minute" (bakes are far younger
+    than 15 days), and the period "must be a multiple of 60" -- so one period from the rounded start covers exactly
+    the minutes that one-minute periods would, in one data point instead of up to 1,440 ("The maximum number of
+    data points returned from a single call is 1,440").
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
+    """
     if until <= since:
         return 0
-    span = (until - since).total_seconds()
-    period = max(60, math.ceil(span / MAX_POINTS / 60) * 60)
+    first_minute = since.replace(second=0, microsecond=0)
+    period = max(60, math.ceil((until - first_minute).total_seconds() / 60) * 60)
     cw = common.client("cloudwatch", bake.region)
     total = 0.0
     for f in functions:

@@ -2,9 +2,12 @@
 
 An alarm takes a period of its evaluation range from the range it computed one or more periods earlier, unless
 data was written into that period's minutes since or one of them became visible; a minute keeps its statistics
-until data is added to it.  Here random writes -- on time, late, into minutes not yet visible, in bursts longer
-than a series remembers -- and ``SetAlarmState`` hit alarms of every period, statistic and missing-data
-treatment, and each evaluation's range is checked against one computed with nothing remembered."""
+until data is added to it; an alarm of one metric and one-minute periods reads its minutes' statistics at each
+evaluation (the minutes of a tick computed once for every alarm of the same shape); and an alarm remembers what
+:func:`judge` said for each state and pattern of breaching values.  Here random writes -- on time, late, into
+minutes not yet visible, in bursts longer than a series remembers -- and ``SetAlarmState`` hit alarms of every
+period, statistic and missing-data treatment, and each evaluation's range is checked against one computed with
+nothing remembered, and its verdict against :func:`judge`'s."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import pytest
 
 from seawall.sim import FakeCloudWatch
 from seawall.sim.clock import Clock, Scheduler
-from seawall.sim.cloudwatch import _aggregate
+from seawall.sim.cloudwatch import _aggregate, judge
 
 A, R = "111111111111", "us-east-1"
 
@@ -33,7 +36,7 @@ def _afresh(cw: FakeCloudWatch, alarm, now: float) -> list[float | None]:  # typ
 class _Checked(FakeCloudWatch):
     """Each evaluation range also computed with nothing remembered; they must agree."""
 
-    checked = reused = 0
+    checked = reused = direct = judged = 0
 
     def _datapoints(self, alarm, now):  # type: ignore[no-untyped-def]
         prev = alarm.ranges.get(now % alarm.period)
@@ -41,7 +44,18 @@ class _Checked(FakeCloudWatch):
         assert got == _afresh(self, alarm, now), (alarm.name, now)
         self.checked += 1
         self.reused += prev is not None and got[:-1] == prev.values[1:]
+        self.direct += alarm.direct
+        self.last = got
         return got
+
+    def _evaluate(self, alarm, now):  # type: ignore[no-untyped-def]
+        before, remembered = alarm.state, len(alarm.verdicts)
+        changed = super()._evaluate(alarm, now)
+        state, _ = judge(self.last, n=alarm.n, m=alarm.m, treat=alarm.treat, current=before,
+                         breaches=lambda v: alarm.compare(v, alarm.threshold))
+        assert alarm.state == state and changed == (state != before), (alarm.name, now)
+        self.judged += len(alarm.verdicts) == remembered  # a remembered verdict was used
+        return changed
 
 
 def _world(seed: int) -> tuple[random.Random, Scheduler, _Checked]:
@@ -50,14 +64,14 @@ def _world(seed: int) -> tuple[random.Random, Scheduler, _Checked]:
     scheduler = Scheduler(clock)
     cw = _Checked(clock=clock, scheduler=scheduler, publication_delay=rng.choice([0, 30, 60, 120, 150]),
                   extra_range_periods=rng.choice([0, 1, 2, 3]), evaluation_interval=rng.choice([60, 60, 30, 120]))
-    for i in range(rng.randint(2, 6)):
-        period = rng.choice([60, 120, 180, 300])
+    for i in range(rng.randint(2, 6)):  # the first two: a direct alarm (one metric, 60 s), one that reuses ranges
+        period = 60 if i == 0 else 120 if i == 1 else rng.choice([60, 120, 180, 300])
         n = rng.randint(1, 5)
         common = dict(EvaluationPeriods=n, DatapointsToAlarm=rng.randint(1, n),
                       ComparisonOperator="GreaterThanThreshold",
                       TreatMissingData=rng.choice(["missing", "ignore", "breaching", "notBreaching"]))
         dims = [{"Name": "FunctionName", "Value": rng.choice("ab")}]
-        if rng.random() < 0.4:
+        if i != 0 and rng.random() < 0.4:
             def stat(metric: str, dims: list[dict[str, str]] = dims, period: int = period) -> dict[str, object]:
                 return {"Metric": {"Namespace": "N", "MetricName": metric, "Dimensions": dims}, "Period": period,
                         "Stat": "Sum"}
@@ -106,3 +120,4 @@ def test_a_reused_evaluation_range_equals_one_computed_afresh(seed):
     scheduler.run(until=180 * 60)
     assert cw.checked > 50
     assert cw.reused > 0  # the reuse itself was exercised
+    assert cw.direct > 0 and cw.judged > 0  # so were the direct ranges and the remembered verdicts

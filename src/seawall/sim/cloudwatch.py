@@ -33,6 +33,7 @@ import functools
 import heapq
 import itertools
 import math
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -198,10 +199,10 @@ _CFN_ALARM = Citation(
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 _STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 _OPERATORS = {
-    "GreaterThanThreshold": lambda v, t: v > t,
-    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
-    "LessThanThreshold": lambda v, t: v < t,
-    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+    "GreaterThanThreshold": operator.gt,
+    "GreaterThanOrEqualToThreshold": operator.ge,
+    "LessThanThreshold": operator.lt,
+    "LessThanOrEqualToThreshold": operator.le,
 }
 _BAND_OPERATORS = ("LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold")
 _TREATMENTS_ALLOWED = ("breaching", "notBreaching", "ignore", "missing")
@@ -713,12 +714,46 @@ class _MetricAlarm(_Alarm):
     ranges: dict[float, _Range] = field(default_factory=dict, compare=False, repr=False)
     #: The last judgement: (values, state before, state, reason); the same values and state judge the same.
     judged: tuple[list[float | None], str, str, str] | None = field(default=None, compare=False, repr=False)
+    #: (state before, each value breaching or not or missing) -> (state, reason): what :func:`judge` said.
+    verdicts: dict[tuple[str, tuple[bool | None, ...]], tuple[str, str]] = field(default_factory=dict,
+                                                                                 compare=False, repr=False)
+
+    @property
+    def direct(self) -> bool:
+        """Whether the evaluation range is computed afresh at each evaluation (one metric, one-minute periods:
+        each period is one minute, whose statistic the minute keeps) rather than from an earlier range."""
+        return self.expr is None and self.period == 60
 
 
 @dataclass
 class _CompositeAlarm(_Alarm):
     rule: _Rule = field(default_factory=lambda: _Const(False))
     children: list[str] = field(default_factory=list)
+
+
+class SeriesWriter:
+    """One series of a :class:`FakeCloudWatch` store, to write many minutes to (from :meth:`FakeCloudWatch.writer`).
+
+    :meth:`stats` is :meth:`FakeCloudWatch.record_stats` and :meth:`values` is :meth:`FakeCloudWatch.record` for
+    this series: the same checks, the same data in the same minute, the same effect on alarms, at the same
+    moment; without naming (and hashing) the series on each call.  A writer that emits the same series every
+    minute (the world's Lambda metrics: three metrics per dimension set per version) keeps one handle per series.
+    """
+
+    __slots__ = ("_cw", "_series")
+
+    def __init__(self, cw: FakeCloudWatch, series: _Series) -> None:
+        self._cw, self._series = cw, series
+
+    def stats(self, at_seconds: float, *, total: float, count: float, minimum: float, maximum: float,
+              distribution: Mapping[float, float] | None = None, unit: str = "None") -> None:
+        """Add a statistic set to the minute holding `at_seconds` (as :meth:`FakeCloudWatch.record_stats`)."""
+        self._cw._add_stats(self._series, at_seconds, total, count, minimum, maximum, distribution, unit)
+
+    def values(self, at_seconds: float, values: Sequence[float], *, counts: Sequence[float] | None = None,
+               unit: str = "None") -> None:
+        """Add `values` (`counts` each) to the minute holding `at_seconds` (as :meth:`FakeCloudWatch.record`)."""
+        self._cw._add_values(self._series, at_seconds, values, counts, unit)
 
 
 class FakeCloudWatch:
@@ -759,6 +794,11 @@ class FakeCloudWatch:
         self._alarms: dict[tuple[str, str, str], _Alarm] = {}
         self._parents: dict[tuple[str, str, str], set[str]] = {}
         self._awake: dict[tuple[str, str, str], _MetricAlarm] = {}
+        #: The awake alarms by creation (their evaluation order), until one wakes or sleeps.
+        self._awake_order: list[_MetricAlarm] | None = None
+        #: The minutes [first, last) of each period of a range of (period, periods) at this tick's time.
+        self._plans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self._plans_at = math.nan
         self._wakes: list[tuple[float, int, tuple[str, str, str]]] = []
         self._pending_composites: list[tuple[float, int, tuple[str, str, str]]] = []
         self._ticks: set[float] = set()
@@ -791,21 +831,10 @@ class FakeCloudWatch:
                unit: str = "None") -> None:
         """Add `values` (with `counts` each, default 1) to the series' minute holding `at_seconds` (since the start).
 
-        Percentiles come from these values.  O(len(values)) per call.
+        Percentiles come from these values.  O(len(values)) per call.  A writer of many minutes of one series
+        saves finding the series on every call with :meth:`writer`.
         """
-        if counts is not None and len(counts) != len(values):
-            raise ValueError(f"counts has {len(counts)} entries for {len(values)} values; give one count per value")
-        bucket = self._bucket(account, region, namespace, name, dimensions, at_seconds, unit)
-        for i, v in enumerate(values):
-            n = 1.0 if counts is None else float(counts[i])
-            if n <= 0:
-                raise ValueError(f"counts[{i}]={n} must be positive")
-            bucket.total += v * n
-            bucket.count += n
-            bucket.low = min(bucket.low, v)
-            bucket.high = max(bucket.high, v)
-            if bucket.values is not None:
-                bucket.values[float(v)] = bucket.values.get(float(v), 0.0) + n
+        self._add_values(self._find(account, region, namespace, name, dimensions), at_seconds, values, counts, unit)
 
     def record_stats(self, account: str, region: str, namespace: str, name: str, dimensions: Mapping[str, str],
                      at_seconds: float, *, total: float, count: float, minimum: float, maximum: float,
@@ -813,23 +842,26 @@ class FakeCloudWatch:
         """Add a statistic set to the series' minute holding `at_seconds`; O(1) (O(len(distribution))).
 
         `distribution` maps a value to how many samples had it (a histogram the traffic model gives); without
-        it, percentiles are available only as CloudWatch documents for statistic sets.
+        it, percentiles are available only as CloudWatch documents for statistic sets.  A writer of many minutes
+        of one series saves finding the series on every call with :meth:`writer`.
         """
-        if count <= 0 or minimum > maximum:
-            raise ValueError(f"count={count} must be positive and minimum={minimum} <= maximum={maximum}")
-        bucket = self._bucket(account, region, namespace, name, dimensions, at_seconds, unit)
-        bucket.total += total
-        bucket.count += count
-        bucket.low = min(bucket.low, minimum)
-        bucket.high = max(bucket.high, maximum)
-        if distribution is None:
-            bucket.values = None
-        elif bucket.values is not None:
-            for v, n in distribution.items():
-                bucket.values[float(v)] = bucket.values.get(float(v), 0.0) + float(n)
+        self._add_stats(self._find(account, region, namespace, name, dimensions), at_seconds, total, count, minimum,
+                        maximum, distribution, unit)
 
-    def _bucket(self, account: str, region: str, namespace: str, name: str, dimensions: Mapping[str, str],
-                at_seconds: float, unit: str) -> _Bucket:
+    def writer(self, account: str, region: str, namespace: str, name: str,
+               dimensions: Mapping[str, str]) -> SeriesWriter:
+        """A handle on one series, to write many minutes to it without naming it again (see :class:`SeriesWriter`).
+
+        ``cw.writer(a, r, ns, name, dims).stats(at, total=...)`` stores exactly what
+        ``cw.record_stats(a, r, ns, name, dims, at, total=...)`` does (and ``.values`` what :meth:`record` does),
+        in the same order with everything else; only finding the series (hashing the account, region, namespace,
+        name and dimensions) is done once, here.  The series exists from this call on (with no data it is not
+        listed anywhere and no statistic sees it).
+        """
+        return SeriesWriter(self, self._find(account, region, namespace, name, dimensions))
+
+    def _find(self, account: str, region: str, namespace: str, name: str, dimensions: Mapping[str, str]) -> _Series:
+        """The store's series for a writer's names (created when new)."""
         given = (account, region, namespace, name, tuple(dimensions.items()))
         try:
             series = self._series_of.get(given)
@@ -842,6 +874,45 @@ class FakeCloudWatch:
                 series = self._series[key] = _Series()
             if all(type(k) is str and type(v) is str for k, v in given[4]):
                 self._series_of[given] = series
+        return series
+
+    def _add_values(self, series: _Series, at_seconds: float, values: Sequence[float],
+                    counts: Sequence[float] | None, unit: str) -> None:
+        if counts is not None and len(counts) != len(values):
+            raise ValueError(f"counts has {len(counts)} entries for {len(values)} values; give one count per value")
+        bucket = self._bucket(series, at_seconds, unit)
+        for i, v in enumerate(values):
+            n = 1.0 if counts is None else float(counts[i])
+            if n <= 0:
+                raise ValueError(f"counts[{i}]={n} must be positive")
+            bucket.total += v * n
+            bucket.count += n
+            bucket.low = min(bucket.low, v)
+            bucket.high = max(bucket.high, v)
+            if bucket.values is not None:
+                bucket.values[float(v)] = bucket.values.get(float(v), 0.0) + n
+
+    def _add_stats(self, series: _Series, at_seconds: float, total: float, count: float, minimum: float,
+                   maximum: float, distribution: Mapping[float, float] | None, unit: str) -> None:
+        if count <= 0 or minimum > maximum:
+            raise ValueError(f"count={count} must be positive and minimum={minimum} <= maximum={maximum}")
+        bucket = self._bucket(series, at_seconds, unit)
+        bucket.total += total
+        bucket.count += count
+        if minimum < bucket.low:  # min() and max() as comparisons: the same value kept on a tie
+            bucket.low = minimum
+        if maximum > bucket.high:
+            bucket.high = maximum
+        if distribution is None:
+            bucket.values = None
+        elif (values := bucket.values) is not None:
+            get = values.get
+            for v, n in distribution.items():
+                v = float(v)
+                values[v] = get(v, 0.0) + float(n)
+
+    def _bucket(self, series: _Series, at_seconds: float, unit: str) -> _Bucket:
+        """The series' minute holding `at_seconds`, about to receive data (created when new)."""
         minute = int((self._epoch + at_seconds) // 60)
         bucket = series.buckets.get(minute)
         if bucket is None:
@@ -1060,7 +1131,8 @@ class FakeCloudWatch:
             alarm.state, alarm.reason = existing.state, existing.reason
             alarm.updated_at, alarm.transitioned_at = existing.updated_at, existing.transitioned_at
             self._sleep_off(existing)
-            self._awake.pop(key, None)
+            if self._awake.pop(key, None) is not None:
+                self._awake_order = None
         else:
             alarm.updated_at = alarm.transitioned_at = now
             if band:
@@ -1223,7 +1295,8 @@ class FakeCloudWatch:
                                                   f"update or delete them first")
         for a in found:
             del self._alarms[a.key]
-            self._awake.pop(a.key, None)
+            if self._awake.pop(a.key, None) is not None:
+                self._awake_order = None
             if isinstance(a, _MetricAlarm):
                 self._sleep_off(a)
             elif isinstance(a, _CompositeAlarm):
@@ -1354,12 +1427,16 @@ class FakeCloudWatch:
         while self._wakes and self._wakes[0][0] <= now:
             _, _, key = heapq.heappop(self._wakes)
             alarm = self._alarms.get(key)
-            if isinstance(alarm, _MetricAlarm) and not alarm.band:
+            if isinstance(alarm, _MetricAlarm) and not alarm.band and self._awake.get(key) is not alarm:
                 self._awake[key] = alarm
+                self._awake_order = None
         changed: list[_Alarm] = []
-        for key in sorted(self._awake, key=lambda k: self._awake[k].seq):
-            alarm = self._awake[key]
-            if self._evaluate(alarm, now):
+        order = self._awake_order
+        if order is None:
+            order = self._awake_order = sorted(self._awake.values(), key=lambda a: a.seq)
+        evaluate = self._evaluate
+        for alarm in order:
+            if evaluate(alarm, now):
                 changed.append(alarm)
         due: list[_CompositeAlarm] = []
         while self._pending_composites and self._pending_composites[0][0] <= now:
@@ -1379,10 +1456,13 @@ class FakeCloudWatch:
         """The evaluation range at `now`, oldest first: one value (or None, missing) per period.
 
         A period the range computed one or more periods ago also held is taken from there unless data was
-        written into its minutes since, or one of them became visible: the same values, computed once.
+        written into its minutes since, or one of them became visible: the same values, computed once.  A
+        :attr:`~_MetricAlarm.direct` alarm reads its minutes' statistics afresh (each minute keeps its own).
         """
         period = alarm.period
         size = alarm.n + self.extra_range_periods
+        if alarm.direct:
+            return self._minutes(alarm, size, now)
         phase = now % period
         prev = alarm.ranges.get(phase)
         if prev is None or len(prev.values) != size or now < prev.now:
@@ -1433,6 +1513,48 @@ class FakeCloudWatch:
                                      values.count(values[0]) == size)
         return values
 
+    def _minutes(self, alarm: _MetricAlarm, size: int, now: float) -> list[float | None]:
+        """The evaluation range at `now` of a :attr:`~_MetricAlarm.direct` alarm: its statistic of each minute
+        (or of the minutes of each period) visible at `now`, oldest first."""
+        q = alarm.queries[0]
+        series = q.found
+        if series is None:
+            series = self._series.get(q.series)
+            if series is None:
+                return [None] * size
+            q.found = series  # (not `watched`: this alarm never asks what was written since)
+        if self._plans_at != now:
+            self._plans.clear()
+            self._plans_at = now
+        period = alarm.period
+        plan = self._plans.get((period, size))
+        if plan is None:
+            plan = []
+            for i in range(size):  # the periods' bounds exactly as _datapoints and _window compute them
+                hi = now - (size - 1 - i) * period
+                plan.append((math.ceil((hi - period) / 60), math.ceil(hi / 60)))
+            self._plans[(period, size)] = plan
+        buckets = series.buckets
+        stat = q.stat
+        values: list[float | None] = []
+        for first, last in plan:
+            if last - first != 1:
+                values.append(_aggregate(_visible_in(series, first * 60, last * 60, now), stat))
+                continue
+            b = buckets.get(first)
+            if b is None or b.visible_at > now:
+                values.append(None)
+                continue
+            memo = b.memo
+            if memo is None:
+                memo = b.memo = {}
+            elif stat in memo:
+                values.append(memo[stat])
+                continue
+            value = memo[stat] = _aggregate((b,), stat)
+            values.append(value)
+        return values
+
     def _period(self, alarm: _MetricAlarm, start: float, end: float, now: float) -> tuple[float | None, float]:
         """The alarm's value for the period [start, end) at `now` (its metric's, or its expression's over its
         metrics'), and when a minute in it that is not visible yet becomes visible (inf: none)."""
@@ -1450,16 +1572,23 @@ class FakeCloudWatch:
         """Evaluate one metric alarm at `now`; True when its state changed.  Sleeps when nothing can change."""
         self.evaluations += 1
         values = self._datapoints(alarm, now)
+        state = alarm.state
         last = alarm.judged
-        if last is not None and last[1] == alarm.state and last[0] == values:
+        if last is not None and last[1] == state and last[0] == values:
             new, reason = last[2], last[3]
-        else:
-            new, reason = judge(values, n=alarm.n, m=alarm.m, treat=alarm.treat, current=alarm.state,
-                                breaches=lambda v: bool(alarm.compare(v, alarm.threshold)))
-            alarm.judged = (values, alarm.state, new, reason)
-        changed = new != alarm.state and self._set(alarm, new, f"Threshold Crossed: {reason}")
+        else:  # judge() decides from the state and which values breach: the same ones decide the same
+            breaches, threshold = alarm.compare, alarm.threshold
+            marks = tuple([None if v is None else bool(breaches(v, threshold)) for v in values])
+            verdict = alarm.verdicts.get((state, marks))
+            if verdict is None:
+                verdict = alarm.verdicts[(state, marks)] = _judge_marks(marks, n=alarm.n, m=alarm.m,
+                                                                        treat=alarm.treat, current=state)
+            new, reason = verdict
+            alarm.judged = (values, state, new, reason)
+        changed = new != state and self._set(alarm, new, f"Threshold Crossed: {reason}")
         if values.count(None) == len(values):  # asleep until data arrives: every later tick would see the same
             self._awake.pop(alarm.key, None)
+            self._awake_order = None
             pending = math.inf
             for q in alarm.queries:
                 series = self._series.setdefault(q.series, _Series())
@@ -1533,7 +1662,12 @@ def judge(values: Sequence[float | None], *, n: int, m: int, treat: str, current
     (``notBreaching``).  These reproduce every row of the two tables in AWS's
     "How alarm state is evaluated when data is missing".
     """
-    marks = [None if v is None else bool(breaches(v)) for v in values]
+    return _judge_marks(tuple(None if v is None else bool(breaches(v)) for v in values), n=n, m=m, treat=treat,
+                        current=current)
+
+
+def _judge_marks(marks: Sequence[bool | None], *, n: int, m: int, treat: str, current: str) -> tuple[str, str]:
+    """:func:`judge` from whether each value breaches (None: missing)."""
     real = [b for b in marks if b is not None]
     if len(real) >= n:
         count = sum(real[-n:])

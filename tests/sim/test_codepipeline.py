@@ -231,6 +231,29 @@ def test_retry_failed_actions_reruns_only_the_failed_one_and_retry_stage_reruns_
     assert (len(w2.actions("Deploy", ex2)), len(w2.actions("Shift", ex2)), len(w2.actions("Bake", ex2))) == (2, 2, 2)
 
 
+def test_each_attempt_of_a_retried_stage_keeps_its_own_times_and_result():
+    w = World()
+    ex = _failed_bake(w)
+    (run,) = w.runs("Prod", ex)
+    first_failed_at = run.ended
+    assert first_failed_at is not None
+    w.machines["bake"] = (60.0, "SUCCEEDED")
+    w.client.retry_stage_execution(pipelineName="demo", stageName="Prod", pipelineExecutionId=ex,
+                                   retryMode="FAILED_ACTIONS")
+    retried_at = w.clock.seconds
+    w.run(until=w.clock.seconds + DAY)
+    first, second = run.attempts()
+    assert (first.number, first.started, first.ended, first.status, first.retry_mode) == (
+        1, run.started, first_failed_at, "Failed", "")
+    assert "Bake" in first.summary
+    assert (second.number, second.started, second.status, second.retry_mode) == (
+        2, retried_at, "Succeeded", "FAILED_ACTIONS")
+    assert second.ended is not None and second.ended > retried_at > first_failed_at
+    execution = next(e for e in w.cp.executions if e.id == ex)
+    assert [(end, status) for end, status, _ in execution.ended_before] == [(first_failed_at, "Failed")]
+    assert execution.status == "Succeeded"
+
+
 @conforms("seawall.sim.codepipeline.FakeCodePipeline._op_RetryStageExecution", "refused")
 def test_retry_is_refused_once_another_execution_entered_the_stage_or_the_structure_changed():
     w = World()

@@ -69,6 +69,19 @@ def test_a_bad_version_is_caught_by_the_one_box_and_served_nothing_after_the_rev
     assert reverts, "the aliases must be seen going back to r0"
 
 
+def test_every_attempt_of_a_retried_stage_is_in_the_timeline_and_the_stages(assembly):
+    result = rehearse(assembly, scenario="stage-retry-after-expiry")  # gamma fails, is retried, fails again
+    gamma = [(s.attempt, s.result) for s in result.stages if s.name == "gamma"]
+    assert gamma == [(1, "Failed"), (2, "Failed")], result.stages
+    events = [e.detail for e in result.events if e.kind == "stage" and e.target == "gamma"]
+    assert [d.split(":")[0] for d in events] == [
+        "standard execution 00000004 entered (attempt 1)", "Failed (attempt 1)",
+        "standard execution 00000004 retried ALL_ACTIONS (attempt 2)", "Failed (attempt 2)"], events
+    ended = [e.at for e in result.events if e.kind == "pipeline" and e.detail.endswith(" Failed")]
+    assert len(ended) == 2 and ended[0] < ended[1], "the execution ends at each failure, before and after the retry"
+    assert [s["attempt"] for s in result.to_json()["stages"] if s["name"] == "gamma"] == [1, 2]
+
+
 def _edited_copy(assembly: Path, tmp_path: Path, edit) -> Path:
     out = tmp_path / "cdk.out"
     shutil.copytree(assembly, out)

@@ -94,15 +94,18 @@ class AliasState:
 
 @dataclass(frozen=True)
 class StageResult:
-    """One stage execution of the service pipeline: ``type`` STANDARD or ROLLBACK, ``result`` as CodePipeline says."""
+    """One attempt of one stage execution of the service pipeline: ``type`` STANDARD or ROLLBACK, ``result`` as
+    CodePipeline says, ``attempt`` 1 for the first run and one more for each retry of the stage."""
 
     name: str
     execution: str
     type: str
     result: str
+    attempt: int = 1
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "execution": self.execution, "type": self.type, "result": self.result}
+        return {"name": self.name, "execution": self.execution, "type": self.type, "result": self.result,
+                "attempt": self.attempt}
 
 
 @dataclass(frozen=True)

@@ -115,8 +115,9 @@ def render_rehearsal_text(r: Rehearsal) -> str:
         out.append("  (no alias)")
     if r.stages:
         out += ["", "Stages"]
-        out += ["  " + line for line in _columns([("stage", "execution", "type", "result")]
-                                                 + [(s.name, s.execution, s.type, s.result) for s in r.stages])]
+        out += ["  " + line for line in _columns([("stage", "execution", "type", "attempt", "result")]
+                                                 + [(s.name, s.execution, s.type, str(s.attempt), s.result)
+                                                    for s in r.stages])]
     out += ["", "Invariants"]
     out += ["  " + line for line in _columns(
         [(n, _invariant_state(r, n), f"exercised {r.invariants[n].exercised}", r.invariants[n].detail)
@@ -251,8 +252,9 @@ def render_rehearsal_html(r: Rehearsal, *, title: str | None = None) -> str:
         (escape(t), escape(f), escape(a.version), escape(a.revision), escape(routing_text(a.routing)))
         for t, f, a in _alias_rows(r.targets)]))
     if r.stages:
-        sections.append(_table(("stage", "execution", "type", "result"), [
-            (escape(s.name), escape(s.execution), escape(s.type), escape(s.result)) for s in r.stages]))
+        sections.append(_table(("stage", "execution", "type", "attempt", "result"), [
+            (escape(s.name), escape(s.execution), escape(s.type), str(s.attempt), escape(s.result))
+            for s in r.stages]))
     sections.append(_table(("at", "kind", "target", "detail"), [
         (f'<span class="mono">{clock_offset(e.at)}</span>', escape(e.kind), escape(e.target or NO_TARGET),
          escape(e.detail)) for e in events]))

@@ -283,9 +283,23 @@ class ActionRun:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StageAttempt:
+    """One attempt of a stage execution: its first run (`number` 1) or a retry of it (``RetryStageExecution``,
+    `retry_mode` ``FAILED_ACTIONS`` or ``ALL_ACTIONS``), with its own times, status and summary."""
+
+    number: int
+    started: float
+    ended: float | None
+    status: str
+    summary: str
+    retry_mode: str = ""
+
+
 @dataclass
 class StageRun:
-    """One stage execution of one pipeline execution; a retry continues the same stage execution."""
+    """One stage execution of one pipeline execution; a retry continues the same stage execution (each attempt is
+    kept: :meth:`attempts`)."""
 
     pipeline: str
     execution_id: str
@@ -301,6 +315,17 @@ class StageRun:
     actions: dict[str, ActionRun] = field(default_factory=dict)
     group: int = -1
     epoch: int = 0
+    #: The attempts a retry ended, oldest first; the current attempt is this run's own status, end and summary.
+    earlier: list[StageAttempt] = field(default_factory=list)
+    #: When and how the current attempt was retried (None and "" for the first attempt).
+    retried_at: float | None = None
+    retry_mode: str = ""
+
+    def attempts(self) -> list[StageAttempt]:
+        """Every attempt of this stage execution, oldest first, the current one last."""
+        started = self.started if self.retried_at is None else self.retried_at
+        return [*self.earlier, StageAttempt(len(self.earlier) + 1, started, self.ended, self.status, self.summary,
+                                            self.retry_mode)]
 
 
 @dataclass
@@ -330,6 +355,8 @@ class Execution:
     stage_index: int = -1
     stage_run: StageRun | None = None
     succeeded_stages: set[str] = field(default_factory=set)
+    #: (ended, status, summary) of each time the execution ended before a stage retry resumed it, oldest first.
+    ended_before: list[tuple[float | None, str, str]] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -816,7 +843,10 @@ class FakeCodePipeline:
                 raise AwsError("StageNotRetryableException", f"Unable to retry stage {stage.name}: the stage "
                                                              f"contains no failed actions", 400)
         ex = self._execution(pipe, run.execution_id)
+        ex.ended_before.append((ex.ended, ex.status, ex.summary))
         ex.status, ex.ended, ex.summary, ex.stop_mode = "InProgress", None, "", None
+        run.earlier.append(run.attempts()[-1])
+        run.retried_at, run.retry_mode = self.clock.seconds, str(mode)
         run.status, run.ended, run.summary = "InProgress", None, ""
         run.retries += 1
         run.epoch += 1
@@ -1322,4 +1352,4 @@ def _stage_declaration(stage: _Stage) -> dict[str, Any]:
     return out
 
 
-__all__ = ["ActionRun", "Execution", "FakeCodePipeline", "StageRun", "StateMachineStart"]
+__all__ = ["ActionRun", "Execution", "FakeCodePipeline", "StageAttempt", "StageRun", "StateMachineStart"]

@@ -183,12 +183,15 @@ def _timeline(truth: Truth, run: Run) -> list[Event]:
     for e in truth.executions():
         add(e.started, "pipeline", run.pipeline.name, f"{e.type.lower()} execution {e.id[:8]} of {e.revision} "
                                                       f"started ({e.trigger_type})")
-        if e.ended is not None:
-            add(e.ended, "pipeline", run.pipeline.name, f"execution {e.id[:8]} {e.status}")
-    for r in truth.stage_runs():
-        add(r.started, "stage", r.stage, f"{r.type.lower()} execution {r.execution_id[:8]} entered")
-        if r.ended is not None:
-            add(r.ended, "stage", r.stage, f"{r.status}{': ' + r.summary[:160] if r.summary else ''}")
+        for ended, status, _ in [*e.ended_before, (e.ended, e.status, "")]:
+            if ended is not None:
+                add(ended, "pipeline", run.pipeline.name, f"execution {e.id[:8]} {status}")
+    for r, a in truth.stage_attempts():
+        of = f" (attempt {a.number})" if r.retries else ""
+        add(a.started, "stage", r.stage, f"{r.type.lower()} execution {r.execution_id[:8]} "
+                                         f"{'retried ' + a.retry_mode if a.number > 1 else 'entered'}{of}")
+        if a.ended is not None:
+            add(a.ended, "stage", r.stage, f"{a.status}{of}{': ' + a.summary[:160] if a.summary else ''}")
     for _, rel in sorted(world.released.items()):
         for change in truth.alias_history(rel):
             who = ("codedeploy" if change.by.startswith("codedeploy") else
@@ -220,8 +223,9 @@ def _targets(truth: Truth) -> dict[str, dict[str, AliasState]]:
 
 
 def _stages(truth: Truth, push_at: float) -> list[StageResult]:
-    return [StageResult(r.stage, r.execution_id, truth.execution(r.execution_id).type, r.status)
-            for r in truth.stage_runs() if r.started >= push_at]
+    """Every attempt of every stage run since the push, in the order the attempts started."""
+    return [StageResult(r.stage, r.execution_id, truth.execution(r.execution_id).type, a.status, a.number)
+            for r, a in truth.stage_attempts() if r.started >= push_at]
 
 
 def jobs() -> int:

@@ -25,6 +25,7 @@ from ..model.contracts import (
     TeamSettings,
     manifest_from_stacks,
 )
+from .codepipeline import StageAttempt
 from .traffic import VersionMinute
 from .world import PREVIOUS, Released, World
 
@@ -181,6 +182,12 @@ class Truth:
     def stage_runs(self, stage: str | None = None) -> list[Any]:
         return [r for r in self.world.codepipeline.stage_runs if r.pipeline == self.pipeline
                 and (stage is None or r.stage == stage)]
+
+    def stage_attempts(self) -> list[tuple[Any, StageAttempt]]:
+        """(stage run, attempt) for every attempt of every stage run, in the order the attempts started: a stage
+        that failed and was retried ("Retry stage", "Retry failed actions") has one attempt per try."""
+        pairs = [(r, a) for r in self.stage_runs() for a in r.attempts()]
+        return sorted(pairs, key=lambda pair: pair[1].started)
 
     def executions(self) -> list[Any]:
         return [e for e in self.world.codepipeline.executions if e.pipeline == self.pipeline]

@@ -5,11 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from seawall.model.rehearsal import Rehearsal
-from seawall.sim.generated import replay_command, seed_of, seeds
+from seawall.sim.generated import draw, replay_command, seed_of, seeds
 from seawall.sim.rehearse import rehearse
 
-#: The main tests' seeds: ``--generate 200 --seed 10`` with the findings' triggers avoided.
-MAIN_SEED, MAIN_COUNT, PARTS = 10, 200, 4
+#: The main tests' seeds come from ``--seed 10`` with the findings' triggers avoided: ``MAIN_COUNT`` in all, of
+#: which ``MAIN_BAD`` draw a bad version (see :func:`main_seeds`).
+MAIN_SEED, MAIN_COUNT, MAIN_BAD, PARTS = 10, 200, 40, 4
+
+
+def main_seeds() -> list[int]:
+    """The first ``MAIN_COUNT - MAIN_BAD`` trigger-free seeds of ``MAIN_SEED``, then the first ``MAIN_BAD`` later
+    ones that draw a bad version.  Trigger-free draws are ~97 % healthy (a bad version is a trigger under most
+    draws: low traffic, a Pending stop, a step that may reach production), so without the quota the main run
+    would rehearse a handful of bad versions."""
+    chosen: list[int] = []
+    bad = 0
+    for s in seeds(MAIN_SEED, 100_000, avoid_findings=True):
+        if len(chosen) < MAIN_COUNT - MAIN_BAD:
+            chosen.append(s)
+        elif not draw(s).healthy():
+            chosen.append(s)
+            bad += 1
+            if bad == MAIN_BAD:
+                return chosen
+    raise AssertionError(f"fewer than {MAIN_BAD} trigger-free bad versions in 100,000 seeds of {MAIN_SEED}")
 
 
 def violations(assembly: Path, result: Rehearsal) -> list[str]:
@@ -22,7 +41,7 @@ def violations(assembly: Path, result: Rehearsal) -> list[str]:
 
 def run_part(assembly: Path, part: int) -> None:
     """Rehearse every PARTS-th seed of the main selection, from `part`; fail listing each violation's replay."""
-    chosen = list(seeds(MAIN_SEED, MAIN_COUNT, avoid_findings=True))[part::PARTS]
+    chosen = main_seeds()[part::PARTS]
     problems: list[str] = []
     for seed in chosen:
         result = rehearse(assembly, scenario=f"gen:{seed}")

@@ -1,7 +1,8 @@
 """Generated scenarios (``gen:<seed>``): the generator's draws, and 200+ of them rehearsed on the fixture app.
 
-The main tests rehearse the first :data:`MAIN_COUNT` seeds of ``seeds(MAIN_SEED, avoid_findings=True)``: the
-seeds ``seawall rehearse --generate N --seed 10`` would run, keeping only those whose draw contains no trigger
+The main tests rehearse :data:`MAIN_COUNT` seeds of ``seeds(MAIN_SEED, avoid_findings=True)``
+(:func:`main_seeds`: the first ones, then :data:`MAIN_BAD` more that draw a bad version): the seeds
+``seawall rehearse --generate N --seed 10`` would run, keeping only those whose draw contains no trigger
 of a known finding of issue 10 (``Draw.triggers()`` is empty: no retried stage, no function below
 ``QUIET`` requests a minute, no bad version below ``BUSY``, no fault on a call the shift makes, no stop and
 abandon, no pipeline update, no manual rollback, no second revision, no fault or operator action at all since
@@ -27,13 +28,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.sim.fixture.synth import fixture_assembly
-from tests.sim.generated_support import MAIN_COUNT, MAIN_SEED, run_part, violations
+from tests.sim.generated_support import MAIN_BAD, MAIN_COUNT, MAIN_SEED, main_seeds, run_part, violations
 
 from seawall.sim import invariants
 from seawall.sim.botocore_bridge import FAULT_KINDS
 from seawall.sim.generated import (
     ACTIONS,
-    BUSY,
     CLEARLY_BAD,
     FAULT_TARGETS,
     HEALTH_KINDS,
@@ -124,8 +124,12 @@ def test_the_generator_draws_everything_it_documents():
                                                                for v in vs}
     loads = [d.base_load for d in drawn]
     assert min(loads) < 1 / 30 and max(loads) > 1000  # from about one an hour to thousands a minute
-    main = [draw(s) for s in seeds(MAIN_SEED, MAIN_COUNT, avoid_findings=True)]
-    assert any(d.clearly_bad() and d.lowest_load() >= BUSY for d in main)  # the main tests rehearse bad versions
+    main = [draw(s) for s in main_seeds()]
+    assert len(main) == len({d.seed for d in main}) == MAIN_COUNT and not any(d.triggers() for d in main)
+    bad = [d for d in main if not d.healthy()]
+    assert len(bad) >= MAIN_BAD  # the main tests rehearse bad versions: crashing and failing by handled errors
+    assert {d.health_kind for d in bad} >= {"crashes", "handled-errors"}
+    assert {dict(d.unknowns).get("rollback_variables") for d in bad} >= {"own", "target"}
     assert any(d.faults for d in main) and any(d.actions for d in main)
 
 

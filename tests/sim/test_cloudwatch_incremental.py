@@ -1,23 +1,22 @@
 """The CloudWatch fake reuses what an earlier evaluation computed; every reuse equals computing afresh.
 
-An alarm takes a period of its evaluation range from the range it computed one or more periods earlier, unless
-data was written into that period's minutes since or one of them became visible; a minute keeps its statistics
-until data is added to it; an alarm of one metric and one-minute periods reads its minutes' statistics at each
-evaluation (the minutes of a tick computed once for every alarm of the same shape); and an alarm remembers what
-:func:`judge` said for each state and pattern of breaching values.  Here random writes -- on time, late, into
-minutes not yet visible, in bursts longer than a series remembers -- and ``SetAlarmState`` hit alarms of every
-period, statistic and missing-data treatment, and each evaluation's range is checked against one computed with
-nothing remembered, and its verdict against :func:`judge`'s."""
+A minute keeps its statistics, and the last minute of a period of several minutes keeps the period's, until data
+is added to one of its minutes; the periods' bounds are computed once per tick for alarms of the same shape; an
+alarm remembers what :func:`judge` said for each state and pattern of breaching values; and metric math runs as
+straight-line code.  Here random writes -- on time, late, into minutes not yet visible, in bursts -- and
+``SetAlarmState`` hit alarms of every period, statistic and missing-data treatment, and each evaluation's range
+is checked against one computed with nothing remembered, and its verdict against :func:`judge`'s."""
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
 from seawall.sim import FakeCloudWatch
 from seawall.sim.clock import Clock, Scheduler
-from seawall.sim.cloudwatch import _aggregate, judge
+from seawall.sim.cloudwatch import _aggregate, compile_expression, judge, parse_expression
 
 A, R = "111111111111", "us-east-1"
 
@@ -33,18 +32,29 @@ def _afresh(cw: FakeCloudWatch, alarm, now: float) -> list[float | None]:  # typ
     return out
 
 
+def _remembered(cw: FakeCloudWatch, alarm, now: float) -> int:  # type: ignore[no-untyped-def]
+    """How many of the alarm's (period, metric) values of several minutes a minute remembers now."""
+    count = 0
+    for k in range(alarm.n + cw.extra_range_periods):
+        hi = now - k * alarm.period
+        first, last = math.ceil((hi - alarm.period) / 60), math.ceil(hi / 60)
+        for q in alarm.queries:
+            series = cw._series.get(q.series)
+            b = series.buckets.get(last - 1) if series is not None and last - first > 1 else None
+            count += b is not None and b.memo is not None and (q.stat, last - first) in b.memo
+    return count
+
+
 class _Checked(FakeCloudWatch):
     """Each evaluation range also computed with nothing remembered; they must agree."""
 
-    checked = reused = direct = judged = 0
+    checked = reused = judged = 0
 
     def _datapoints(self, alarm, now):  # type: ignore[no-untyped-def]
-        prev = alarm.ranges.get(now % alarm.period)
+        self.reused += _remembered(self, alarm, now)
         got = super()._datapoints(alarm, now)
         assert got == _afresh(self, alarm, now), (alarm.name, now)
         self.checked += 1
-        self.reused += prev is not None and got[:-1] == prev.values[1:]
-        self.direct += alarm.direct
         self.last = got
         return got
 
@@ -64,9 +74,9 @@ def _world(seed: int) -> tuple[random.Random, Scheduler, _Checked]:
     scheduler = Scheduler(clock)
     cw = _Checked(clock=clock, scheduler=scheduler, publication_delay=rng.choice([0, 30, 60, 120, 150]),
                   extra_range_periods=rng.choice([0, 1, 2, 3]), evaluation_interval=rng.choice([60, 60, 30, 120]))
-    for i in range(rng.randint(2, 6)):  # the first two: a direct alarm (one metric, 60 s), one that reuses ranges
+    for i in range(rng.randint(2, 6)):  # the first two: one of one-minute periods, one of two-minute periods
         period = 60 if i == 0 else 120 if i == 1 else rng.choice([60, 120, 180, 300])
-        n = rng.randint(1, 5)
+        n = rng.randint(3 if i == 1 else 1, 5)  # (three periods or more: an evaluation two minutes later reuses one)
         common = dict(EvaluationPeriods=n, DatapointsToAlarm=rng.randint(1, n),
                       ComparisonOperator="GreaterThanThreshold",
                       TreatMissingData=rng.choice(["missing", "ignore", "breaching", "notBreaching"]))
@@ -119,5 +129,34 @@ def test_a_reused_evaluation_range_equals_one_computed_afresh(seed):
                     until=rng.randint(30, 150) * 60)
     scheduler.run(until=180 * 60)
     assert cw.checked > 50
-    assert cw.reused > 0  # the reuse itself was exercised
-    assert cw.direct > 0 and cw.judged > 0  # so were the direct ranges and the remembered verdicts
+    assert cw.reused > 0 and cw.judged > 0  # remembered periods and verdicts were used
+
+
+def _tree(rng: random.Random, depth: int) -> str:
+    """A random expression of the metric math the fake models, over the ids a, b, c."""
+    if depth == 0 or rng.random() < 0.3:
+        return rng.choice(["a", "b", "c", "0", "3", "0.5"])
+    kind = rng.choice(["/", "cmp", "if", "if3", "()"])
+    if kind == "/":
+        return f"{_tree(rng, depth - 1)} / {_tree(rng, depth - 1)}"
+    if kind == "cmp":
+        return f"({_tree(rng, depth - 1)} {rng.choice(['>', '>=', '<', '<=', '==', '!='])} {_tree(rng, depth - 1)})"
+    if kind == "()":
+        return f"({_tree(rng, depth - 1)})"
+    args = [_tree(rng, depth - 1) for _ in range(3 if kind == "if3" else 2)]
+    return f"IF({', '.join(args)})"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_metric_math_computes_what_the_parsed_tree_does(seed):
+    rng = random.Random(seed)
+    values = [None, None, 0.0, -0.0, 1.0, 2.5, -3.0, 3.0, 1e308, math.inf, math.nan]
+    for _ in range(50):
+        text = _tree(rng, 4)
+        tree = parse_expression(text, ["a", "b", "c"])
+        compiled = compile_expression(tree, ["a", "b", "c"])
+        for _ in range(20):
+            point = [rng.choice(values) for _ in range(3)]
+            want, got = tree.at(dict(zip("abc", point, strict=True))), compiled(*point)
+            assert got is want or got == want or (got != got and want != want), (text, point, got, want)
+            assert type(got) is type(want), (text, point, got, want)

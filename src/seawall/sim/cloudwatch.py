@@ -4,10 +4,13 @@ The metric store is partitioned by account and region and holds one bucket per
 series (namespace, metric name, dimensions) per minute: sum, sample count,
 minimum, maximum and, when the traffic model gives them, the values themselves
 as a histogram (percentiles need them).  :meth:`FakeCloudWatch.record` and
-:meth:`FakeCloudWatch.record_stats` are O(1) per call and minute; data for a
-minute becomes visible ``publication_delay`` seconds after the minute starts.
-A minute's statistics are computed once per data added to it, and alarms that
-read the same series at one evaluation share each window's value.
+:meth:`FakeCloudWatch.record_stats` are O(1) per call and minute (a
+:class:`SeriesWriter` from :meth:`FakeCloudWatch.writer` writes one series
+without naming it again); data for a minute becomes visible
+``publication_delay`` seconds after the minute starts.  A minute's statistics
+are computed once per data added to it, and so is a period's of several
+minutes (kept on its last minute); math alarms reading the same metrics at one
+evaluation share their values.
 
 Metric alarms are evaluated every ``evaluation_interval`` seconds on a sliding
 window (AWS's default), with AWS's documented M-of-N and missing-data rules,
@@ -35,7 +38,7 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -226,8 +229,9 @@ class _Bucket:
     #: value -> how many samples had it; None once a statistic set without values was recorded.
     values: dict[float, float] | None = field(default_factory=dict)
     unit: str = "None"
-    #: statistic -> its value over this minute alone; None again whenever data is added to the minute.
-    memo: dict[str, float | None] | None = None
+    #: statistic -> its value over this minute alone, and (statistic, k) -> its value over the k minutes ending
+    #: with this one (all visible); None again whenever data is added to the minute or to one of those k.
+    memo: dict[Any, float | None] | None = None
 
 
 SeriesKey = tuple[str, str, str, str, tuple[tuple[str, str], ...]]
@@ -246,44 +250,9 @@ class _Series:
     buckets: dict[int, _Bucket] = field(default_factory=dict)
     #: Alarms asleep until this series receives data.
     sleepers: dict[tuple[str, str, str], _MetricAlarm] = field(default_factory=dict)
-    #: (write number, minute) of the latest writes, oldest first: every write numbered after `log_from`.
-    log: list[tuple[int, int]] = field(default_factory=list)
-    log_from: int = -1
-    #: Whether an alarm reads the series (writes to others are not logged: nothing remembers them).
-    watched: bool = False
-
-    def written_since(self, stamp: int) -> float:
-        """The earliest minute written after write number `stamp` (inf: none; -inf: no longer known)."""
-        if stamp < self.log_from:
-            return -math.inf
-        lowest = math.inf
-        log = self.log
-        for i in range(len(log) - 1, -1, -1):
-            number, minute = log[i]
-            if number <= stamp:
-                break
-            lowest = min(lowest, minute)
-        return lowest
-
-
-#: How many writes a series remembers (an alarm evaluated less often recomputes its whole range).
-_LOG_KEEP = 32
-
-
-@dataclass(slots=True)
-class _Range:
-    """An alarm's evaluation range as computed at `now`: each period's value, when a minute in it that was not
-    yet visible becomes visible (inf: none), and the minute after it."""
-
-    now: float
-    stamp: int
-    values: list[float | None]
-    until: list[float]
-    ends: list[int]
-    #: The earliest of `until`.
-    soonest: float
-    #: Whether every period has the same value.
-    same: bool
+    #: The most minutes a period of an alarm reading the series has spanned: a write to a minute forgets what the
+    #: minute and the `span` - 1 minutes after it remember (a period's value is kept on its last minute).
+    span: int = 1
 
 
 def _visible_in(series: _Series, start: float, end: float, now: float) -> list[_Bucket]:
@@ -532,6 +501,75 @@ def parse_expression(text: str, ids: Iterable[str]) -> _Expr:
     return tree
 
 
+def compile_expression(expr: _Expr, ids: Sequence[str]) -> Callable[..., float | None]:
+    """`expr` as a function of its metrics' values (or None, missing), given in the order of `ids`.
+
+    The function computes exactly what ``expr.at(dict(zip(ids, values)))`` does -- the same operations in the
+    same order, as straight-line Python rather than a call per node, leaving out the tests for a missing value
+    where a node cannot be missing (a number): an alarm evaluates its expression once per period per evaluation.
+    """
+    index = {name: i for i, name in enumerate(ids)}  # the last of a repeated id, as a dict of the point keeps
+    constants: dict[str, float] = {}
+    lines: list[str] = []
+    counter = itertools.count()
+
+    def branches(pad: str, target: str, arms: list[tuple[str, str]], otherwise: str) -> None:
+        """``if`` arm ``elif`` arm ... ``else`` otherwise, assigning `target` (no ``if`` when there is no arm)."""
+        if not arms:
+            lines.append(f"{pad}{target} = {otherwise}")
+            return
+        for k, (condition, value) in enumerate(arms):
+            lines.extend([f"{pad}{'el' if k else ''}if {condition}:", f"{pad}    {target} = {value}"])
+        lines.extend([f"{pad}else:", f"{pad}    {target} = {otherwise}"])
+
+    def emit(node: _Expr, pad: str) -> tuple[str, bool]:
+        """The name (or literal) holding `node`'s value, and whether it can be missing."""
+        if isinstance(node, _Num):
+            if math.isfinite(node.value):
+                return repr(float(node.value)), False
+            constants[f"k{len(constants)}"] = node.value
+            return f"k{len(constants) - 1}", False
+        if isinstance(node, _Id):
+            return (f"v{index[node.name]}", True) if node.name in index else ("None", True)
+        t = f"t{next(counter)}"
+        if isinstance(node, _Div):
+            (a, a_none), (b, b_none) = emit(node.left, pad), emit(node.right, pad)
+            arms = [(f"{a} is None and {b} is None", "None")] if a_none and b_none else []
+            branches(pad, t, [*arms, (f"({b} or 0.0) == 0", "None")], f"({a} or 0.0) / ({b} or 0.0)")
+            return t, True
+        if isinstance(node, _Compare):
+            (a, a_none), (b, b_none) = emit(node.left, pad), emit(node.right, pad)
+            missing = [f"{a} is None and {b} is None"] if a_none and b_none else []
+            missing += [f"{a} is None"] if a_none and node.right.scalar else []
+            missing += [f"{b} is None"] if b_none and node.left.scalar else []
+            branches(pad, t, [(" or ".join(f"({c})" for c in missing), "None")] if missing else [],
+                     f"1.0 if ({a} or 0.0) {node.op} ({b} or 0.0) else 0.0")
+            return t, bool(missing)
+        if isinstance(node, _If):
+            c, c_none = emit(node.cond, pad)
+            if c_none:
+                lines.extend([f"{pad}if {c} is None:", f"{pad}    {t} = None", f"{pad}elif {c} != 0:"])
+            else:
+                lines.append(f"{pad}if {c} != 0:")
+            v, v_none = emit(node.then, pad + "    ")
+            lines.extend([f"{pad}    {t} = {f'0.0 if {v} is None else {v}' if v_none else v}", f"{pad}else:"])
+            if node.otherwise is None:
+                lines.append(f"{pad}    {t} = None")
+                return t, True
+            o, o_none = emit(node.otherwise, pad + "    ")
+            lines.append(f"{pad}    {t} = {o}")
+            return t, c_none or o_none
+        raise Unmodelled(f"metric math node {type(node).__name__} cannot be compiled")
+
+    result, _ = emit(expr, "    ")
+    source = "\n".join([f"def expression({', '.join(f'v{i}' for i in range(len(ids)))}):", *lines,
+                        f"    return {result}"])
+    namespace: dict[str, Any] = dict(constants)
+    exec(compile(source, "<metric math>", "exec"), namespace)  # noqa: S102 -- source generated from a parsed tree
+    function: Callable[..., float | None] = namespace["expression"]
+    return function
+
+
 # ------------------------------------------------------------------------------------------------ composite rules
 
 
@@ -710,19 +748,13 @@ class _MetricAlarm(_Alarm):
     expr: _Expr | None = None
     #: Anomaly detection: created and described, never evaluated.
     band: bool = False
-    #: The evaluation range last computed at each phase of the period (now mod period), to reuse its periods.
-    ranges: dict[float, _Range] = field(default_factory=dict, compare=False, repr=False)
+    #: The expression as a function of the queries' values, in their order (see :func:`compile_expression`).
+    compiled: Any = field(default=None, compare=False, repr=False)
     #: The last judgement: (values, state before, state, reason); the same values and state judge the same.
     judged: tuple[list[float | None], str, str, str] | None = field(default=None, compare=False, repr=False)
     #: (state before, each value breaching or not or missing) -> (state, reason): what :func:`judge` said.
     verdicts: dict[tuple[str, tuple[bool | None, ...]], tuple[str, str]] = field(default_factory=dict,
                                                                                  compare=False, repr=False)
-
-    @property
-    def direct(self) -> bool:
-        """Whether the evaluation range is computed afresh at each evaluation (one metric, one-minute periods:
-        each period is one minute, whose statistic the minute keeps) rather than from an earlier range."""
-        return self.expr is None and self.period == 60
 
 
 @dataclass
@@ -799,13 +831,11 @@ class FakeCloudWatch:
         #: The minutes [first, last) of each period of a range of (period, periods) at this tick's time.
         self._plans: dict[tuple[int, int], list[tuple[int, int]]] = {}
         self._plans_at = math.nan
+        #: The values of (series, statistic, plan) computed in this tick (see :meth:`_column`).
+        self._columns: dict[tuple[int, str, int], list[float | None]] = {}
         self._wakes: list[tuple[float, int, tuple[str, str, str]]] = []
         self._pending_composites: list[tuple[float, int, tuple[str, str, str]]] = []
         self._ticks: set[float] = set()
-        #: Window values computed since data was last added (every alarm on a series reads the same windows).
-        self._windows: dict[tuple[SeriesKey, str, float, float, float], tuple[float | None, float]] = {}
-        #: How many writes the store has had.
-        self._stamp = 0
         self._seq = itertools.count()
         #: Every state change of every alarm, in order (the ground truth).
         self.history: list[AlarmTransition] = []
@@ -914,22 +944,16 @@ class FakeCloudWatch:
     def _bucket(self, series: _Series, at_seconds: float, unit: str) -> _Bucket:
         """The series' minute holding `at_seconds`, about to receive data (created when new)."""
         minute = int((self._epoch + at_seconds) // 60)
-        bucket = series.buckets.get(minute)
+        buckets = series.buckets
+        bucket = buckets.get(minute)
         if bucket is None:
-            bucket = series.buckets[minute] = _Bucket(visible_at=minute * 60 + self.publication_delay, unit=unit)
+            bucket = buckets[minute] = _Bucket(visible_at=minute * 60 + self.publication_delay, unit=unit)
         else:
             bucket.memo = None  # the caller adds data: what was computed from the minute no longer holds
-        self._stamp += 1
-        if series.watched:
-            log = series.log
-            log.append((self._stamp, minute))
-            if len(log) > 2 * _LOG_KEEP:
-                series.log_from = log[-_LOG_KEEP - 1][0]
-                del log[:-_LOG_KEEP]
-        else:
-            series.log_from = self._stamp
-        if self._windows:
-            self._windows.clear()
+        if series.span > 1:  # nor what the periods holding it remembered, on their last minutes
+            for later in range(minute + 1, minute + series.span):
+                if (b := buckets.get(later)) is not None:
+                    b.memo = None
         if series.sleepers:
             when = max(bucket.visible_at, self._now())
             for alarm in sorted(series.sleepers.values(), key=lambda a: a.seq):
@@ -942,44 +966,65 @@ class FakeCloudWatch:
         series = self._series.get(key)
         return [] if series is None else _visible_in(series, start, end, now)
 
-    def _window(self, q: _Query, start: float, end: float, now: float) -> tuple[float | None, float]:
-        """`q`'s statistic over its series' minutes in [start, end) visible at `now` (epoch seconds), None
-        without data; and when a minute in it that is not visible yet becomes visible (inf: none).
+    def _column(self, q: _Query, plan: list[tuple[int, int]], now: float, shared: bool = False) -> list[float | None]:
+        """`q`'s statistic over its series' minutes visible at `now` in each [first, last) of `plan`, None
+        without data.
 
-        A single minute's value is kept on the minute itself (:func:`_statistic`); alarms reading the same series
-        over several minutes share the value (until data is added anywhere).
+        A minute keeps its own statistic, and the last minute of a period of several minutes keeps the period's
+        once every minute in it is visible, until data is added to one of them (:meth:`_bucket`).  With `shared`
+        (the metrics of math alarms, which often read the same ones), alarms reading the same statistic of the
+        same series over the same periods in one tick share the list (nothing is written during a tick).
         """
         series = q.found
         if series is None:
             series = self._series.get(q.series)
             if series is None:
-                return None, math.inf
+                return [None] * len(plan)
             q.found = series
-            series.watched = True
-        first, last = math.ceil(start / 60), math.ceil(end / 60)
-        if last - first == 1:
-            b = series.buckets.get(first)
-            if b is None:
-                return None, math.inf
-            if b.visible_at > now:
-                return None, b.visible_at
-            return _statistic((b,), q.stat), math.inf
-        memo_key = (q.series, q.stat, start, end, now)
-        found = self._windows.get(memo_key)
-        if found is not None:
-            return found
+        stat = q.stat
+        out: list[float | None] = []
+        if shared:
+            key = (id(series), stat, id(plan))  # (a series and a plan live at least as long as the tick)
+            if (found := self._columns.get(key)) is not None:
+                return found
+            self._columns[key] = out
         buckets = series.buckets
-        until = math.inf
-        seen = []
-        for minute in range(first, last):
-            b = buckets.get(minute)
-            if b is not None:
-                if b.visible_at <= now:
-                    seen.append(b)
-                else:
-                    until = min(until, b.visible_at)
-        found = self._windows[memo_key] = (_statistic(seen, q.stat), until)
-        return found
+        for first, last in plan:
+            if last - first == 1:
+                b = buckets.get(first)
+                if b is None or b.visible_at > now:
+                    out.append(None)
+                    continue
+                memo = b.memo
+                if memo is None:
+                    memo = b.memo = {}
+                elif stat in memo:
+                    out.append(memo[stat])
+                    continue
+                value = memo[stat] = _aggregate((b,), stat)
+                out.append(value)
+                continue
+            b = buckets.get(last - 1)
+            memo = b.memo if b is not None else None
+            if memo is not None and (stat, last - first) in memo:
+                out.append(memo[(stat, last - first)])
+                continue
+            seen = []
+            pending = False
+            for minute in range(first, last):
+                if (m := buckets.get(minute)) is not None:
+                    if m.visible_at <= now:
+                        seen.append(m)
+                    else:
+                        pending = True
+            value = _statistic(seen, stat)
+            out.append(value)
+            if b is not None and not pending:  # the period is whole: remember it until data is added to it
+                series.span = max(series.span, last - first)
+                if b.memo is None:
+                    b.memo = {}
+                b.memo[(stat, last - first)] = value
+        return out
 
     # ------------------------------------------------------------------ ground truth and helpers
 
@@ -1126,7 +1171,8 @@ class FakeCloudWatch:
             raise AwsError("ValidationError", f"alarm {name} exists as a composite alarm")
         alarm = _MetricAlarm(account, region, name, existing.seq if existing else next(self._seq), dict(params),
                              period=period, n=n, m=m, threshold=float(threshold or 0.0),
-                             compare=_OPERATORS.get(op), treat=treat, queries=queries, expr=expr, band=band)
+                             compare=_OPERATORS.get(op), treat=treat, queries=queries, expr=expr, band=band,
+                             compiled=None if expr is None else compile_expression(expr, [q.id for q in queries]))
         if existing is not None:  # an update keeps the state until the next evaluation
             alarm.state, alarm.reason = existing.state, existing.reason
             alarm.updated_at, alarm.transitioned_at = existing.updated_at, existing.transitioned_at
@@ -1422,7 +1468,7 @@ class FakeCloudWatch:
     def _tick(self, tick: float) -> None:
         """Evaluate every awake metric alarm, then the composites whose children changed or that are new."""
         self._ticks.discard(tick)
-        self._windows.clear()
+        self._columns.clear()
         now = self._now()
         while self._wakes and self._wakes[0][0] <= now:
             _, _, key = heapq.heappop(self._wakes)
@@ -1453,119 +1499,26 @@ class FakeCloudWatch:
             self._ensure_tick(self._pending_composites[0][0])
 
     def _datapoints(self, alarm: _MetricAlarm, now: float) -> list[float | None]:
-        """The evaluation range at `now`, oldest first: one value (or None, missing) per period.
+        """The evaluation range at `now`, oldest first: one value (or None, missing) per period -- its metric's
+        statistic, or its expression over its metrics' -- from the minutes visible at `now`.
 
-        A period the range computed one or more periods ago also held is taken from there unless data was
-        written into its minutes since, or one of them became visible: the same values, computed once.  A
-        :attr:`~_MetricAlarm.direct` alarm reads its minutes' statistics afresh (each minute keeps its own).
+        What a minute or a period of minutes remembers is reused (see :meth:`_column`); the periods' bounds are
+        computed once per tick for every alarm of the same period and range.
         """
-        period = alarm.period
         size = alarm.n + self.extra_range_periods
-        if alarm.direct:
-            return self._minutes(alarm, size, now)
-        phase = now % period
-        prev = alarm.ranges.get(phase)
-        if prev is None or len(prev.values) != size or now < prev.now:
-            keep = 0
-            values: list[float | None] = []
-            until: list[float] = []
-            ends: list[int] = []
-        else:
-            shift = int((now - prev.now) // period)
-            keep = max(0, size - shift)
-            written = math.inf
-            for q in alarm.queries:
-                series = q.found or self._series.get(q.series)
-                if series is not None:
-                    written = min(written, series.written_since(prev.stamp))
-            if keep and prev.ends[-1] <= written and prev.soonest > now:  # every period it still holds is as it was
-                if shift == 1 and prev.same:  # a steady range: if the new period has the same value, nothing moved
-                    value, pending = self._period(alarm, now - period, now, now)
-                    if value == prev.values[-1]:
-                        prev.now, prev.stamp = now, self._stamp
-                        del prev.until[0], prev.ends[0]
-                        prev.until.append(pending)
-                        prev.ends.append(math.ceil(now / 60))
-                        prev.soonest = min(prev.until)
-                        return prev.values
-                values, until, ends = prev.values[shift:], prev.until[shift:], prev.ends[shift:]
-            else:
-                values, until, ends = [], [], []
-                for j in range(shift, size):
-                    if prev.ends[j] <= written and prev.until[j] > now:
-                        values.append(prev.values[j])
-                        until.append(prev.until[j])
-                    else:
-                        values.append(_UNSET)
-                        until.append(math.inf)
-                    ends.append(prev.ends[j])
-        for i in range(size):
-            if i < keep:
-                if values[i] is not _UNSET:
-                    continue
-            else:
-                ends.append(math.ceil((now - (size - 1 - i) * period) / 60))
-                values.append(None)
-                until.append(math.inf)
-            hi = now - (size - 1 - i) * period
-            values[i], until[i] = self._period(alarm, hi - period, hi, now)
-        alarm.ranges[phase] = _Range(now, self._stamp, values, until, ends, min(until),
-                                     values.count(values[0]) == size)
-        return values
-
-    def _minutes(self, alarm: _MetricAlarm, size: int, now: float) -> list[float | None]:
-        """The evaluation range at `now` of a :attr:`~_MetricAlarm.direct` alarm: its statistic of each minute
-        (or of the minutes of each period) visible at `now`, oldest first."""
-        q = alarm.queries[0]
-        series = q.found
-        if series is None:
-            series = self._series.get(q.series)
-            if series is None:
-                return [None] * size
-            q.found = series  # (not `watched`: this alarm never asks what was written since)
         if self._plans_at != now:
             self._plans.clear()
             self._plans_at = now
         period = alarm.period
         plan = self._plans.get((period, size))
         if plan is None:
-            plan = []
-            for i in range(size):  # the periods' bounds exactly as _datapoints and _window compute them
-                hi = now - (size - 1 - i) * period
+            plan = self._plans[(period, size)] = []
+            for i in range(size):
+                hi = now - (size - 1 - i) * period  # the period [hi - period, hi)
                 plan.append((math.ceil((hi - period) / 60), math.ceil(hi / 60)))
-            self._plans[(period, size)] = plan
-        buckets = series.buckets
-        stat = q.stat
-        values: list[float | None] = []
-        for first, last in plan:
-            if last - first != 1:
-                values.append(_aggregate(_visible_in(series, first * 60, last * 60, now), stat))
-                continue
-            b = buckets.get(first)
-            if b is None or b.visible_at > now:
-                values.append(None)
-                continue
-            memo = b.memo
-            if memo is None:
-                memo = b.memo = {}
-            elif stat in memo:
-                values.append(memo[stat])
-                continue
-            value = memo[stat] = _aggregate((b,), stat)
-            values.append(value)
-        return values
-
-    def _period(self, alarm: _MetricAlarm, start: float, end: float, now: float) -> tuple[float | None, float]:
-        """The alarm's value for the period [start, end) at `now` (its metric's, or its expression's over its
-        metrics'), and when a minute in it that is not visible yet becomes visible (inf: none)."""
         if alarm.expr is None:
-            return self._window(alarm.queries[0], start, end, now)
-        point: dict[str, float | None] = {}
-        soonest = math.inf
-        for q in alarm.queries:
-            point[q.id], pending = self._window(q, start, end, now)
-            soonest = min(soonest, pending)
-        return alarm.expr.at(point), soonest
+            return self._column(alarm.queries[0], plan, now)
+        return list(map(alarm.compiled, *[self._column(q, plan, now, True) for q in alarm.queries]))
 
     @cites(_EVALUATION, _MISSING, _TREATMENTS, _PREMATURE)
     def _evaluate(self, alarm: _MetricAlarm, now: float) -> bool:

@@ -25,6 +25,7 @@ Ground truth: :attr:`FakeSynthetics.runs`, every run with its time, URL, HTTP st
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Mapping
@@ -36,7 +37,7 @@ from ..model.limits import MAX_CANARY_NAME, MAX_CANARY_RATE
 from .botocore_bridge import AwsError, Unmodelled
 from .citations import Citation, cites
 from .clock import Event, Scheduler
-from .cloudwatch import FakeCloudWatch
+from .cloudwatch import FakeCloudWatch, SeriesWriter
 
 _CFN = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide"
 _APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide"
@@ -532,8 +533,10 @@ class _Canary:
     next_run: Event | None = None
     #: (URL, expected status) from the run configuration's environment, once a run has read them.
     request: tuple[str, int] | None = None
-    #: The dimension sets of the metrics each run publishes.
-    dimension_sets: tuple[dict[str, str], ...] = ()
+    #: What the scheduler runs for a run of this canary, and its label.
+    run: tuple[Callable[[], None], str] | None = None
+    #: Writers of the metrics each run publishes (SuccessPercent, Duration) per dimension set.
+    series: tuple[tuple[SeriesWriter, SeriesWriter], ...] = ()
 
 
 _CANARY_PROPERTIES = {"Name", "Code", "ArtifactS3Location", "ExecutionRoleArn", "RuntimeVersion", "Schedule",
@@ -653,7 +656,7 @@ class FakeSynthetics:
         if old.next_run is not None:
             old.next_run.cancel()
             if (new.interval, new.duration) == (old.interval, old.duration):
-                new.next_run = self.scheduler.at(old.next_run.at, lambda: self._run(new), f"canary {new.name}")
+                self._schedule(new, old.next_run.at)
             else:
                 self._start(new, self.scheduler.clock.seconds + (new.interval or 0))
         return new
@@ -665,7 +668,16 @@ class FakeSynthetics:
 
     def _start(self, canary: _Canary, first: float) -> None:
         canary.state, canary.started_at = "RUNNING", first
-        canary.next_run = self.scheduler.at(first, lambda: self._run(canary), f"canary {canary.name}")
+        self._schedule(canary, first)
+
+    def _schedule(self, canary: _Canary, at: float | None) -> None:
+        """Make `canary`'s next run at `at` (none: None)."""
+        if at is None:
+            canary.next_run = None
+            return
+        if canary.run is None:
+            canary.run = functools.partial(self._run, canary), f"canary {canary.name}"
+        canary.next_run = self.scheduler.at(at, *canary.run)
 
     # ------------------------------------------------------------------ runs
 
@@ -690,8 +702,7 @@ class FakeSynthetics:
         else:
             self.run_once(canary)
             nxt = self._next_run(canary, now)
-        canary.next_run = None if nxt is None else self.scheduler.at(nxt, lambda: self._run(canary),
-                                                                     f"canary {canary.name}")
+        self._schedule(canary, nxt)
 
     @cites(_HTTP_STEP, _RUN_FAILS)
     def run_once(self, canary: _Canary) -> CanaryRun:
@@ -717,14 +728,16 @@ class FakeSynthetics:
     @cites(_SUCCESS_PERCENT, _STEP_METRICS, _ALWAYS_EMITTED)
     def _publish(self, canary: _Canary, run: CanaryRun, duration_ms: float) -> None:
         """``SuccessPercent`` (100 or 0) and ``Duration`` of one run: without dimensions, per canary, per step."""
-        if not canary.dimension_sets:  # the store copies what it is given: one of each serves every run
-            canary.dimension_sets = ({}, {"CanaryName": canary.name},
-                                     {"CanaryName": canary.name, "StepName": canary.script.step})
-        record, account, region = self.cloudwatch.record, canary.account, canary.region
-        success, duration = [100.0 if run.passed else 0.0], [duration_ms]
-        for dims in canary.dimension_sets:
-            record(account, region, NAMESPACE, "SuccessPercent", dims, run.at, success, unit="Percent")
-            record(account, region, NAMESPACE, "Duration", dims, run.at, duration, unit="Milliseconds")
+        if not canary.series:
+            writer, account, region = self.cloudwatch.writer, canary.account, canary.region
+            canary.series = tuple((writer(account, region, NAMESPACE, "SuccessPercent", dims),
+                                   writer(account, region, NAMESPACE, "Duration", dims))
+                                  for dims in ({}, {"CanaryName": canary.name},
+                                               {"CanaryName": canary.name, "StepName": canary.script.step}))
+        at, success, duration = run.at, [100.0 if run.passed else 0.0], [duration_ms]
+        for success_series, duration_series in canary.series:
+            success_series.values(at, success, unit="Percent")
+            duration_series.values(at, duration, unit="Milliseconds")
 
 
 class _CanaryProvider:

@@ -29,7 +29,7 @@ from .botocore_bridge import AwsError, FakeAws, Unmodelled
 from .citations import Citation, cites
 from .clock import START, Clock, Scheduler
 from .cloudformation import CloudFormationApi, FakeCloudFormation
-from .cloudwatch import FakeCloudWatch
+from .cloudwatch import FakeCloudWatch, SeriesWriter
 from .codedeploy import FakeCodeDeploy
 from .codepipeline import FakeCodePipeline
 from .lambda_service import FakeLambda
@@ -208,8 +208,9 @@ class World:
         self._revision_of_version: dict[tuple[str, str, str, str], tuple[Any, str]] = {}
         #: The keys of :attr:`released` in order, as sorted when it had that many (it only grows).
         self._released_order: list[tuple[str, str, str]] = []
-        #: The dimension sets of Lambda's metrics, by (function, alias, version, with ExecutedVersion).
-        self._dimension_sets: dict[tuple[str, str, str, bool], tuple[dict[str, str], ...]] = {}
+        #: Writers of Lambda's metrics (Invocations, Errors, Duration) per dimension set, by (account, region,
+        #: function, alias, version, with ExecutedVersion).
+        self._lambda_series: dict[tuple[str, str, str, str, str, bool], tuple[tuple[SeriesWriter, ...], ...]] = {}
         #: Every minute of traffic per version (ground truth).
         self.served: list[VersionMinute] = []
         #: Requests other services made this minute (the canaries'), by minute, then (account, region, function,
@@ -407,11 +408,13 @@ class World:
 
     def revision_of(self, account: str, region: str, function: str, version: str) -> str:
         fn = self.lambda_.function(account, region, function)
-        if fn is None:
-            return "?"
+        return "?" if fn is None else self._revision(account, region, fn, version)
+
+    def _revision(self, account: str, region: str, fn: Any, version: str) -> str:
+        """:meth:`revision_of` a version of `fn`, the function found."""
         if version == "$LATEST":
             return self.revision_of_code.get(fn.code_sha, "?")
-        key = (account, region, function, version)
+        key = (account, region, fn.name, version)
         known = self._revision_of_version.get(key)
         if known is not None and known[0] is fn:
             return known[1]
@@ -440,7 +443,7 @@ class World:
         first_served = rel.first_served if rel is not None and rel.alias == alias else \
             self._first_served_other.setdefault((account, region, fn.name, alias), {})
         first = first_served.setdefault(version, minute * 60.0)
-        health = self.traffic.health_of(self.revision_of(account, region, fn.name, version), minute * 60.0 - first)
+        health = self.traffic.health_of(self._revision(account, region, fn, version), minute * 60.0 - first)
         crash = self.traffic.errors(1, health.error_rate)
         handled = 0 if crash else self.traffic.errors(1, health.handled_error_rate)
         counts = self._other_requests.setdefault(minute, {}).setdefault((account, region, fn.name, alias), {}) \
@@ -476,7 +479,7 @@ class World:
             for version in versions:
                 count = split.get(version, 0)
                 extra = other.get(version, _NO_REQUESTS) if other else _NO_REQUESTS
-                revision = self.revision_of(rel.account, rel.region, rel.function, version)
+                revision = self._revision(rel.account, rel.region, fn, version)
                 first = rel.first_served.setdefault(version, minute_start) if count + extra[0] else \
                     rel.first_served.get(version, minute_start)
                 health = traffic.health_of(revision, minute_start - first, rel.target)
@@ -497,17 +500,21 @@ class World:
                 self.served.append(record)
                 self._emit(record, routed=routed, at=minute_start)
 
-    def _lambda_dimensions(self, function: str, alias: str, version: str, executed: bool) -> tuple[dict[str, str], ...]:
-        """The dimension sets of Lambda's metrics for one version served through one alias (the store copies what
-        it is given, so one of each serves every minute)."""
-        key = (function, alias, version, executed)
-        found = self._dimension_sets.get(key)
+    def _lambda_writers(self, r: VersionMinute, executed: bool) -> tuple[tuple[SeriesWriter, ...], ...]:
+        """Lambda's ``Invocations``, ``Errors`` and ``Duration`` of `r`'s version through its alias, per dimension
+        set (by function, by alias, and by version when `executed`): the series each minute of it adds to."""
+        key = (r.account, r.region, r.function, r.alias, r.version, executed)
+        found = self._lambda_series.get(key)
         if found is None:
-            resource = f"{function}:{alias}"
-            found = ({"FunctionName": function}, {"FunctionName": function, "Resource": resource})
+            resource = f"{r.function}:{r.alias}"
+            dimension_sets: list[dict[str, str]] = [{"FunctionName": r.function},
+                                                    {"FunctionName": r.function, "Resource": resource}]
             if executed:
-                found += ({"FunctionName": function, "Resource": resource, "ExecutedVersion": version},)
-            self._dimension_sets[key] = found
+                dimension_sets.append({"FunctionName": r.function, "Resource": resource, "ExecutedVersion": r.version})
+            writer = self.cloudwatch.writer
+            found = self._lambda_series[key] = tuple(
+                tuple(writer(r.account, r.region, "AWS/Lambda", metric, dims)
+                      for metric in ("Invocations", "Errors", "Duration")) for dims in dimension_sets)
         return found
 
     @cites(_NONZERO_ONLY, _BINARY_ERRORS, _EXECUTED_VERSION)
@@ -517,8 +524,6 @@ class World:
         requests = r.requests
         if not requests:
             return
-        dimension_sets = self._lambda_dimensions(r.function, r.alias, r.version,
-                                                 routed or self.unknowns.executed_version_unsplit)
         n_errors = r.errors
         ok = requests - n_errors
         errors = {1.0: float(n_errors)} if n_errors else {}
@@ -528,15 +533,14 @@ class World:
         p99_count = max(1.0, requests / 100)
         durations = {p50: requests - p99_count, p99: p99_count} if requests > p99_count else {p99: float(requests)}
         duration_sum = r.duration_sum_ms
-        record, account, region = self.cloudwatch.record_stats, r.account, r.region
         errors_min, errors_max = 0 if ok else 1, 1 if n_errors else 0
-        for dims in dimension_sets:  # the store copies what it is given: one of each serves every dimension set
-            record(account, region, "AWS/Lambda", "Invocations", dims, at, total=requests, count=requests,
-                   minimum=1, maximum=1, unit="Count")
-            record(account, region, "AWS/Lambda", "Errors", dims, at, total=n_errors, count=requests,
-                   minimum=errors_min, maximum=errors_max, distribution=errors, unit="Count")
-            record(account, region, "AWS/Lambda", "Duration", dims, at, total=duration_sum, count=requests,
-                   minimum=p50, maximum=p99, distribution=durations, unit="Milliseconds")
+        for invocations, errors_series, duration in self._lambda_writers(
+                r, routed or self.unknowns.executed_version_unsplit):
+            invocations.stats(at, total=requests, count=requests, minimum=1, maximum=1, unit="Count")
+            errors_series.stats(at, total=n_errors, count=requests, minimum=errors_min, maximum=errors_max,
+                                distribution=errors, unit="Count")
+            duration.stats(at, total=duration_sum, count=requests, minimum=p50, maximum=p99, distribution=durations,
+                           unit="Milliseconds")
         if not (r.handled_errors or n_errors):
             return
         # Powertools' JSON line for a handled error; the Python runtime's text event for a crash

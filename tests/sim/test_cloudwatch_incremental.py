@@ -1,11 +1,13 @@
 """The CloudWatch fake reuses what an earlier evaluation computed; every reuse equals computing afresh.
 
 A minute keeps its statistics, and the last minute of a period of several minutes keeps the period's, until data
-is added to one of its minutes; the periods' bounds are computed once per tick for alarms of the same shape; an
-alarm remembers what :func:`judge` said for each state and pattern of breaching values; and metric math runs as
-straight-line code.  Here random writes -- on time, late, into minutes not yet visible, in bursts -- and
-``SetAlarmState`` hit alarms of every period, statistic and missing-data treatment, and each evaluation's range
-is checked against one computed with nothing remembered, and its verdict against :func:`judge`'s."""
+is added to one of its minutes; the values an alarm's periods had at the last tick are kept when the range moved
+on by one period, unless a minute they read was written or became visible since; the periods' bounds are
+computed once per tick for alarms of the same shape; an alarm remembers what :func:`judge` said for each state
+and pattern of breaching values; and metric math runs as straight-line code.  Here random writes -- on time,
+late, into minutes not yet visible, in bursts -- and ``SetAlarmState`` hit alarms of every period, statistic and
+missing-data treatment, and each evaluation's range is checked against one computed with nothing remembered, and
+its verdict against :func:`judge`'s."""
 
 from __future__ import annotations
 
@@ -48,11 +50,13 @@ def _remembered(cw: FakeCloudWatch, alarm, now: float) -> int:  # type: ignore[n
 class _Checked(FakeCloudWatch):
     """Each evaluation range also computed with nothing remembered; they must agree."""
 
-    checked = reused = judged = 0
+    checked = reused = judged = moved = 0
 
     def _datapoints(self, alarm, now):  # type: ignore[no-untyped-def]
         self.reused += _remembered(self, alarm, now)
+        before = alarm.kept
         got = super()._datapoints(alarm, now)
+        self.moved += before is not None and alarm.kept[1].after is before[1] and got[:-1] == before[2][1:]
         assert got == _afresh(self, alarm, now), (alarm.name, now)
         self.checked += 1
         self.last = got
@@ -129,7 +133,7 @@ def test_a_reused_evaluation_range_equals_one_computed_afresh(seed):
                     until=rng.randint(30, 150) * 60)
     scheduler.run(until=180 * 60)
     assert cw.checked > 50
-    assert cw.reused > 0 and cw.judged > 0  # remembered periods and verdicts were used
+    assert cw.reused > 0 and cw.judged > 0 and cw.moved > 0  # remembered periods, verdicts, the last tick's values
 
 
 def _tree(rng: random.Random, depth: int) -> str:

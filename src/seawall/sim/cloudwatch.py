@@ -235,6 +235,23 @@ class _Bucket:
 
 
 SeriesKey = tuple[str, str, str, str, tuple[tuple[str, str], ...]]
+
+
+class _Plan(list[tuple[int, int]]):
+    """The minutes [first, last) of each period of an evaluation range at one tick, oldest first.
+
+    `after` is the previous tick's plan of the same shape when this one is that one moved on by one period
+    (every period but its oldest is one of this plan's), else None.
+    """
+
+    __slots__ = ("after",)
+    after: _Plan | None
+
+    def __init__(self, bounds: Iterable[tuple[int, int]], after: _Plan | None) -> None:
+        super().__init__(bounds)
+        if after is not None:
+            after.after = None  # (only the plan of the tick before is ever asked for)
+        self.after = after if after is not None and after[1:] == self[:-1] else None
 _UNSET: Any = object()
 #: botocore's UTC: the time zone of every timestamp botocore parses from an answer.
 _TZUTC = tzutc()
@@ -253,6 +270,9 @@ class _Series:
     #: The most minutes a period of an alarm reading the series has spanned: a write to a minute forgets what the
     #: minute and the `span` - 1 minutes after it remember (a period's value is kept on its last minute).
     span: int = 1
+    #: The earliest minute written since evaluation tick number `low_tick` started (none if an older number).
+    low: int = 0
+    low_tick: int = -1
 
 
 def _visible_in(series: _Series, start: float, end: float, now: float) -> list[_Bucket]:
@@ -295,6 +315,23 @@ def _aggregate(buckets: Sequence[_Bucket], stat: str) -> float | None:
     return _percentile(stat, merged, count, low, high)
 
 
+def _one(b: _Bucket, stat: str) -> float | None:
+    """:func:`_aggregate` of the one bucket `b`, computed as it does (the bucket's minimum, maximum and counts
+    already are what its loop and merge would make of them: the store only adds positive counts to 0.0)."""
+    if stat == "Sum":
+        return 0.0 + b.total
+    if stat == "SampleCount":
+        return 0.0 + b.count
+    if stat == "Average":
+        count = 0.0 + b.count
+        return (0.0 + b.total) / count if count else None
+    if stat == "Minimum":
+        return b.low
+    if stat == "Maximum":
+        return b.high
+    return _percentile(stat, b.values, 0.0 + b.count, b.low, b.high)
+
+
 def _statistic(buckets: Sequence[_Bucket], stat: str) -> float | None:
     """:func:`_aggregate`, remembered per minute for a single minute (until data is added to it)."""
     if len(buckets) != 1:
@@ -305,18 +342,24 @@ def _statistic(buckets: Sequence[_Bucket], stat: str) -> float | None:
         memo = b.memo = {}
     elif stat in memo:
         return memo[stat]
-    value = memo[stat] = _aggregate(buckets, stat)
+    value = memo[stat] = _one(b, stat)
     return value
+
+
+#: pNN -> NN / 100.
+_FRACTIONS: dict[str, float] = {}
 
 
 @cites(_PERCENTILE, _PERCENTILE_SETS)
 def _percentile(stat: str, values: dict[float, float] | None, count: float, low: float, high: float) -> float | None:
     """The nearest-rank percentile ``pNN``; from a statistic set only when SampleCount is 1 or Min == Max."""
-    p = float(stat[1:])
     if values is None or not values:
         return low if (count == 1 or low == high) and count > 0 else None
+    fraction = _FRACTIONS.get(stat)
+    if fraction is None:
+        fraction = _FRACTIONS[stat] = float(stat[1:]) / 100.0
     n = sum(values.values())
-    rank = max(1.0, math.ceil(p / 100.0 * n - 1e-9))
+    rank = max(1.0, math.ceil(fraction * n - 1e-9))
     seen = 0.0
     for v in sorted(values):
         seen += values[v]
@@ -750,6 +793,8 @@ class _MetricAlarm(_Alarm):
     band: bool = False
     #: The expression as a function of the queries' values, in their order (see :func:`compile_expression`).
     compiled: Any = field(default=None, compare=False, repr=False)
+    #: The range last read: (tick number, plan, values, when a minute read then not visible becomes visible).
+    kept: tuple[int, _Plan, list[float | None], float] | None = field(default=None, compare=False, repr=False)
     #: The last judgement: (values, state before, state, reason); the same values and state judge the same.
     judged: tuple[list[float | None], str, str, str] | None = field(default=None, compare=False, repr=False)
     #: (state before, each value breaching or not or missing) -> (state, reason): what :func:`judge` said.
@@ -829,10 +874,13 @@ class FakeCloudWatch:
         #: The awake alarms by creation (their evaluation order), until one wakes or sleeps.
         self._awake_order: list[_MetricAlarm] | None = None
         #: The minutes [first, last) of each period of a range of (period, periods) at this tick's time.
-        self._plans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self._plans: dict[tuple[int, int], _Plan] = {}
         self._plans_at = math.nan
+        #: The previous tick's plans, and how many ticks have started.
+        self._last_plans: dict[tuple[int, int], _Plan] = {}
+        self._tick_number = 0
         #: The values of (series, statistic, plan) computed in this tick (see :meth:`_column`).
-        self._columns: dict[tuple[int, str, int], list[float | None]] = {}
+        self._columns: dict[tuple[int, str, int], tuple[list[float | None], float]] = {}
         self._wakes: list[tuple[float, int, tuple[str, str, str]]] = []
         self._pending_composites: list[tuple[float, int, tuple[str, str, str]]] = []
         self._ticks: set[float] = set()
@@ -950,6 +998,10 @@ class FakeCloudWatch:
             bucket = buckets[minute] = _Bucket(visible_at=minute * 60 + self.publication_delay, unit=unit)
         else:
             bucket.memo = None  # the caller adds data: what was computed from the minute no longer holds
+        if series.low_tick != self._tick_number:  # (what a column kept from the last tick knows of the series)
+            series.low_tick, series.low = self._tick_number, minute
+        elif minute < series.low:
+            series.low = minute
         if series.span > 1:  # nor what the periods holding it remembered, on their last minutes
             for later in range(minute + 1, minute + series.span):
                 if (b := buckets.get(later)) is not None:
@@ -966,9 +1018,10 @@ class FakeCloudWatch:
         series = self._series.get(key)
         return [] if series is None else _visible_in(series, start, end, now)
 
-    def _column(self, q: _Query, plan: list[tuple[int, int]], now: float, shared: bool = False) -> list[float | None]:
+    def _column(self, q: _Query, plan: Sequence[tuple[int, int]], now: float,
+                shared: bool = False) -> tuple[list[float | None], float]:
         """`q`'s statistic over its series' minutes visible at `now` in each [first, last) of `plan`, None
-        without data.
+        without data; and when a minute in them not visible at `now` becomes visible (inf: none).
 
         A minute keeps its own statistic, and the last minute of a period of several minutes keeps the period's
         once every minute in it is visible, until data is added to one of them (:meth:`_bucket`).  With `shared`
@@ -979,21 +1032,25 @@ class FakeCloudWatch:
         if series is None:
             series = self._series.get(q.series)
             if series is None:
-                return [None] * len(plan)
+                return [None] * len(plan), math.inf
             q.found = series
         stat = q.stat
-        out: list[float | None] = []
         if shared:
             key = (id(series), stat, id(plan))  # (a series and a plan live at least as long as the tick)
             if (found := self._columns.get(key)) is not None:
                 return found
-            self._columns[key] = out
+        out: list[float | None] = []
         buckets = series.buckets
+        soonest = math.inf
         for first, last in plan:
             if last - first == 1:
                 b = buckets.get(first)
-                if b is None or b.visible_at > now:
+                if b is None:
                     out.append(None)
+                    continue
+                if b.visible_at > now:
+                    out.append(None)
+                    soonest = min(soonest, b.visible_at)
                     continue
                 memo = b.memo
                 if memo is None:
@@ -1001,7 +1058,7 @@ class FakeCloudWatch:
                 elif stat in memo:
                     out.append(memo[stat])
                     continue
-                value = memo[stat] = _aggregate((b,), stat)
+                value = memo[stat] = _one(b, stat)
                 out.append(value)
                 continue
             b = buckets.get(last - 1)
@@ -1010,21 +1067,25 @@ class FakeCloudWatch:
                 out.append(memo[(stat, last - first)])
                 continue
             seen = []
-            pending = False
+            pending = math.inf
             for minute in range(first, last):
                 if (m := buckets.get(minute)) is not None:
                     if m.visible_at <= now:
                         seen.append(m)
                     else:
-                        pending = True
+                        pending = min(pending, m.visible_at)
             value = _statistic(seen, stat)
             out.append(value)
-            if b is not None and not pending:  # the period is whole: remember it until data is added to it
+            if pending < math.inf:
+                soonest = min(soonest, pending)
+            elif b is not None:  # the period is whole: remember it until data is added to it
                 series.span = max(series.span, last - first)
                 if b.memo is None:
                     b.memo = {}
                 b.memo[(stat, last - first)] = value
-        return out
+        if shared:
+            self._columns[key] = (out, soonest)
+        return out, soonest
 
     # ------------------------------------------------------------------ ground truth and helpers
 
@@ -1469,6 +1530,7 @@ class FakeCloudWatch:
         """Evaluate every awake metric alarm, then the composites whose children changed or that are new."""
         self._ticks.discard(tick)
         self._columns.clear()
+        self._tick_number += 1
         now = self._now()
         while self._wakes and self._wakes[0][0] <= now:
             _, _, key = heapq.heappop(self._wakes)
@@ -1503,22 +1565,59 @@ class FakeCloudWatch:
         statistic, or its expression over its metrics' -- from the minutes visible at `now`.
 
         What a minute or a period of minutes remembers is reused (see :meth:`_column`); the periods' bounds are
-        computed once per tick for every alarm of the same period and range.
+        computed once per tick for every alarm of the same period and range.  When the range is the last tick's
+        moved on by one period, its values then are kept but for the newest period's, unless a minute they read
+        has been written since (see ``_Series.low``) or has become visible.
         """
         size = alarm.n + self.extra_range_periods
         if self._plans_at != now:
-            self._plans.clear()
+            self._last_plans, self._plans = self._plans, {}
             self._plans_at = now
         period = alarm.period
         plan = self._plans.get((period, size))
         if plan is None:
-            plan = self._plans[(period, size)] = []
+            bounds = []
             for i in range(size):
                 hi = now - (size - 1 - i) * period  # the period [hi - period, hi)
-                plan.append((math.ceil((hi - period) / 60), math.ceil(hi / 60)))
+                bounds.append((math.ceil((hi - period) / 60), math.ceil(hi / 60)))
+            plan = self._plans[(period, size)] = _Plan(bounds, self._last_plans.get((period, size)))
+        tick = self._tick_number
+        kept = alarm.kept
+        if kept is not None and plan.after is kept[1] and kept[0] == tick - 1 and now < kept[3]:
+            end = kept[1][-1][1]
+            for q in alarm.queries:
+                series = q.found
+                if series is None or (series.low_tick == tick - 1 and series.low < end):
+                    break
+            else:
+                newest = plan[-1:]
+                if alarm.expr is None:
+                    column, soonest = self._column(alarm.queries[0], newest, now)
+                    value = column[0]
+                else:
+                    point = []
+                    soonest = math.inf
+                    for q in alarm.queries:
+                        column, pending = self._column(q, newest, now)
+                        point.append(column[0])
+                        soonest = min(soonest, pending)
+                    value = alarm.compiled(*point)
+                values = kept[2][1:]
+                values.append(value)
+                alarm.kept = (tick, plan, values, min(kept[3], soonest))
+                return values
         if alarm.expr is None:
-            return self._column(alarm.queries[0], plan, now)
-        return list(map(alarm.compiled, *[self._column(q, plan, now, True) for q in alarm.queries]))
+            values, soonest = self._column(alarm.queries[0], plan, now)
+        else:
+            columns = []
+            soonest = math.inf
+            for q in alarm.queries:
+                column, pending = self._column(q, plan, now, True)
+                columns.append(column)
+                soonest = min(soonest, pending)
+            values = list(map(alarm.compiled, *columns))
+        alarm.kept = (tick, plan, values, soonest)
+        return values
 
     @cites(_EVALUATION, _MISSING, _TREATMENTS, _PREMATURE)
     def _evaluate(self, alarm: _MetricAlarm, now: float) -> bool:

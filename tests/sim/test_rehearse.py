@@ -19,7 +19,14 @@ from seawall.model.rehearsal import INVARIANTS
 from seawall.sim import START
 from seawall.sim.codedeploy import PREDEFINED
 from seawall.sim.rehearse import rehearse
-from seawall.sim.scenarios import first_one_box_stage
+from seawall.sim.scenarios import (
+    first_bake_stage,
+    first_one_box_stage,
+    first_production_stage,
+    in_stages,
+    shift_seconds,
+    stages_from,
+)
 from seawall.sim.truth import Step
 
 SEAWALL = str(Path(sys.executable).with_name("seawall"))
@@ -156,3 +163,20 @@ def test_the_one_box_stage_is_the_first_with_a_canary_shift_not_the_first_releas
     assert first_one_box_stage(_truth_of(("alpha", at_once), ("beta", linear), ("gamma", canary),
                                          ("one", canary))) == "gamma"  # type: ignore[arg-type]
     assert first_one_box_stage(_truth_of(("alpha", at_once), ("beta", linear))) is None  # type: ignore[arg-type]
+
+
+def test_the_bake_and_production_stages_are_found_in_the_pipeline_not_assumed_first():
+    at_once, canary = "CodeDeployDefault.LambdaAllAtOnce", "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    truth = _truth_of(("alpha", at_once), ("beta", at_once), ("gamma", canary), ("one", canary), ("two", canary))
+    truth.steps[2].state_machines.update(shift="S", bake="B")
+    truth.steps[3].state_machines.update(gate="G", shift="S", bake="B")
+    truth.steps[3].production = truth.steps[4].production = True
+    assert first_bake_stage(truth) == "gamma"  # type: ignore[arg-type]
+    assert first_production_stage(truth) == "one"  # type: ignore[arg-type]
+    assert stages_from(truth, "gamma") == ["gamma", "one", "two"]  # type: ignore[arg-type]
+    assert stages_from(truth, "nowhere") == []  # type: ignore[arg-type]
+    assert shift_seconds(truth, "gamma") == 300.0 and shift_seconds(truth, "alpha") == 0.0  # type: ignore[arg-type]
+    quiet = _truth_of(("alpha", at_once))
+    assert first_bake_stage(quiet) is None and first_production_stage(quiet) is None  # type: ignore[arg-type]
+    rel = SimpleNamespace(target="gamma/eu-west-1")
+    assert in_stages(rel, ["gamma"]) and not in_stages(rel, ["one"]) and in_stages(rel, None)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from ..assembly import PipelineArtifact
 from ..botocore_bridge import AwsError, Fault
 from ..traffic import Health, Load
 from ..truth import Truth
-from ..world import NEW, NEXT, Unknowns, World
+from ..world import NEW, NEXT, Released, Unknowns, World
 
 
 @dataclass
@@ -40,6 +40,35 @@ class Run:
     #: Actions scheduled and not yet taken (or watches not yet ended): the run does not end while any is pending,
     #: even when the pipeline is idle meanwhile (a retry ten minutes after a stage failed, a later push).
     waiting: int = 0
+
+    def truth(self) -> Truth:
+        """The ground truth of this run's world (a scenario reads the pipeline's steps from it before the push)."""
+        return Truth(self.world, self.pipeline.name, origin=self.world.setup_lead)
+
+    def once(self, ready: Callable[[], bool], action: Callable[[], None], label: str, *,
+             every: float = 60.0, delay: float = 0.0, patience: float = 6 * 3600.0) -> None:
+        """Look at the world every `every` seconds after the push; the first time `ready` says so, run `action`
+        `delay` seconds later (a moment found in the world as it runs, not fixed in advance for one layout).
+        Nothing happens when the moment does not come within `patience` seconds of the push."""
+        self.disturbed = True
+        self.waiting += 1
+        world = self.world
+
+        def look() -> None:
+            if ready():
+                world.scheduler.after(delay, act, label)
+            elif world.clock.seconds < self.push_at + patience:
+                world.scheduler.after(every, look, f"waiting for: {label}")
+            else:
+                self.waiting -= 1
+                self.operations.append((world.clock.seconds, f"{label}: the moment never came"))
+
+        def act() -> None:
+            self.waiting -= 1
+            self.operations.append((world.clock.seconds, label))
+            action()
+
+        world.scheduler.at(self.push_at + every, look, f"waiting for: {label}")
 
     # ------------------------------------------------------------------ what a scenario can do
 
@@ -231,18 +260,26 @@ def unknowns_of(params: Mapping[str, str]) -> Unknowns:
 # ------------------------------------------------------------------------ expectations every scenario may use
 
 
-def final_state(truth: Truth, revision: str) -> Expectation:
-    """Every released alias ends on `revision` with no routing weights."""
+def in_stages(rel: Released, stages: Sequence[str] | None) -> bool:
+    """Whether released function `rel` belongs to one of `stages` (every stage when None)."""
+    return stages is None or rel.target.split("/", 1)[0] in stages
+
+
+def final_state(truth: Truth, revision: str, stages: Sequence[str] | None = None) -> Expectation:
+    """Every released alias (of `stages`, when given) ends on `revision` with no routing weights."""
     wrong = []
     for _, rel in sorted(truth.world.released.items()):
+        if not in_stages(rel, stages):
+            continue
         version, routing = truth.alias_at(rel, truth.world.clock.seconds)
         if routing or truth.revision(rel, version) != revision:
             wrong.append(f"{rel.target} {rel.function}:{rel.alias} on {version} "
                          f"({truth.revision(rel, version)}) routing {routing}")
-    if not truth.world.released:
-        return Expectation(False, "no released function exists")
+    judged = sum(1 for rel in truth.world.released.values() if in_stages(rel, stages))
+    if not judged:
+        return Expectation(False, f"no released function exists{f' in {list(stages)}' if stages else ''}")
     return Expectation(not wrong, "; ".join(wrong) if wrong else
-                       f"all {len(truth.world.released)} aliases on {revision} with no routing")
+                       f"all {judged} aliases{f' of {list(stages)}' if stages else ''} on {revision} with no routing")
 
 
 def pipeline_result(truth: Truth, run: Run, want: str) -> Expectation:
@@ -253,15 +290,19 @@ def pipeline_result(truth: Truth, run: Run, want: str) -> Expectation:
     return Expectation(last.status == want, f"the change's execution ended {last.status} (expected {want})")
 
 
-def bad_served_then_none(truth: Truth, run: Run, revision: str) -> Expectation:
-    """The bad version served at least one request, and none after the last time an alias left it."""
-    served = [m for m in truth.world.served if m.revision == revision and m.minute * 60 >= run.push_at]
+def bad_served_then_none(truth: Truth, run: Run, revision: str, stages: Sequence[str] | None = None) -> Expectation:
+    """The bad version served at least one request, and (on the aliases of `stages`, when given) none after the
+    last time an alias left it."""
+    released = truth.world.released
+    served = [m for m in truth.world.served if m.revision == revision and m.minute * 60 >= run.push_at
+              and (stages is None or ((rel := released.get((m.account, m.region, m.function))) is not None
+                                      and in_stages(rel, stages)))]
     total = sum(m.requests for m in served)
     if not total:
         return Expectation(False, f"{revision} never served a request: the scenario exercised nothing")
     last = max(m.minute for m in served if m.requests) * 60
-    live_now = [rel for _, rel in sorted(truth.world.released.items())
-                if truth.revision(rel, truth.alias_at(rel, truth.world.clock.seconds)[0]) == revision]
+    live_now = [rel for _, rel in sorted(truth.world.released.items()) if in_stages(rel, stages)
+                and truth.revision(rel, truth.alias_at(rel, truth.world.clock.seconds)[0]) == revision]
     if live_now:
         return Expectation(False, f"{revision} served {total} requests and still serves on "
                                   f"{', '.join(r.target + ' ' + r.function for r in live_now)}")
@@ -291,6 +332,69 @@ def first_one_box_stage(truth: Truth) -> str | None:
             if routing is not None and routing.type == "TimeBasedCanary":
                 return step.stage
     return None
+
+
+def first_bake_stage(truth: Truth) -> str | None:
+    """The first stage of the service pipeline with a bake step, or None when no stage bakes (the sample's alpha
+    and beta shift and do not bake: a scenario about a bake is about a later stage)."""
+    return next((step.stage for step in truth.steps if "bake" in step.state_machines), None)
+
+
+def first_production_stage(truth: Truth) -> str | None:
+    """The first production stage of the service pipeline (its steps are gated), or None."""
+    return next((step.stage for step in truth.steps if step.production), None)
+
+
+def _required(truth: Truth, stage: str | None, what: str) -> str:
+    if stage is None:
+        raise ValueError(f"pipeline {truth.pipeline} has no {what}: the scenario would test nothing")
+    return stage
+
+
+def one_box_stage(truth: Truth) -> str:
+    """:func:`first_one_box_stage`, for a scenario that needs one (an error naming the pipeline when none)."""
+    return _required(truth, first_one_box_stage(truth), "stage with a one-box (a canary shift)")
+
+
+def bake_stage(truth: Truth) -> str:
+    """:func:`first_bake_stage`, for a scenario that needs one (an error naming the pipeline when none)."""
+    return _required(truth, first_bake_stage(truth), "stage with a bake")
+
+
+def production_stage(truth: Truth) -> str:
+    """:func:`first_production_stage`, for a scenario that needs one (an error naming the pipeline when none)."""
+    return _required(truth, first_production_stage(truth), "production stage")
+
+
+def shift_seconds(truth: Truth, stage: str) -> float:
+    """How long the longest traffic shift of `stage` takes (its CodeDeploy configs' last traffic step)."""
+    longest = 0.0
+    for step in truth.steps:
+        if step.stage != stage:
+            continue
+        for release in truth.releases(step).values():
+            routing = truth.world.codedeploy.routing_of(step.account, step.region, release.deployment_config)
+            if routing is not None:
+                longest = max(longest, routing.steps()[-1][0])
+    return longest
+
+
+#: A slow burn starts this long after the first bake stage's shift has moved all traffic (the version has served
+#: since the shift began): well inside the bake (the fixture: a 5-minute canary, so 15 minutes of serving).
+SLOW_BURN_INTO_BAKE = 600.0
+
+
+def slow_burn_after(run: Run) -> float:
+    """Seconds of serving after which a slow burn starts: :data:`SLOW_BURN_INTO_BAKE` after the first bake stage's
+    longest shift, so its one-box has passed and its bake sees the burn."""
+    truth = run.truth()
+    return shift_seconds(truth, bake_stage(truth)) + SLOW_BURN_INTO_BAKE
+
+
+def stages_from(truth: Truth, stage: str) -> list[str]:
+    """The release stages from `stage` on, in pipeline order."""
+    names = list(dict.fromkeys(step.stage for step in truth.steps))
+    return names[names.index(stage):] if stage in names else []
 
 
 def stage_failed(truth: Truth, run: Run, stage: str) -> Expectation:
@@ -333,5 +437,6 @@ def _collect() -> dict[str, Scenario]:
 SCENARIOS: dict[str, Scenario] = _collect()
 
 __all__ = ["SCENARIOS", "UNKNOWN_PARAMETERS", "Run", "Scenario", "bad_served_then_none", "final_state",
-           "first_one_box_stage", "first_release_stage", "no_later_stage", "pipeline_result", "stage_failed",
-           "unknowns_of"]
+           "bake_stage", "first_bake_stage", "first_one_box_stage", "first_production_stage", "first_release_stage",
+           "in_stages", "no_later_stage", "one_box_stage", "pipeline_result", "production_stage", "shift_seconds",
+           "slow_burn_after", "stage_failed", "stages_from", "unknowns_of"]

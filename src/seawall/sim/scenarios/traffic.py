@@ -13,15 +13,30 @@ import copy
 from ...model.rehearsal import Expectation
 from ..truth import Step, Truth
 from ..world import NEW, NEXT, PREVIOUS, Released
-from . import Run, Scenario, bad_served_then_none, final_state, first_release_stage, pipeline_result, stage_failed
+from . import (
+    Run,
+    Scenario,
+    bad_served_then_none,
+    bake_stage,
+    final_state,
+    first_release_stage,
+    in_stages,
+    pipeline_result,
+    slow_burn_after,
+    stage_failed,
+    stages_from,
+)
 
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _shift_completed(truth: Truth, run: Run, revision: str) -> dict[str, float]:
-    """When each released function's alias first reached `revision` alone (no routing) after the push, by name."""
+def _shift_completed(truth: Truth, run: Run, revision: str, stage: str) -> dict[str, float]:
+    """When each released function of `stage` first had its alias on `revision` alone (no routing) after the push,
+    by name."""
     out: dict[str, float] = {}
     for _, rel in sorted(truth.world.released.items()):
+        if not in_stages(rel, [stage]):
+            continue
         for change in truth.alias_history(rel):
             if change.at >= run.push_at and not change.routing and truth.revision(rel, change.version) == revision:
                 out.setdefault(rel.function, change.at)
@@ -29,10 +44,12 @@ def _shift_completed(truth: Truth, run: Run, revision: str) -> dict[str, float]:
     return out
 
 
-def _first_failure(truth: Truth, run: Run, revision: str) -> tuple[float, str] | None:
-    """The start of the first minute in which `revision` failed a request after the push, and where."""
+def _first_failure(truth: Truth, run: Run, revision: str, stage: str) -> tuple[float, str] | None:
+    """The start of the first minute in which `revision` failed a request of `stage` after the push, and where."""
+    released = truth.world.released
     found = [(m.minute * 60.0, f"{m.region} {m.function}") for m in truth.world.served
-             if m.revision == revision and m.minute * 60 >= run.push_at and (m.errors or m.handled_errors)]
+             if m.revision == revision and m.minute * 60 >= run.push_at and (m.errors or m.handled_errors)
+             and (rel := released.get((m.account, m.region, m.function))) is not None and in_stages(rel, [stage])]
     return min(found) if found else None
 
 
@@ -57,31 +74,31 @@ def _reverted_by_seawall(truth: Truth, run: Run, revision: str) -> Expectation:
 
 # ------------------------------------------------------------------------------------------------ slow-burn-bake
 
-#: The slow burn starts this long after the new version first served (the 10 % canary lasts 5 minutes; the bake
-#: starts when the shift completes): well inside the bake.
-_SLOW_BURN_AFTER = 900.0
-
-
 def _slow_burn_prepare(run: Run) -> None:
-    run.health(NEW, error_rate=0.5, after_seconds=_SLOW_BURN_AFTER)
+    run.health(NEW, error_rate=0.5, after_seconds=slow_burn_after(run))
 
 
 def _slow_burn(run: Run, truth: Truth) -> dict[str, Expectation]:
-    completed = _shift_completed(truth, run, NEW)
-    failure = _first_failure(truth, run, NEW)
+    # judged from the first bake stage on: a stage before it that shifted without a bake (the sample's alpha and
+    # beta) completed while the version was still healthy, and nothing of Seawall watches it after that
+    stage = bake_stage(truth)
+    judged = stages_from(truth, stage)
+    completed = _shift_completed(truth, run, NEW, stage)
+    failure = _first_failure(truth, run, NEW, stage)
     if failure is None:
-        burned = Expectation(False, f"{NEW} never failed a request: the slow burn never started")
+        burned = Expectation(False, f"{NEW} never failed a request in {stage}: the slow burn never started")
     elif not completed or failure[0] < min(completed.values()):
         burned = Expectation(False, f"{NEW} first failed at +{int(failure[0] - truth.origin)}s ({failure[1]}), before "
-                                    f"any shift completed: the one-box, not the bake, was tested")
+                                    f"{stage}'s shift completed: the one-box, not the bake, was tested")
     else:
         burned = Expectation(True, f"{NEW} first failed at +{int(failure[0] - truth.origin)}s ({failure[1]}), after "
-                                   f"the first shift completed at +{int(min(completed.values()) - truth.origin)}s")
+                                   f"the first shift completed at +{int(min(completed.values()) - truth.origin)}s "
+                                   f"(in {stage}, the first stage with a bake)")
     return {"turned-bad-after-shift": burned,
-            "bad-version-reverted": bad_served_then_none(truth, run, NEW),
+            "bad-version-reverted": bad_served_then_none(truth, run, NEW, judged),
             "reverted-by-bake": _reverted_by_seawall(truth, run, NEW),
-            "all-on-previous": final_state(truth, PREVIOUS),
-            "step-failed": stage_failed(truth, run, first_release_stage(run)),
+            "all-on-previous": final_state(truth, PREVIOUS, judged),
+            "step-failed": stage_failed(truth, run, stage),
             "failed": pipeline_result(truth, run, "Failed")}
 
 

@@ -22,7 +22,7 @@ from ..codedeploy import Deployment
 from ..traffic import Health
 from ..truth import Truth
 from ..world import NEW, PREVIOUS, World
-from . import Run, Scenario, final_state, first_release_stage, no_later_stage, pipeline_result
+from . import Run, Scenario, final_state, no_later_stage, one_box_stage, pipeline_result, stages_from
 
 T = TypeVar("T")
 
@@ -96,10 +96,21 @@ def _release_action(truth: Truth, execution_arn: str) -> Any | None:
 
 
 def _api_error(run: Run) -> None:
-    # AccessDenied is not retried (common.call: AwsApiError), so the status task fails and the machine's Catch
-    # ends the execution in "Shift failed closed"
-    run.fault(Fault("access-denied", service="codedeploy", operation="GetDeployment", times=1,
-                    callers=release_roles(run.world)))
+    """The shift's status task is denied once while a deployment shifts.
+
+    AccessDenied is not retried (common.call: AwsApiError), so the status task fails and the machine's Catch ends
+    the execution in "Shift failed closed".  Injected once a deployment has shifted for :data:`STRIKE_AFTER`, not
+    from the push: a stage that shifts all at once (the sample's alpha) completes its deployment before its first
+    status call, and would fail closed with nothing left shifting.
+    """
+    roles = release_roles(run.world)
+
+    def act(d: Deployment) -> str:
+        run.fault(Fault("access-denied", service="codedeploy", operation="GetDeployment", times=1,
+                        start=run.world.clock.seconds - run.push_at, callers=roles))
+        return f"GetDeployment denied while {d.id} shifts"
+
+    _when(run, _shifting(run), act, "deny the shift's status task")
 
 
 def _time_out(run: Run) -> None:
@@ -180,6 +191,13 @@ def orphaned(truth: Truth, run: Run) -> list[tuple[Deployment, Any, float]]:
     return out
 
 
+def _struck_stage(truth: Truth, left: list[tuple[Deployment, Any, float]]) -> str:
+    """The stage where the trigger struck: that of the first deployment :func:`orphaned` found (the first that
+    shifts for a while: not an all-at-once one), else the first stage with a one-box."""
+    struck_in = [a.stage for _, e, _ in left if (a := _release_action(truth, e.arn)) is not None]
+    return struck_in[0] if struck_in else one_box_stage(truth)
+
+
 def _at(truth: Truth, t: float) -> str:
     return f"+{int(t - truth.origin)}s"
 
@@ -194,10 +212,12 @@ def _fails_closed_expect(run: Run, truth: Truth) -> dict[str, Expectation]:
               for d, _, _ in left if d.status == "Succeeded"]
     stopped = Expectation(bool(left) and not ran_on, "; ".join(ran_on) if ran_on else
                           f"{len(left)} deployment(s) left behind were stopped, none ran on to 100 %")
-    first = first_release_stage(run)
+    first = _struck_stage(truth, left)
     want = "Stopped" if run.params["trigger"] == "stop-and-abandon" else "Failed"
+    # a stage before it (the sample's alpha and beta, all at once) completed with the change, as it should
     return {"struck-mid-shift": struck, "no-deployment-ran-on": stopped,
-            "all-on-previous": final_state(truth, PREVIOUS), "no-later-stage": no_later_stage(truth, run, first),
+            "all-on-previous": final_state(truth, PREVIOUS, stages_from(truth, first)),
+            "no-later-stage": no_later_stage(truth, run, first),
             "pipeline-" + want.lower(): pipeline_result(truth, run, want)}
 
 

@@ -235,12 +235,17 @@ def _stop_pending_prepare(run: Run) -> None:
     roles = release_roles(run.world)
 
     def act(d: Deployment) -> str:
+        world = run.world
         last = (d.started_at or 0.0) + d.routing.steps()[-1][0]
-        at = max(run.world.clock.seconds, last - _FAIL_BEFORE_LAST_STEP)
-        run.fault(Fault("access-denied", service="codedeploy", operation="GetDeployment", times=1,
+        at = max(world.clock.seconds, last - _FAIL_BEFORE_LAST_STEP)
+        # one denial per shift execution running now (one per target of the stage): a stage fails only once all
+        # its running actions ended, so every target's shift must fail for the rollback to come before the step
+        shifts = {world.deployment_by[x.id] for x in world.codedeploy.deployments
+                  if x.active and x.id in world.deployment_by and x.created_at >= run.push_at}
+        run.fault(Fault("access-denied", service="codedeploy", operation="GetDeployment", times=len(shifts),
                         start=at - run.push_at, callers=roles))
-        return (f"GetDeployment denied from {_at_world(run, at)} (last traffic step of {d.id} due "
-                f"{_at_world(run, last)})")
+        return (f"GetDeployment denied {len(shifts)} time(s) from {_at_world(run, at)} (last traffic step of "
+                f"{d.id} due {_at_world(run, last)})")
 
     _when(run, _shifting(run, after=0.0), act, "deny the shift's status task")
 
@@ -251,8 +256,8 @@ def _at_world(run: Run, t: float) -> str:
 
 def _stop_pending_expect(run: Run, truth: Truth) -> dict[str, Expectation]:
     rollbacks = [e for e in truth.executions() if e.started >= run.push_at and e.type == "ROLLBACK"]
-    raced = []
-    for d, _, _ in orphaned(truth, run):
+    raced, left = [], orphaned(truth, run)
+    for d, _, _ in left:
         last = (d.started_at or 0.0) + d.routing.steps()[-1][0]
         for stop in d.stops:
             if stop.cause == "request" and stop.at < last and stop.at >= min((e.started for e in rollbacks),
@@ -265,7 +270,7 @@ def _stop_pending_expect(run: Run, truth: Truth) -> dict[str, Expectation]:
             "rollback-succeeded": Expectation(bool(rollbacks) and rollbacks[-1].status == "Succeeded",
                                               f"the stage rollback ended {rollbacks[-1].status}" if rollbacks else
                                               "no stage rollback ran"),
-            "all-on-previous": final_state(truth, PREVIOUS)}
+            "all-on-previous": final_state(truth, PREVIOUS, stages_from(truth, _struck_stage(truth, left)))}
 
 
 # ------------------------------------------------------------------------------------------ api-faults

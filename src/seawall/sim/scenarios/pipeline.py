@@ -36,19 +36,33 @@ from ...model.rehearsal import Expectation
 from ..botocore_bridge import Fault
 from ..truth import Truth
 from ..world import NEW, NEXT, PREVIOUS
-from . import Run, Scenario, bad_served_then_none, final_state, no_later_stage, pipeline_result
+from . import (
+    Run,
+    Scenario,
+    bad_served_then_none,
+    bake_stage,
+    final_state,
+    no_later_stage,
+    pipeline_result,
+    slow_burn_after,
+    stages_from,
+)
 
-#: The pre-production stage the retry scenarios act on, and the production stage after it (the fixture app's).
+# The stages the scenarios act on are found in the pipeline, not named: the retry scenarios act on the first stage
+# with a bake (:func:`bake_stage`: the fixture's gamma; not the sample's alpha, which shifts all at once and does not
+# bake), rollback-execution on the first production stage (:func:`production_stage`).
+
+#: The pre-production stage and the production stage the scenarios not yet found in the pipeline act on (the
+#: fixture app's).
 _FIRST, _NEXT = "gamma", "one"
+#: The slow burn of the scenarios that still time it for the fixture: after its 5-minute canary.
+_SLOW_BURN = 900.0
 #: How often an operator looks at the console (seconds).
 _LOOK = 60.0
 #: How long an operator waits after a failure before retrying it ("probably a blip").
 _PAUSE = 600.0
 #: How long an operator keeps looking for the moment a scenario is about (seconds after the push).
 _PATIENCE = 6 * 3600.0
-#: The slow burn: the new version fails half its requests once it has served this long (the 5-minute canary has
-#: completed by then, so the bake, not the one-box, sees it).
-_SLOW_BURN = 900.0
 _OVERRIDE = "SeawallEmergencyOverride"
 _HOW = ("new-pipeline-version", "stopped")
 
@@ -112,14 +126,20 @@ def _retry_after_failure(run: Run, stage: str, mode: str) -> None:
 
 
 def _stop_when_alarm(run: Run, stage: str) -> None:
-    """The operator, paged by an alarm while `stage` bakes, stops the execution there (stop and wait)."""
+    """The operator, paged by an alarm of `stage`'s stacks while it bakes, stops the execution there (stop and
+    wait).  Only the stage's own alarms page: an earlier stage's (the sample's alpha, in the same region) is not
+    about this bake."""
     world = run.world
-    step = next(s for s in run.pipeline.definition["Stages"] if s["Name"] == stage)
-    regions = sorted({str(a.get("Region") or run.pipeline.stack.region) for a in step["Actions"]})
+    truth = run.truth()
+    alarms = {(step.region, r.physical_id) for step in truth.steps if step.stage == stage
+              for name in step.stacks if name in (cfn := world.cfn(step.account, step.region)).stacks
+              for r in cfn.stacks[name].resources.values() if r.type in ("AWS::CloudWatch::Alarm",
+                                                                          "AWS::CloudWatch::CompositeAlarm")}
 
     def paged() -> bool:
         return _action_status(run, stage, "Bake") == "InProgress" and any(
-            t.new == "ALARM" and t.at >= run.push_at and t.region in regions for t in world.cloudwatch.history)
+            t.new == "ALARM" and t.at >= run.push_at and (t.region, t.alarm) in alarms
+            for t in world.cloudwatch.history)
 
     def stop() -> str:
         execution = _stage(run, stage)["latestExecution"]["pipelineExecutionId"]
@@ -130,12 +150,12 @@ def _stop_when_alarm(run: Run, stage: str) -> None:
     _when(run, f"stop during the {stage} bake", paged, stop)
 
 
-def _no_rollback_target(run: Run, how: str) -> None:
-    """Make the failed stage retryable the way `how` says (see the module's docstring)."""
+def _no_rollback_target(run: Run, how: str, stage: str) -> None:
+    """Make `stage`, once failed, retryable the way `how` says (see the module's docstring)."""
     if how == "new-pipeline-version":
         run.update_pipeline(60.0)  # while the change is in its Build stage
     elif how == "stopped":
-        _stop_when_alarm(run, _FIRST)
+        _stop_when_alarm(run, stage)
     else:
         raise ValueError(f"how={how!r} must be one of {_HOW}")
 
@@ -163,43 +183,67 @@ def _changed_by_update(truth: Truth, run: Run) -> Expectation:
 
 
 def _retry_after_revert_prepare(run: Run) -> None:
-    run.health(NEW, error_rate=0.5, after_seconds=_SLOW_BURN)
-    _no_rollback_target(run, run.params["how"])
-    _retry_after_failure(run, _FIRST, "FAILED_ACTIONS")
+    stage = bake_stage(run.truth())
+    run.health(NEW, error_rate=0.5, after_seconds=slow_burn_after(run))
+    _no_rollback_target(run, run.params["how"], stage)
+    _retry_after_failure(run, stage, "FAILED_ACTIONS")
 
 
 def _retry_after_revert(run: Run, truth: Truth) -> dict[str, Expectation]:
-    return {"retried": _operated(run, f"retry {_FIRST} FAILED_ACTIONS"),
-            "bad-version-reverted": bad_served_then_none(truth, run, NEW),
-            "no-later-stage": no_later_stage(truth, run, _FIRST),
-            "all-on-previous": final_state(truth, PREVIOUS)}
+    stage = bake_stage(truth)
+    return {"retried": _operated(run, f"retry {stage} FAILED_ACTIONS"),
+            "bad-version-reverted": bad_served_then_none(truth, run, NEW, stages_from(truth, stage)),
+            "no-later-stage": no_later_stage(truth, run, stage),
+            "all-on-previous": final_state(truth, PREVIOUS, stages_from(truth, stage))}
 
 
 # ---------------------------------------------------------------------------------- stage-retry-after-expiry
 
-#: The CloudWatch outage (seconds after the push) that fails the bake closed, leaving the new version live: just
-#: after the bake started (about 14 minutes after the push), for longer than the bake task's retries.
-_OUTAGE = (900.0, 1100.0)
-#: The new version turns bad once it has served this long: inside the retried stage's bake (the stage fails about
-#: 17 minutes after the push, the operator retries 10 minutes later, the retried bake starts 3 minutes after that).
-_LATE_BURN = 1900.0
+#: The CloudWatch outage that fails the bake closed, leaving the new version live: from the operator's first look
+#: at the stage baking (at most a minute after its bake started), for longer than the bake task's retries.
+_OUTAGE = 200.0
+#: The new version turns bad this long after the retried stage's bake is seen under way.
+_LATE_BURN = 300.0
+
+
+def _stage_runs(run: Run, stage: str) -> list[Any]:
+    return [r for r in run.world.codepipeline.stage_runs if r.pipeline == run.pipeline.name and r.stage == stage
+            and r.started >= run.push_at]
 
 
 def _stage_retry_prepare(run: Run) -> None:
+    stage = bake_stage(run.truth())
     region = next(str(a.get("Region") or run.pipeline.stack.region) for s in run.pipeline.definition["Stages"]
-                  if s["Name"] == _FIRST for a in s["Actions"])
+                  if s["Name"] == stage for a in s["Actions"])
+
+    def outage() -> str:
+        now = run.world.clock.seconds - run.push_at
+        run.fault(Fault("access-denied", service="cloudwatch", operation="DescribeAlarms", times=10**6, start=now,
+                        end=now + _OUTAGE, region=region))
+        return f"DescribeAlarms denied in {region} for {int(_OUTAGE)}s"
+
+    def burn() -> str:
+        run.health(NEW, error_rate=0.5)
+        return f"{NEW} fails half its requests"
+
+    def retried_and_baking() -> bool:
+        runs = _stage_runs(run, stage)
+        return bool(runs) and runs[-1].retries > 0 and _action_status(run, stage, "Bake") == "InProgress"
+
+    _no_rollback_target(run, "new-pipeline-version", stage)
+    _when(run, f"CloudWatch outage during the {stage} bake",
+          lambda: _action_status(run, stage, "Bake") == "InProgress", outage)
+    _retry_after_failure(run, stage, "ALL_ACTIONS")
     # the version turns bad only once the retried stage's bake is under way
-    run.health(NEW, error_rate=0.5, after_seconds=_LATE_BURN)
-    _no_rollback_target(run, "new-pipeline-version")
-    run.fault(Fault("access-denied", service="cloudwatch", operation="DescribeAlarms", times=10**6, start=_OUTAGE[0],
-                    end=_OUTAGE[1], region=region))
-    _retry_after_failure(run, _FIRST, "ALL_ACTIONS")
+    _when(run, f"{NEW} turns bad in the retried {stage} bake", retried_and_baking, burn, delay=_LATE_BURN)
 
 
 def _stage_retry(run: Run, truth: Truth) -> dict[str, Expectation]:
-    return {"retried": _operated(run, f"retry {_FIRST} ALL_ACTIONS"),
-            "bad-version-reverted": bad_served_then_none(truth, run, NEW),
-            "all-on-previous": final_state(truth, PREVIOUS)}
+    stage = bake_stage(truth)
+    judged = stages_from(truth, stage)  # a stage before it shifted with no bake while the version was healthy
+    return {"retried": _operated(run, f"retry {stage} ALL_ACTIONS"),
+            "bad-version-reverted": bad_served_then_none(truth, run, NEW, judged),
+            "all-on-previous": final_state(truth, PREVIOUS, judged)}
 
 
 # ------------------------------------------------------------------------------------------------ rollback-execution

@@ -43,6 +43,7 @@ from . import (
     bake_stage,
     final_state,
     no_later_stage,
+    one_box_stage,
     pipeline_result,
     slow_burn_after,
     stages_from,
@@ -55,8 +56,6 @@ from . import (
 #: The pre-production stage and the production stage the scenarios not yet found in the pipeline act on (the
 #: fixture app's).
 _FIRST, _NEXT = "gamma", "one"
-#: The slow burn of the scenarios that still time it for the fixture: after its 5-minute canary.
-_SLOW_BURN = 900.0
 #: How often an operator looks at the console (seconds).
 _LOOK = 60.0
 #: How long an operator waits after a failure before retrying it ("probably a blip").
@@ -330,13 +329,20 @@ def _override(run: Run, truth: Truth) -> dict[str, Expectation]:
 _TO_SELF_MUTATION = 250.0
 
 
+def _cancelled_stage(truth: Truth, kind: str) -> str:
+    """The stage whose `kind` action an update interrupts: the first with a one-box for ``Shift`` (a shift that
+    takes time: an all-at-once one ends at once), the first with a bake for ``Bake``."""
+    return one_box_stage(truth) if kind == "Shift" else bake_stage(truth)
+
+
 def _cancel(run: Run, kind: str, update: str) -> None:
-    """While the change's `kind` action (``Shift`` or ``Bake``) runs in gamma, the pipeline's definition is
-    updated, which cancels the stage (not a failure: no rollback): by the next change's self-mutation when it
-    reaches it (``self-mutation``: the pipeline restarts on the next change), or from outside (``definition``:
-    it restarts on the change itself, and the next change comes 20 minutes later).  The next change turns bad in
-    its bake."""
-    run.health(NEXT, error_rate=0.5, after_seconds=_SLOW_BURN)
+    """While the change's `kind` action (``Shift`` or ``Bake``) runs in its stage (:func:`_cancelled_stage`), the
+    pipeline's definition is updated, which cancels the stage (not a failure: no rollback): by the next change's
+    self-mutation when it reaches it (``self-mutation``: the pipeline restarts on the next change), or from
+    outside (``definition``: it restarts on the change itself, and the next change comes 20 minutes later).  The
+    next change turns bad in its bake."""
+    stage = _cancelled_stage(run.truth(), kind)
+    run.health(NEXT, error_rate=0.5, after_seconds=slow_burn_after(run))
 
     def act() -> str:
         now = run.world.clock.seconds - run.push_at
@@ -350,14 +356,16 @@ def _cancel(run: Run, kind: str, update: str) -> None:
             return f"the pipeline's definition is updated; {NEXT} is pushed in 20 minutes"
         raise ValueError(f"update={update!r} must be 'self-mutation' or 'definition'")
 
-    _when(run, f"update while the {_FIRST} {kind.lower()} runs",
-          lambda: _action_status(run, _FIRST, kind) == "InProgress", act)
+    _when(run, f"update while the {stage} {kind.lower()} runs",
+          lambda: _action_status(run, stage, kind) == "InProgress", act)
 
 
-def _cancelled(run: Run, truth: Truth) -> dict[str, Expectation]:
-    cancelled = [r for r in truth.stage_runs(_FIRST) if r.started >= run.push_at and r.status == "Cancelled"]
-    return {"stage-cancelled": Expectation(bool(cancelled), f"{len(cancelled)} {_FIRST} stage run(s) cancelled"),
-            "next-change-reverted": bad_served_then_none(truth, run, NEXT)}
+def _cancelled(run: Run, truth: Truth, kind: str) -> dict[str, Expectation]:
+    stage = _cancelled_stage(truth, kind)
+    cancelled = [r for r in truth.stage_runs(stage) if r.started >= run.push_at and r.status == "Cancelled"]
+    return {"stage-cancelled": Expectation(bool(cancelled), f"{len(cancelled)} {stage} stage run(s) cancelled"),
+            # judged from the stage on: a stage before it shifted the next change with no bake while it was healthy
+            "next-change-reverted": bad_served_then_none(truth, run, NEXT, stages_from(truth, stage))}
 
 
 SCENARIOS = [
@@ -386,11 +394,13 @@ SCENARIOS = [
              "A pipeline update (from outside, or the next change's self-mutation) while the change's shift runs "
              "cancels the stage (not failed: no rollback); the shift's execution runs on and its CodeDeploy "
              "deployment finishes unbaked, and that version becomes the next change's revert target",
-             _cancelled, prepare=lambda run: _cancel(run, "Shift", run.params["update"]),
+             lambda run, truth: _cancelled(run, truth, "Shift"),
+             prepare=lambda run: _cancel(run, "Shift", run.params["update"]),
              parameters={"update": ("definition", "self-mutation")}, finding="4"),
     Scenario("two-revisions-in-flight",
-             "The next change is pushed while the change bakes in gamma, and its self-mutation updates the "
+             "The next change is pushed while the change bakes in pre-production, and its self-mutation updates the "
              "pipeline: the bake is cancelled (no rollback), the change stays live unbaked, and the next change, "
              "turning bad, is reverted to it",
-             _cancelled, prepare=lambda run: _cancel(run, "Bake", "self-mutation"), finding="10"),
+             lambda run, truth: _cancelled(run, truth, "Bake"),
+             prepare=lambda run: _cancel(run, "Bake", "self-mutation"), finding="10"),
 ]

@@ -136,9 +136,9 @@ _QUIET = {"1/min": 1.0, "1/min-crash": 1.0, "3/hour": 3 / 60}
 
 
 def _quiet_region_of(run: Run) -> str:
-    """The region of the pipeline's first release step (where a change is first judged)."""
-    first = first_release_stage(run)
-    found = sorted(rel.region for rel in run.world.released.values() if rel.target.startswith(f"{first}/"))
+    """The region of the pipeline's first step with a bake (where a bake first judges a change)."""
+    first = bake_stage(run.truth())
+    found = sorted(rel.region for rel in run.world.released.values() if in_stages(rel, [first]))
     if not found:
         raise ValueError(f"stage {first} of {run.pipeline.name} releases no function")
     return found[0]
@@ -186,8 +186,9 @@ def _quiet(run: Run, truth: Truth) -> dict[str, Expectation]:
         # a healthy version: I11 judges when each step ended against the plan
         out["rolled-out"] = final_state(truth, NEW)
         return out
-    out["bad-version-reverted"] = bad_served_then_none(truth, run, NEW)
-    out["step-failed"] = stage_failed(truth, run, first_release_stage(run))
+    stage = bake_stage(truth)  # a stage before it shifts with no bake: finding 14, not this one
+    out["bad-version-reverted"] = bad_served_then_none(truth, run, NEW, stages_from(truth, stage))
+    out["step-failed"] = stage_failed(truth, run, stage)
     return out
 
 

@@ -21,6 +21,7 @@ from . import (
     final_state,
     first_release_stage,
     in_stages,
+    one_box_stage,
     pipeline_result,
     slow_burn_after,
     stage_failed,
@@ -432,18 +433,25 @@ def _other(run: Run, truth: Truth) -> dict[str, Expectation]:
 # longer than that before the shift creates its CodeDeploy deployment, and the stage rollback's deploy re-points
 # the alarm minutes before r2's does.  So r2 never meets the stale state and rolls out.
 
-#: When the fix (r2) is pushed: about two minutes after the one-box reverted r1.
-_FIX_AT = 600.0
+#: When the fix (r2) is pushed: this long after the first one-box stage failed (its one-box reverted r1 just before).
+_FIX_AFTER = 60.0
 
 
 def _fix_prepare(run: Run) -> None:
     run.health(NEW, error_rate=0.5)
-    run.push_revision(_FIX_AT, NEXT)
+    stage = one_box_stage(run.truth())
+
+    def failed() -> bool:
+        return any(r.pipeline == run.pipeline.name and r.stage == stage and r.type == "STANDARD"
+                   and r.status == "Failed" and r.started >= run.push_at for r in run.world.codepipeline.stage_runs)
+
+    run.once(failed, lambda: run.push_revision(run.world.clock.seconds - run.push_at, NEXT),
+             f"{stage} failed: the fix is pushed", delay=_FIX_AFTER)
 
 
 def _stale_alarm(run: Run, truth: Truth) -> Expectation:
-    """A deploy of the first step's stacks after the push re-pointed a one-box alarm that was in ALARM."""
-    first = first_release_stage(run)
+    """A deploy of the first one-box stage's stacks after the push re-pointed a one-box alarm that was in ALARM."""
+    first = one_box_stage(truth)
     steps = [s for s in truth.steps if s.stage == first]
     seen = []
     for step in steps:

@@ -28,8 +28,10 @@ T = TypeVar("T")
 
 #: How often a scenario looks at the world for its moment (simulated seconds).
 WATCH = 10.0
-#: How long after the push a scenario keeps looking for its moment.
-LOOK_FOR = 2 * 86400.0
+#: How long after the push a scenario keeps looking for its moment: longer than a whole rollout of the sample app
+#: (6 days 9 hours by ``seawall plan``, over a weekend), whose first stage with two gated targets starts on the third
+#: day.  Looking costs nothing once the run has ended.
+LOOK_FOR = 14 * 86400.0
 #: How long the change's first deployment shifts before a trigger strikes (inside a canary's first step).
 STRIKE_AFTER = 60.0
 

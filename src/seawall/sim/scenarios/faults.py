@@ -295,16 +295,28 @@ API_FAULTS = ("throttle", "5xx", "timeout", "timeout-after-effect", "throttle-af
 
 
 def _api_faults_prepare(run: Run) -> None:
+    """The faults strike the calls of the first stage with a one-box and after: they are injected when it starts
+    (a stage before it that shifts all at once, the sample's alpha, would absorb them otherwise)."""
     kind = run.params["fault"]
     roles = release_roles(run.world)
-    if kind == "throttle-after-start":
-        run.fault(Fault("throttle", service="codedeploy", operation="CreateDeployment", times=1, skip=1,
-                        callers=roles))
-        return
-    for service, operation in RELEASE_APIS:
-        for skip in (0,) if (service, operation) in _WRITES else (0, 3):
-            run.fault(Fault("timeout" if kind.startswith("timeout") else kind, service=service, operation=operation,
-                            times=1, skip=skip, applied=kind == "timeout-after-effect", callers=roles))
+    stage = one_box_stage(run.truth())
+
+    def entered() -> bool:
+        return any(r.pipeline == run.pipeline.name and r.stage == stage and r.started >= run.push_at
+                   for r in run.world.codepipeline.stage_runs)
+
+    def inject() -> None:
+        if kind == "throttle-after-start":
+            run.fault(Fault("throttle", service="codedeploy", operation="CreateDeployment", times=1, skip=1,
+                            callers=roles))
+            return
+        for service, operation in RELEASE_APIS:
+            for skip in (0,) if (service, operation) in _WRITES else (0, 3):
+                run.fault(Fault("timeout" if kind.startswith("timeout") else kind, service=service,
+                                operation=operation, times=1, skip=skip, applied=kind == "timeout-after-effect",
+                                callers=roles))
+
+    run.once(entered, inject, f"{kind} faults injected as {stage} starts", every=WATCH)
 
 
 def _api_faults_expect(run: Run, truth: Truth) -> dict[str, Expectation]:

@@ -145,9 +145,11 @@ def _idle(world: World, pipeline: str) -> bool:
     return all(e.status != "RUNNING" for e in world.sfn.executions)
 
 
-def _predict(truth: Truth, world: World, push_at: float) -> dict[tuple[str, str], float]:
+def _predict(truth: Truth, world: World, push_at: float, *, first_deploy: bool = False) -> dict[tuple[str, str], float]:
     """When each step should end, as ``seawall plan`` computes it: from the stage's actual start, the gate opens
-    at the window's next opening, then the deploy, the traffic policy's duration and the bake."""
+    at the window's next opening, then the deploy, the traffic policy's duration and the bake.  On a first deploy
+    there is no traffic policy's duration: CloudFormation creates each alias on the first version, and no
+    CodeDeploy deployment shifts anything (the plan, which does not know it is a first deploy, says more)."""
     out: dict[tuple[str, str], float] = {}
     runs = {r.stage: r for r in truth.stage_runs() if r.started >= push_at}
     for step in truth.steps:
@@ -165,7 +167,7 @@ def _predict(truth: Truth, world: World, push_at: float) -> dict[tuple[str, str]
         releases = truth.releases(step)
         config = next(iter(releases.values())).deployment_config if releases else ""
         routing = world.codedeploy.routing_of(step.account, step.region, config)
-        t += routing.steps()[-1][0] if routing else 0.0
+        t += routing.steps()[-1][0] if routing and not first_deploy else 0.0
         t += step.bake_seconds
         out[(step.stage, step.target)] = t
     return out
@@ -346,7 +348,8 @@ def _judged(world: World, pipeline: str, scenario: Scenario, params: Mapping[str
     truth = Truth(world, pipeline, origin=world.setup_lead)
     facts = Facts(push_at=run.push_at, new_revision=NEW, first_deploy=scenario.first_deploy,
                   healthy=not run.disturbed, end=world.clock.seconds,
-                  predicted=_predict(truth, world, run.push_at) if not run.disturbed else {})
+                  predicted=_predict(truth, world, run.push_at, first_deploy=scenario.first_deploy)
+                  if not run.disturbed else {})
     verdicts = check_all(truth, facts)
     expectations = scenario.expect(run, truth)
     return Outcome(Variant(dict(params), verdicts, expectations), _timeline(truth, run), _targets(truth),

@@ -9,8 +9,10 @@ as a histogram (percentiles need them).  :meth:`FakeCloudWatch.record` and
 without naming it again); data for a minute becomes visible
 ``publication_delay`` seconds after the minute starts.  A minute's statistics
 are computed once per data added to it, and so is a period's of several
-minutes (kept on its last minute); math alarms reading the same metrics at one
-evaluation share their values.
+minutes (kept on its last minute); an alarm whose range moved on by one period
+since the last tick reads only its newest period, unless older minutes of it
+were written or became visible since; math alarms reading the same metrics at
+one evaluation share their values, and their expressions run as compiled code.
 
 Metric alarms are evaluated every ``evaluation_interval`` seconds on a sliding
 window (AWS's default), with AWS's documented M-of-N and missing-data rules,
@@ -1052,14 +1054,7 @@ class FakeCloudWatch:
                     out.append(None)
                     soonest = min(soonest, b.visible_at)
                     continue
-                memo = b.memo
-                if memo is None:
-                    memo = b.memo = {}
-                elif stat in memo:
-                    out.append(memo[stat])
-                    continue
-                value = memo[stat] = _one(b, stat)
-                out.append(value)
+                out.append(_statistic((b,), stat))
                 continue
             b = buckets.get(last - 1)
             memo = b.memo if b is not None else None
@@ -1590,21 +1585,24 @@ class FakeCloudWatch:
                 if series is None or (series.low_tick == tick - 1 and series.low < end):
                     break
             else:
-                newest = plan[-1:]
-                if alarm.expr is None:
-                    column, soonest = self._column(alarm.queries[0], newest, now)
-                    value = column[0]
-                else:
-                    point = []
-                    soonest = math.inf
-                    for q in alarm.queries:
-                        column, pending = self._column(q, newest, now)
+                first, last = plan[-1]
+                soonest = kept[3]
+                point: list[float | None] = []
+                for q in alarm.queries:  # the newest period of each metric
+                    if last - first != 1:
+                        column, pending = self._column(q, plan[-1:], now)
                         point.append(column[0])
                         soonest = min(soonest, pending)
-                    value = alarm.compiled(*point)
+                    elif (b := q.found.buckets.get(first)) is None:  # type: ignore[union-attr]
+                        point.append(None)
+                    elif b.visible_at > now:
+                        point.append(None)
+                        soonest = min(soonest, b.visible_at)
+                    else:
+                        point.append(_statistic((b,), q.stat))
                 values = kept[2][1:]
-                values.append(value)
-                alarm.kept = (tick, plan, values, min(kept[3], soonest))
+                values.append(point[0] if alarm.expr is None else alarm.compiled(*point))
+                alarm.kept = (tick, plan, values, soonest)
                 return values
         if alarm.expr is None:
             values, soonest = self._column(alarm.queries[0], plan, now)

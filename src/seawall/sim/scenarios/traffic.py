@@ -19,7 +19,6 @@ from . import (
     bad_served_then_none,
     bake_stage,
     final_state,
-    first_release_stage,
     in_stages,
     one_box_stage,
     pipeline_result,
@@ -260,9 +259,9 @@ def _sibling(run: Run, truth: Truth) -> dict[str, Expectation]:
 
 #: The other service of the team, its released function, and its metrics' namespace.
 OTHER, OTHER_FUNCTION, _OTHER_NAMESPACE = "ledger", "handler", "Ledger"
-#: When the other service's alarm starts to breach (seconds after the push: inside the first step's bake, which
-#: starts once the 5-minute canary is over, about 13 minutes in) and for how long.
-_OTHER_AT, _OTHER_FOR = 1200.0, 600.0
+#: When the other service's alarm starts to breach (seconds after the first bake stage's bake started in the quiet
+#: region, so inside it) and for how long.
+_OTHER_INTO_BAKE, _OTHER_FOR = 300.0, 600.0
 
 
 def team_scopes(truth: Truth) -> dict[tuple[str, str], list[str]]:
@@ -343,12 +342,25 @@ def _list_other_service(run: Run) -> None:
         cfn.deploy(stack, template)
 
 
+def _other_scope(truth: Truth, region: str) -> str:
+    """The scope of the other service whose alarm breaches: its first production target in `region` (a scope the
+    team aggregate lists, :func:`team_scopes`)."""
+    from types import SimpleNamespace
+
+    from ...model.naming import target_scope
+
+    step = next((s for s in truth.steps if s.region == region and s.production), None)
+    if step is None:
+        raise ValueError(f"other-service-alarm: pipeline {truth.pipeline} has no production step in {region}")
+    return target_scope(SimpleNamespace(name=step.target), production=True, stage=step.stage)
+
+
 def _breach(run: Run, metric: str) -> None:
-    """The other service's `metric` breaches in its production scope of the first step's region, every minute for
-    a while: its alarm goes to ALARM at the next evaluation and stays there while the breach lasts."""
+    """The other service's `metric` breaches in its production scope of the first bake stage's region, every
+    minute for a while: its alarm goes to ALARM at the next evaluation and stays there while the breach lasts."""
     region = _quiet_region_of(run)
     account = next(rel.account for rel in run.world.released.values() if rel.region == region)
-    scope = region  # the other service's production target in that region
+    scope = _other_scope(run.truth(), region)
     client = run.world.aws.session(account=account, region=region).client("cloudwatch")
 
     def put() -> None:
@@ -363,7 +375,17 @@ def _breach(run: Run, metric: str) -> None:
 def _other_prepare(run: Run) -> None:
     _list_other_service(run)
     metric = "Faults" if run.params["alarm"] == "high-severity" else "OneBoxFaults"
-    run.after_push(_OTHER_AT, lambda: _breach(run, metric), f"{OTHER}'s {run.params['alarm']} alarm starts to breach")
+    truth = run.truth()
+    stage, region = bake_stage(truth), _quiet_region_of(run)
+    bakes = {s.state_machines["bake"] for s in truth.steps if s.stage == stage and s.region == region}
+
+    def baking() -> bool:
+        return any(a.status == "InProgress" and a.action in bakes for r in run.world.codepipeline.stage_runs
+                   if r.pipeline == run.pipeline.name and r.stage == stage and r.started >= run.push_at
+                   for a in r.actions.values())
+
+    run.once(baking, lambda: _breach(run, metric), f"{OTHER}'s {run.params['alarm']} alarm starts to breach",
+             delay=_OTHER_INTO_BAKE)
 
 
 def _other_alarm_fired(run: Run, truth: Truth) -> tuple[Expectation, float | None]:
@@ -374,8 +396,9 @@ def _other_alarm_fired(run: Run, truth: Truth) -> tuple[Expectation, float | Non
     settings = next(truth.team_settings(r.account, region) for r in truth.world.released.values()
                     if r.region == region)
     assert settings is not None
-    name = (high_severity_alarm_name(settings.team, OTHER, region) if run.params["alarm"] == "high-severity" else
-            alarm_name(settings.team, OTHER, region, f"{OTHER_FUNCTION}-one-box-errors"))
+    scope = _other_scope(truth, region)
+    name = (high_severity_alarm_name(settings.team, OTHER, scope) if run.params["alarm"] == "high-severity" else
+            alarm_name(settings.team, OTHER, scope, f"{OTHER_FUNCTION}-one-box-errors"))
     for step in truth.steps:
         if step.region != region:
             continue
@@ -413,8 +436,9 @@ def _other(run: Run, truth: Truth) -> dict[str, Expectation]:
         assert team is not None
         out["reverted-by-bake"] = _reverted_by_seawall(truth, run, NEW)
         out["failure-names-alarm"] = _bake_failure_names(truth, run, aggregate_alarm_name(team.team, region))
-        out["all-on-previous"] = final_state(truth, PREVIOUS)
-        out["step-failed"] = stage_failed(truth, run, first_release_stage(run))
+        # from the stage on: a stage before it (the sample's alpha and beta) completed with the change, as it should
+        out["all-on-previous"] = final_state(truth, PREVIOUS, stages_from(truth, bake_stage(truth)))
+        out["step-failed"] = stage_failed(truth, run, bake_stage(truth))
         return out
     out["succeeded"] = pipeline_result(truth, run, "Succeeded")
     out["all-on-new"] = final_state(truth, NEW)

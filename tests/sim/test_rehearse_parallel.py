@@ -49,14 +49,24 @@ def test_a_childs_exception_is_raised_in_the_parent_with_its_traceback() -> None
     assert any("boom" in note for note in caught.value.__notes__)
 
 
-def test_a_consumer_that_stops_early_leaves_no_child_running() -> None:
-    gen = in_children([lambda: _slow(1, 0.0), lambda: _slow(2, 30.0), lambda: _slow(3, 30.0)], jobs=3)
+def test_a_consumer_that_stops_early_leaves_no_child_running(tmp_path) -> None:
+    def sleeper(name: str) -> int:
+        (tmp_path / name).write_text(str(os.getpid()))
+        time.sleep(30)
+        return 0
+
+    gen = in_children([lambda: _slow(1, 0.0), lambda: sleeper("a"), lambda: sleeper("b")], jobs=3)
     assert next(gen) == 1
+    deadline = time.monotonic() + 10
+    while not ((tmp_path / "a").exists() and (tmp_path / "b").exists()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = [int((tmp_path / n).read_text()) for n in ("a", "b")]
     started = time.monotonic()
     gen.close()  # the two sleeping children are killed and reaped, not waited for
     assert time.monotonic() - started < 5
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child of this process is left to reap
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # already reaped: no such child any more
 
 
 @pytest.mark.parametrize("bad", ["0", "-2", "two", ""])

@@ -451,20 +451,23 @@ def generate(assembly: str | Path, *, pipeline: str | None, count: int, seed: in
     """`count` generated scenarios from `seed`, each rehearsal named ``gen:<its seed>`` and carrying that seed."""
     from .rehearse import in_children, jobs, prepare, rehearse
 
-    def one(s: int) -> Rehearsal:  # in a child: its own variants one at a time (the children already fill the CPUs)
-        os.environ["SEAWALL_SIM_JOBS"] = "1"
+    def one(s: int) -> Rehearsal:
         return rehearse(assembly, pipeline=pipeline, scenario=f"{PREFIX}{s}", seed=s, start=start)
+
+    n = jobs()
+    if n == 1:
+        yield from map(one, seeds(seed, count, avoid_findings=avoid_findings))
+        return
+
+    def in_child(s: int) -> Rehearsal:  # the children already fill the CPUs: each runs its variants one at a time
+        os.environ["SEAWALL_SIM_JOBS"] = "1"
+        return one(s)
 
     def works() -> Iterator[Callable[[], Rehearsal]]:
         for s in seeds(seed, count, avoid_findings=avoid_findings):
             prepare(assembly, pipeline=pipeline, scenario=f"{PREFIX}{s}", start=start)  # shared by the children
-            yield functools.partial(one, s)
+            yield functools.partial(in_child, s)
 
-    n = jobs()
-    if n == 1:
-        for s in seeds(seed, count, avoid_findings=avoid_findings):
-            yield rehearse(assembly, pipeline=pipeline, scenario=f"{PREFIX}{s}", seed=s, start=start)
-        return
     yield from in_children(works(), n)
 
 

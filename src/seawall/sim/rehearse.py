@@ -252,19 +252,14 @@ def _can_fork() -> bool:
     return os.environ.get("SEAWALL_SIM_IN_PROCESS") != "1" and hasattr(os, "fork")
 
 
-def run_variant(assembly: Assembly, *, pipeline: str, scenario: Scenario, params: Mapping[str, str], seed: int,
-                start: datetime) -> Outcome:
-    """Run one variant of `scenario` from the world before the change, and judge it.
+def run_variants(assembly: Assembly, *, pipeline: str, scenario: Scenario, variants: Sequence[Mapping[str, str]],
+                 seed: int, start: datetime) -> list[Outcome]:
+    """Run each of `variants` of `scenario` from the world before the change and judge each, up to :func:`jobs` at
+    once, the outcomes in their order.
 
     The world is set up once per process; each variant runs in a forked copy of it (where the platform can
     fork), so variants never see each other and the setup is paid once.
     """
-    return run_variants(assembly, pipeline=pipeline, scenario=scenario, variants=[params], seed=seed, start=start)[0]
-
-
-def run_variants(assembly: Assembly, *, pipeline: str, scenario: Scenario, variants: Sequence[Mapping[str, str]],
-                 seed: int, start: datetime) -> list[Outcome]:
-    """:func:`run_variant` for each of `variants`, up to :func:`jobs` at once; the outcomes in their order."""
     if not _can_fork():
         # no fork (or profiling): each variant uses up a world of its own, set up for it
         return [_play(_set_up(assembly, pipeline, start, scenario.first_deploy), pipeline, scenario, p, seed)
@@ -415,5 +410,5 @@ class _Runner:
 
 RUNNER: Any = _Runner()
 
-__all__ = ["RUNNER", "SetupFailed", "in_children", "jobs", "prepare", "rehearse", "run_variant", "run_variants"]
+__all__ = ["RUNNER", "SetupFailed", "in_children", "jobs", "prepare", "rehearse", "run_variants"]
 

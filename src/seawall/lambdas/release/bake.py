@@ -98,10 +98,11 @@ def data_points(bake: BakeInput, functions: Sequence[FunctionRelease], since: da
 
     "CloudWatch aggregates data points based on the length of the period that you specify. For example, if you
     request statistics with a one-hour period, CloudWatch aggregates all data points with time stamps that fall
-    within each one-hour period."  The start is "Round[ed] down to the nearest whole minute" (bakes are far younger
-    than 15 days), and the period "must be a multiple of 60" -- so one period from the rounded start covers exactly
-    the minutes that one-minute periods would, in one data point instead of up to 1,440 ("The maximum number of
-    data points returned from a single call is 1,440").
+    within each one-hour period."  StartTime: "Start time less than 15 days ago - Round down to the nearest whole
+    minute" (a bake is far younger); EndTime: "results include data points up to the specified time stamp"; Period:
+    "must be a multiple of 60".  So one period from the rounded start covers exactly the minutes that one-minute
+    periods would, in one data point (timestamped at the start) instead of up to 1,440 ("The maximum number of data
+    points returned from a single call is 1,440").
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
     """
     if until <= since:

@@ -62,7 +62,7 @@ bench: install
 ## soak: synthesize the sample app and rehearse SOAK generated scenarios on it (default 2000; not part of `make test`)
 SOAK ?= 2000
 soak: install
-	SOAK=$(SOAK) $(BIN)/python bench/soak.py --count $(SOAK)
+	$(BIN)/python bench/soak.py --count $(SOAK)
 
 synth: install
 	cd examples/sample_service && PATH="$(CURDIR)/node_modules/.bin:$$PATH" cdk synth --quiet

@@ -415,8 +415,7 @@ def test_failed_shift_puts_a_sibling_that_already_succeeded_back(fresh: Release)
     w = fresh
     items, orders = fn(w, PAIR_STACK, 0), fn(w, PAIR_STACK, 1)
     w.load(0)
-    w.load(60, PAIR_STACK)
-    w.world.traffic.loads = {k: v for k, v in w.world.traffic.loads.items() if not k[1].startswith("Orders")}
+    w.load(60, PAIR_STACK, "Items")
     w.health(NEW, Health(error_rate=1.0, handled_error_rate=1.0, after_seconds=11 * MINUTE))
     since = w.clock.seconds
     d = shift(w, PAIR_STACK)
@@ -434,8 +433,7 @@ def test_failed_shift_keeps_going_when_stopping_a_sibling_fails(fresh: Release) 
     # so and asks for a person.
     w = fresh
     items, orders = fn(w, PAIR_STACK, 0), fn(w, PAIR_STACK, 1)
-    w.load(60, PAIR_STACK)
-    w.world.traffic.loads = {k: v for k, v in w.world.traffic.loads.items() if not k[1].startswith("Orders")}
+    w.load(60, PAIR_STACK, "Items")
     w.health(NEW, Health(error_rate=1.0, handled_error_rate=1.0))
     denied = w.fault(kind="access-denied", service="codedeploy", operation="StopDeployment", times=10)
     d = shift(w, PAIR_STACK)

@@ -38,7 +38,7 @@ from seawall.sim.assembly import Assembly, StackArtifact
 from seawall.sim.botocore_bridge import Fault
 from seawall.sim.stepfunctions import Execution
 from seawall.sim.traffic import Health, Load, TrafficModel
-from seawall.sim.world import NEW, PREVIOUS, World
+from seawall.sim.world import NEW, PREVIOUS, World, previous_template
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -218,14 +218,9 @@ class Release:
         return out
 
     def deploy_code(self, name: str, code: str) -> dict[str, str]:
-        """Deploy the service stack `name` with every function's code changed to `code` (a third revision)."""
-        template = copy.deepcopy(self.stack(name).template)
-        for spec in template["Resources"].values():
-            if spec["Type"] == "AWS::Lambda::Function" and "ZipFile" in spec["Properties"].get("Code", {}):
-                spec["Properties"]["Code"]["ZipFile"] += f"\n# {code}\n"
-            if spec["Type"] == "Custom::SeawallVersion":
-                spec["Properties"]["FunctionFingerprint"] = f"{spec['Properties'].get('FunctionFingerprint')}-{code}"
-        self.cfn.deploy(name, template)
+        """Deploy the service stack `name` with every released function's code changed to `code` (a third
+        revision, made as the world makes the previous one)."""
+        self.cfn.deploy(name, previous_template(self.stack(name).template, code))
         out = self.cfn.outputs(name)
         self.tokens.setdefault(name, []).append(out[RELEASE_TOKEN_OUTPUT])
         return out
@@ -279,14 +274,15 @@ class Release:
                 if s.cause == "request"]
 
     # --- traffic and alarms
-    def load(self, per_minute: float, stack: str | None = None) -> None:
-        """From now on, `per_minute` requests a minute to every function (of `stack`, when given)."""
+    def load(self, per_minute: float, stack: str | None = None, function: str = "") -> None:
+        """From now on, `per_minute` requests a minute to every function (of `stack`, when given; only to those
+        whose logical ID starts with `function`, when given)."""
         if stack is None:
             self.world.traffic.default = Load(per_minute)
             return
         loads = dict(self.world.traffic.loads)
         for rel in self.world.released.values():
-            if rel.stack == stack:
+            if rel.stack == stack and rel.logical_id.startswith(function):
                 loads[(rel.target, rel.logical_id)] = Load(per_minute)
         self.world.traffic.loads = loads
 

@@ -14,6 +14,7 @@ from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
 from seawall.model._validate import require_int, require_str
+from seawall.model.limits import MAX_CANARY_RATE
 from seawall.model.naming import alarm_name, check_service, check_team, high_severity_alarm_name
 
 from ._nag import acknowledge
@@ -97,8 +98,9 @@ class MonitoringCanary(Construct):
             if duration is not None:
                 require_type(duration, parameter, Duration, "Duration.minutes(5)")
         schedule = schedule or Duration.minutes(1)
-        if not schedule.is_unresolved() and not 1 <= schedule.to_minutes() <= 60:
-            raise ValueError(f"schedule={schedule.to_minutes()} min must be 1 to 60 minutes")
+        longest = int(MAX_CANARY_RATE.total_seconds() // 60)
+        if not schedule.is_unresolved() and not 1 <= schedule.to_minutes() <= longest:
+            raise ValueError(f"schedule={schedule.to_minutes()} min must be 1 to {longest} minutes")
         stack = Stack.of(self)
         self.bucket = s3.Bucket(
             self, "Artifacts",

@@ -195,7 +195,12 @@ class TeamMonitoringStack(Stack):
     (``high_severity_alarm_name(team, service, scope)``) and each canary
     alarm. CloudWatch rejects a composite alarm whose rule names an alarm
     that does not exist yet, and refuses to delete an alarm a composite still
-    references. So: add a service to `services` only after its first deploy
+    references ("you can't delete any composite alarm that is part of the
+    cycle because there is always still a composite alarm that depends on
+    that alarm that you want to delete" --
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html;
+    the first is modelled by the simulation's CloudWatch, but no documentation
+    line for it has been found yet). So: add a service to `services` only after its first deploy
     to that region; remove it from `services` (and deploy this stack) before
     deleting the service's stack.
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.rehearsal_fakes import healthy, held, violated
 
-from seawall.model.rehearsal import EVENT_KINDS, AliasState, Event, Expectation, Variant, Verdict
+from seawall.model.rehearsal import EVENT_KINDS, AliasState, Event, Expectation, StageResult, Variant, Verdict
 from seawall.report.html import PAGE_STYLE
 from seawall.report.rehearsal import (
     KIND_COLOURS,
@@ -121,3 +121,15 @@ def test_the_page_escapes_what_the_simulation_recorded() -> None:
                 events=[Event(1, "alarm", "<t>", 'alarm "x" <ALARM>')])
     page = render_rehearsal_html(r)
     assert "&lt;t&gt;" in page and "f&amp;g" in page and "<ALARM>" not in page and "<t>" not in page
+
+
+def test_each_attempt_of_a_retried_stage_is_a_row_with_its_number() -> None:
+    r = replace(healthy(), stages=[StageResult("gamma", "e-4", "STANDARD", "Failed"),
+                                   StageResult("gamma", "e-4", "STANDARD", "Succeeded", 2)])
+    text = render_rehearsal_text(r).splitlines()
+    start = text.index("Stages")
+    assert [line.split() for line in text[start + 1:start + 4]] == [
+        ["stage", "execution", "type", "attempt", "result"], ["gamma", "e-4", "STANDARD", "1", "Failed"],
+        ["gamma", "e-4", "STANDARD", "2", "Succeeded"]]
+    page = render_rehearsal_html(r)
+    assert "<tr><td>gamma</td><td>e-4</td><td>STANDARD</td><td>2</td><td>Succeeded</td></tr>" in page

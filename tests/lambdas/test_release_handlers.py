@@ -334,8 +334,8 @@ class Pipelines:
         def unused(*args: Any) -> Any:
             raise AssertionError(f"the pipeline has no deploy or Step Functions action, yet one ran: {args}")
 
-        # The context task judges its assumed credentials' Expiration against the wall clock (STS's clock is real
-        # time), so STS's simulated clock starts at the wall clock's current second.
+        # The context task judges its assumed credentials' Expiration against ``common.now()``, the wall clock in
+        # these tests (no fake clock is installed), so STS's simulated clock starts at the wall clock's current second.
         self.clock = Clock(start=datetime.now(UTC).replace(microsecond=0))
         scheduler = Scheduler(self.clock)
         self.aws = FakeAws(self.clock)

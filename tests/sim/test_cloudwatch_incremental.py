@@ -18,7 +18,7 @@ import pytest
 
 from seawall.sim import FakeCloudWatch
 from seawall.sim.clock import Clock, Scheduler
-from seawall.sim.cloudwatch import _aggregate, compile_expression, judge, parse_expression
+from seawall.sim.cloudwatch import _aggregate, _Series, _visible_in, compile_expression, judge, parse_expression
 
 A, R = "111111111111", "us-east-1"
 
@@ -29,7 +29,8 @@ def _afresh(cw: FakeCloudWatch, alarm, now: float) -> list[float | None]:  # typ
     out = []
     for k in range(size - 1, -1, -1):
         hi = now - k * alarm.period
-        point = {q.id: _aggregate(cw._visible(q.series, hi - alarm.period, hi, now), q.stat) for q in alarm.queries}
+        point = {q.id: _aggregate(_visible_in(cw._series.get(q.series, _Series()), hi - alarm.period, hi, now), q.stat)
+                 for q in alarm.queries}
         out.append(point[alarm.queries[0].id] if alarm.expr is None else alarm.expr.at(point))
     return out
 

@@ -254,7 +254,8 @@ class _Plan(list[tuple[int, int]]):
         if after is not None:
             after.after = None  # (only the plan of the tick before is ever asked for)
         self.after = after if after is not None and after[1:] == self[:-1] else None
-_UNSET: Any = object()
+
+
 #: botocore's UTC: the time zone of every timestamp botocore parses from an answer.
 _TZUTC = tzutc()
 
@@ -1014,11 +1015,6 @@ class FakeCloudWatch:
                 self._wake(alarm, when)
             series.sleepers.clear()
         return bucket
-
-    def _visible(self, key: SeriesKey, start: float, end: float, now: float) -> list[_Bucket]:
-        """The buckets of `key` whose minute lies in [start, end) (epoch seconds) and that are visible at `now`."""
-        series = self._series.get(key)
-        return [] if series is None else _visible_in(series, start, end, now)
 
     def _column(self, q: _Query, plan: Sequence[tuple[int, int]], now: float,
                 shared: bool = False) -> tuple[list[float | None], float]:

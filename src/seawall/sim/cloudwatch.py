@@ -419,7 +419,9 @@ class _Id(_Expr):
 
 
 @dataclass
-class _Div(_Expr):
+class _Binary(_Expr):
+    """An operator of two operands: no point where neither has one; a scalar when both are."""
+
     left: _Expr
     right: _Expr
 
@@ -430,29 +432,31 @@ class _Div(_Expr):
         a, b = self.left.at(point), self.right.at(point)
         if a is None and b is None:
             return None
+        return self.apply(a, b)
+
+    def apply(self, a: float | None, b: float | None) -> float | None:
+        """The operator on the operands' values, one of them at least present."""
+        raise NotImplementedError
+
+
+@dataclass
+class _Div(_Binary):
+    def apply(self, a: float | None, b: float | None) -> float | None:
         a, b = a or 0.0, b or 0.0  # a missing value in one series counts as 0
         if b == 0:
             return None  # dividing by zero drops the data point
         return a / b
 
 
-_COMPARE = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-            "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+_COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq,
+            "!=": operator.ne}
 
 
 @dataclass
-class _Compare(_Expr):
+class _Compare(_Binary):
     op: str
-    left: _Expr
-    right: _Expr
 
-    def __post_init__(self) -> None:
-        self.scalar = self.left.scalar and self.right.scalar
-
-    def at(self, point: Mapping[str, float | None]) -> float | None:
-        a, b = self.left.at(point), self.right.at(point)
-        if a is None and b is None:
-            return None
+    def apply(self, a: float | None, b: float | None) -> float | None:
         if (a is None and self.right.scalar) or (b is None and self.left.scalar):
             return None  # a time series compared with a scalar has no point where the series has none
         return 1.0 if _COMPARE[self.op](a or 0.0, b or 0.0) else 0.0
@@ -537,7 +541,7 @@ def parse_expression(text: str, ids: Iterable[str]) -> _Expr:
         left = term()
         if peek()[1] in _COMPARE:
             op = take()[1]
-            left = _Compare(op, left, term())
+            left = _Compare(left, term(), op)
         return left
 
     tree = comparison()
@@ -578,19 +582,19 @@ def compile_expression(expr: _Expr, ids: Sequence[str]) -> Callable[..., float |
         if isinstance(node, _Id):
             return (f"v{index[node.name]}", True) if node.name in index else ("None", True)
         t = f"t{next(counter)}"
-        if isinstance(node, _Div):
+        if isinstance(node, _Binary):
             (a, a_none), (b, b_none) = emit(node.left, pad), emit(node.right, pad)
-            arms = [(f"{a} is None and {b} is None", "None")] if a_none and b_none else []
-            branches(pad, t, [*arms, (f"({b} or 0.0) == 0", "None")], f"({a} or 0.0) / ({b} or 0.0)")
-            return t, True
-        if isinstance(node, _Compare):
-            (a, a_none), (b, b_none) = emit(node.left, pad), emit(node.right, pad)
-            missing = [f"{a} is None and {b} is None"] if a_none and b_none else []
-            missing += [f"{a} is None"] if a_none and node.right.scalar else []
-            missing += [f"{b} is None"] if b_none and node.left.scalar else []
-            branches(pad, t, [(" or ".join(f"({c})" for c in missing), "None")] if missing else [],
-                     f"1.0 if ({a} or 0.0) {node.op} ({b} or 0.0) else 0.0")
-            return t, bool(missing)
+            neither = [f"{a} is None and {b} is None"] if a_none and b_none else []
+            if isinstance(node, _Div):
+                branches(pad, t, [(c, "None") for c in neither] + [(f"({b} or 0.0) == 0", "None")],
+                         f"({a} or 0.0) / ({b} or 0.0)")
+                return t, True
+            if isinstance(node, _Compare):
+                missing = neither + ([f"{a} is None"] if a_none and node.right.scalar else [])
+                missing += [f"{b} is None"] if b_none and node.left.scalar else []
+                branches(pad, t, [(" or ".join(f"({c})" for c in missing), "None")] if missing else [],
+                         f"1.0 if ({a} or 0.0) {node.op} ({b} or 0.0) else 0.0")
+                return t, bool(missing)
         if isinstance(node, _If):
             c, c_none = emit(node.cond, pad)
             if c_none:

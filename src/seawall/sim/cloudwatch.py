@@ -349,8 +349,10 @@ def _statistic(buckets: Sequence[_Bucket], stat: str) -> float | None:
     return value
 
 
-#: pNN -> NN / 100.
-_FRACTIONS: dict[str, float] = {}
+@functools.cache
+def _fraction(stat: str) -> float:
+    """pNN -> NN / 100 (parsed once per statistic)."""
+    return float(stat[1:]) / 100.0
 
 
 @cites(_PERCENTILE, _PERCENTILE_SETS)
@@ -358,11 +360,8 @@ def _percentile(stat: str, values: dict[float, float] | None, count: float, low:
     """The nearest-rank percentile ``pNN``; from a statistic set only when SampleCount is 1 or Min == Max."""
     if values is None or not values:
         return low if (count == 1 or low == high) and count > 0 else None
-    fraction = _FRACTIONS.get(stat)
-    if fraction is None:
-        fraction = _FRACTIONS[stat] = float(stat[1:]) / 100.0
     n = sum(values.values())
-    rank = max(1.0, math.ceil(fraction * n - 1e-9))
+    rank = max(1.0, math.ceil(_fraction(stat) * n - 1e-9))
     seen = 0.0
     for v in sorted(values):
         seen += values[v]

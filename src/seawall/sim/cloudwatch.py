@@ -1578,31 +1578,9 @@ class FakeCloudWatch:
         tick = self._tick_number
         kept = alarm.kept
         if kept is not None and plan.after is kept[1] and kept[0] == tick - 1 and now < kept[3]:
-            end = kept[1][-1][1]
-            for q in alarm.queries:
-                series = q.found
-                if series is None or (series.low_tick == tick - 1 and series.low < end):
-                    break
-            else:
-                first, last = plan[-1]
-                soonest = kept[3]
-                point: list[float | None] = []
-                for q in alarm.queries:  # the newest period of each metric
-                    if last - first != 1:
-                        column, pending = self._column(q, plan[-1:], now)
-                        point.append(column[0])
-                        soonest = min(soonest, pending)
-                    elif (b := q.found.buckets.get(first)) is None:  # type: ignore[union-attr]
-                        point.append(None)
-                    elif b.visible_at > now:
-                        point.append(None)
-                        soonest = min(soonest, b.visible_at)
-                    else:
-                        point.append(_statistic((b,), q.stat))
-                values = kept[2][1:]
-                values.append(point[0] if alarm.expr is None else alarm.compiled(*point))
-                alarm.kept = (tick, plan, values, soonest)
-                return values
+            moved = self._moved_on(alarm, kept, plan, now)
+            if moved is not None:
+                return moved
         if alarm.expr is None:
             values, soonest = self._column(alarm.queries[0], plan, now)
         else:
@@ -1613,6 +1591,36 @@ class FakeCloudWatch:
                 columns.append(column)
                 soonest = min(soonest, pending)
             values = list(map(alarm.compiled, *columns))
+        alarm.kept = (tick, plan, values, soonest)
+        return values
+
+    def _moved_on(self, alarm: _MetricAlarm, kept: tuple[int, _Plan, list[float | None], float], plan: _Plan,
+                  now: float) -> list[float | None] | None:
+        """The values `kept` from the last tick but the oldest, and the newest period's of `plan` (that range moved
+        on by one period); None when a metric's series is new or had a minute of that range written since."""
+        tick = self._tick_number
+        end = kept[1][-1][1]
+        for q in alarm.queries:
+            series = q.found
+            if series is None or (series.low_tick == tick - 1 and series.low < end):
+                return None
+        first, last = plan[-1]
+        soonest = kept[3]
+        point: list[float | None] = []
+        for q in alarm.queries:  # the newest period of each metric
+            if last - first != 1:
+                column, pending = self._column(q, plan[-1:], now)
+                point.append(column[0])
+                soonest = min(soonest, pending)
+            elif (b := q.found.buckets.get(first)) is None:  # type: ignore[union-attr]
+                point.append(None)
+            elif b.visible_at > now:
+                point.append(None)
+                soonest = min(soonest, b.visible_at)
+            else:
+                point.append(_statistic((b,), q.stat))
+        values = kept[2][1:]
+        values.append(point[0] if alarm.expr is None else alarm.compiled(*point))
         alarm.kept = (tick, plan, values, soonest)
         return values
 

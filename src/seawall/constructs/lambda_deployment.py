@@ -51,6 +51,7 @@ from seawall.model.contracts import (
 from seawall.model.limits import MAX_COMPOSITE_CHILDREN, MAX_COMPOSITE_RULE_CHARS
 from seawall.model.limits import MAX_DEPLOYMENT_GROUP_ALARMS as MAX_CODEDEPLOY_ALARMS
 from seawall.model.naming import (
+    LAMBDA_ALIAS_NAME,
     ONE_BOX_METADATA,
     ONE_BOX_ROLLBACK_METADATA,
     TEAM_TAG_KEY,
@@ -88,9 +89,6 @@ from .alarms import (
 )
 from .release import RUNTIME
 
-#: What Lambda accepts as an alias name: 1-128 of letters, digits, '-' and '_', not all digits.
-#: Matched with ``fullmatch``: ``$`` alone would let ``"live\n"`` through.
-_ALIAS_NAME = re.compile(r"(?![0-9]+\Z)[a-zA-Z0-9_-]+")
 #: CloudWatch namespace of the errors-in-logs metric.
 ERRORS_IN_LOGS_NAMESPACE = "Seawall/ErrorsInLogs"
 #: The metric filter: Powertools' structured JSON log lines at level ERROR.
@@ -186,7 +184,7 @@ def function_key(construct_id: str) -> str:
 
 def _check_alias_name(alias_name: str) -> str:
     require_str(alias_name, "alias_name", "live", empty=True)
-    if not 1 <= len(alias_name) <= 128 or not _ALIAS_NAME.fullmatch(alias_name):
+    if not LAMBDA_ALIAS_NAME.fullmatch(alias_name):
         raise ValueError(
             f"alias_name={alias_name!r} is not a Lambda alias name; use 1-128 letters, digits, '-' or '_', "
             f"not only digits (e.g. 'live')"

@@ -55,7 +55,7 @@ from typing import Any
 
 from .limits import MAX_ALARM_NAME, MAX_BAKE_WAIT, MAX_DESCRIBE_ALARM_NAMES, MAX_GATE_WAIT
 from .limits import MAX_STEP_FUNCTIONS_ACTION_DURATION as MAX_ACTION_DURATION
-from .naming import aggregate_alarm_name, check_team
+from .naming import LAMBDA_ALIAS_NAME, aggregate_alarm_name, check_team
 from .policies import (
     HISTORY_BUDGET,
     MAX_SHIFT_DURATION,
@@ -117,7 +117,6 @@ MAX_ALARMS = MAX_DESCRIBE_ALARM_NAMES
 
 _PLACEHOLDER = re.compile(r"#\{[^}]*\}")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
-_ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 
@@ -553,7 +552,7 @@ class FunctionRelease:
             raise ValueError(f"{where}.version={version!r} must be a published version number such as '7' "
                              f"($LATEST cannot be released)")
         alias = _text(d, "alias", where)
-        if not _ALIAS.fullmatch(alias):
+        if not LAMBDA_ALIAS_NAME.fullmatch(alias):
             raise ValueError(f"{where}.alias={alias!r} is not a Lambda alias name")
         return cls(function_name=_text(d, "functionName", where), target_version=version, alias=alias,
                    application=_text(d, "application", where), deployment_group=_text(d, "deploymentGroup", where),

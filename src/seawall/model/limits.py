@@ -122,6 +122,9 @@ MAX_ROLE_NAME = 64
 #: environment variables associated with the function, in aggregate".  Seawall measures the variables as
 #: compact JSON, in bytes.
 MAX_LAMBDA_ENVIRONMENT = 4096
+#: The longest Lambda alias name.  ``CreateAlias`` ``Name``: "Length Constraints: Minimum length of 1. Maximum
+#: length of 128." (https://docs.aws.amazon.com/lambda/latest/dg/API_GetAlias.html).
+MAX_LAMBDA_ALIAS_NAME = 128
 #: The longest one invocation may run: "Function timeout | 900 seconds (15 minutes)".  A latency threshold
 #: above it can never be breached.
 MAX_LAMBDA_TIMEOUT = timedelta(minutes=15)
@@ -178,7 +181,8 @@ __all__ = [
     "MAX_ALARM_NAME", "MAX_BAKE_WAIT", "MAX_CANARY_NAME", "MAX_CANARY_RATE", "MAX_CLOUDFORMATION_ACTION_DURATION",
     "MAX_CODEDEPLOY_NAME", "MAX_COMPOSITE_CHILDREN", "MAX_COMPOSITE_PARENTS",
     "MAX_COMPOSITE_RULE_CHARS", "MAX_CUSTOM_DEPLOYMENT_CONFIGS", "MAX_DEPLOYMENT_GROUP_ALARMS",
-    "MAX_DESCRIBE_ALARM_NAMES", "MAX_GATE_WAIT", "MAX_HISTORY_EVENTS", "MAX_LAMBDA_ENVIRONMENT", "MAX_LAMBDA_TIMEOUT",
+    "MAX_DESCRIBE_ALARM_NAMES", "MAX_GATE_WAIT", "MAX_HISTORY_EVENTS", "MAX_LAMBDA_ALIAS_NAME",
+    "MAX_LAMBDA_ENVIRONMENT", "MAX_LAMBDA_TIMEOUT",
     "MAX_RESOURCES_PER_STACK", "MAX_ROLE_NAME", "MAX_RULES_PER_CONDITION", "MAX_STACK_NAME", "MAX_STAGES_PER_PIPELINE",
     "MAX_STATE_PAYLOAD_BYTES",
     "MAX_STEP_FUNCTIONS_ACTION_DURATION", "MAX_TEMPLATE_BYTES",

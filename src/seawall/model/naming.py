@@ -13,10 +13,14 @@ import re
 from typing import Any
 
 from ._validate import require_str
-from .limits import MAX_ALARM_NAME, MAX_CODEDEPLOY_NAME, MAX_ROLE_NAME, MAX_STACK_NAME
+from .limits import MAX_ALARM_NAME, MAX_CODEDEPLOY_NAME, MAX_LAMBDA_ALIAS_NAME, MAX_ROLE_NAME, MAX_STACK_NAME
 from .policies import TrafficKind, TrafficPolicy
 
 _PART = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
+#: A Lambda alias name, matched with ``fullmatch`` (``$`` alone would let ``"live\n"`` through).  ``Name``:
+#: "Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)" (https://docs.aws.amazon.com/lambda/latest/dg/API_GetAlias.html),
+#: 1 to :data:`~seawall.model.limits.MAX_LAMBDA_ALIAS_NAME` characters.
+LAMBDA_ALIAS_NAME = re.compile(rf"(?![0-9]+\Z)[a-zA-Z0-9_-]{{1,{MAX_LAMBDA_ALIAS_NAME}}}")
 
 
 def _check(parameter: str, value: str) -> str:

@@ -106,6 +106,9 @@ def test_the_team_monitoring_stack_refuses(change: dict[str, Any], error: type, 
                                              r"from 1 to 60"),
     ({"evaluation_periods": True}, TypeError, r"evaluation_periods=True is a bool"),
     ({"schedule": 5}, TypeError, r"schedule=5 is a int, not a Duration; pass e.g. Duration.minutes\(5\)"),
+    ({"schedule": cdk.Duration.minutes(60), "evaluation_periods": 25}, ValueError,
+     r"evaluation_periods=25 runs of schedule=60 min look back 1500 min, more than CloudWatch's 1440-minute limit "
+     r"for one alarm; pass at most 24 evaluation_periods"),
     ({"artifact_retention": 30}, TypeError, r"artifact_retention=30 is a int, not a Duration"),
 ])
 def test_a_monitoring_canary_refuses(change: dict[str, Any], error: type, match: str) -> None:

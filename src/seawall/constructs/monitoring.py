@@ -14,7 +14,7 @@ from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
 from seawall.model._validate import require_int, require_str
-from seawall.model.limits import MAX_CANARY_RATE
+from seawall.model.limits import MAX_ALARM_EVALUATION, MAX_CANARY_RATE
 from seawall.model.naming import alarm_name, check_service, check_team, high_severity_alarm_name
 
 from ._nag import acknowledge
@@ -101,6 +101,12 @@ class MonitoringCanary(Construct):
         longest = int(MAX_CANARY_RATE.total_seconds() // 60)
         if not schedule.is_unresolved() and not 1 <= schedule.to_minutes() <= longest:
             raise ValueError(f"schedule={schedule.to_minutes()} min must be 1 to {longest} minutes")
+        window = MAX_ALARM_EVALUATION.total_seconds()
+        if not schedule.is_unresolved() and evaluation_periods * schedule.to_seconds() > window:
+            raise ValueError(f"evaluation_periods={evaluation_periods} runs of schedule={schedule.to_minutes()} min "
+                             f"look back {evaluation_periods * schedule.to_minutes()} min, more than CloudWatch's "
+                             f"{int(window // 60)}-minute limit for one alarm; pass at most "
+                             f"{int(window // schedule.to_seconds())} evaluation_periods or a shorter schedule")
         stack = Stack.of(self)
         self.bucket = s3.Bucket(
             self, "Artifacts",

@@ -25,14 +25,14 @@ The fake rule that exposes each finding:
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.sim.fixture.synth import fixture_assembly
+from tests.sim.findings_support import assembly as _assembly
+from tests.sim.findings_support import rehearsed as _rehearsed
 
 from seawall.model.rehearsal import Rehearsal, Variant
 from seawall.sim.codedeploy import FakeCodeDeploy
@@ -41,17 +41,6 @@ from seawall.sim.lambda_service import FakeLambda
 from seawall.sim.rehearse import rehearse
 
 TRIGGERS = ("api-error", "sfn-timeout", "sfn-abort", "stop-and-abandon")
-
-
-@functools.cache
-def _assembly() -> Path:
-    return fixture_assembly()
-
-
-@functools.cache
-def _rehearsed(scenario: str, **params: str) -> Rehearsal:
-    """One rehearsal per scenario (and fixed parameters) for the whole module."""
-    return rehearse(_assembly(), scenario=scenario, params=params)
 
 
 def _variant(result: Rehearsal, **params: str) -> Variant:

@@ -19,25 +19,10 @@ The fake rule that exposes each finding (what the old narrow stubs lacked):
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import pytest
-from tests.sim.fixture.synth import fixture_assembly
+from tests.sim.findings_support import rehearsed as _rehearsed
 
 from seawall.model.rehearsal import Rehearsal
-from seawall.sim.rehearse import rehearse
-
-
-@functools.cache
-def _assembly() -> Path:
-    return fixture_assembly()
-
-
-@functools.cache
-def _rehearsed(scenario: str, **params: str) -> Rehearsal:
-    """One rehearsal per scenario variant for the whole module (the xfail and the exercised test share it)."""
-    return rehearse(_assembly(), scenario=scenario, params=params)
 
 
 def _unmet(result: Rehearsal) -> list[str]:

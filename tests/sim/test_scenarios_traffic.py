@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from tests.sim.fixture.synth import fixture_assembly
+from tests.sim.findings_support import rehearsed
 
 from seawall.model.rehearsal import Rehearsal
-from seawall.sim.rehearse import rehearse
-
-
-@pytest.fixture(scope="module")
-def assembly() -> Path:
-    return fixture_assembly()
-
-
-_RESULTS: dict[str, Rehearsal] = {}
-
-
-def _rehearsed(assembly: Path, scenario: str) -> Rehearsal:
-    if scenario not in _RESULTS:
-        _RESULTS[scenario] = rehearse(assembly, scenario=scenario)
-    return _RESULTS[scenario]
 
 
 def _unmet(result: Rehearsal) -> dict[str, object]:
     return {k: v for k, v in {**result.invariants, **result.expectations}.items() if not v.held}
 
 
-def test_a_slow_burn_after_the_shift_is_caught_by_the_bake_and_reverted(assembly):
-    result = _rehearsed(assembly, "slow-burn-bake")
+def test_a_slow_burn_after_the_shift_is_caught_by_the_bake_and_reverted():
+    result = rehearsed("slow-burn-bake")
     assert result.ok, _unmet(result)
     assert "after the first shift completed" in result.expectations["turned-bad-after-shift"].detail
     assert "by the bake's revert" in result.expectations["reverted-by-bake"].detail
@@ -39,8 +22,8 @@ def test_a_slow_burn_after_the_shift_is_caught_by_the_bake_and_reverted(assembly
 
 
 @pytest.mark.parametrize("alarm", ["high-severity", "one-box"])
-def test_another_services_high_severity_alarm_reverts_the_bake_and_its_one_box_alarm_does_not(assembly, alarm):
-    result = _rehearsed(assembly, "other-service-alarm")
+def test_another_services_high_severity_alarm_reverts_the_bake_and_its_one_box_alarm_does_not(alarm):
+    result = rehearsed("other-service-alarm")
     variant = next(v for v in result.variants if v.parameters == {"alarm": alarm})
     unmet = {k: v for k, v in {**variant.invariants, **variant.expectations}.items() if not v.held}
     assert not unmet, unmet
@@ -67,8 +50,8 @@ def test_the_aggregate_rule_the_scenario_deploys_is_the_one_the_team_monitoring_
     assert aggregate_rule("payments", [], scopes) == "FALSE"
 
 
-def test_a_fix_pushed_minutes_after_a_one_box_revert_rolls_out_past_the_stale_alarm(assembly):
-    result = _rehearsed(assembly, "fix-after-revert")
+def test_a_fix_pushed_minutes_after_a_one_box_revert_rolls_out_past_the_stale_alarm():
+    result = rehearsed("fix-after-revert")
     assert result.ok, _unmet(result)
     for variant in result.variants:
         assert "rollback execution of r0" in variant.expectations["stale-alarm-exercised"].detail

@@ -365,7 +365,9 @@ class _ApiProvider:
 
 class _ChildProvider:
     """A resource that belongs to one HTTP API (a stage, a route, an integration), kept in the API's `collection`;
-    a change of one of the `replacing` properties replaces it ("Update requires: Replacement")."""
+    a change of one of the `replacing` properties replaces it ("Update requires: Replacement": for ``ApiId``, e.g.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-stage.html "ApiId: The
+    API identifier. Required: Yes Type: String Update requires: Replacement")."""
 
     rtype = ""
     collection = ""
@@ -533,8 +535,6 @@ class _Canary:
     next_run: Event | None = None
     #: (URL, expected status) from the run configuration's environment, once a run has read them.
     request: tuple[str, int] | None = None
-    #: What the scheduler runs for a run of this canary, and its label.
-    run: tuple[Callable[[], None], str] | None = None
     #: Writers of the metrics each run publishes (SuccessPercent, Duration) per dimension set.
     series: tuple[tuple[SeriesWriter, SeriesWriter], ...] = ()
 
@@ -675,9 +675,7 @@ class FakeSynthetics:
         if at is None:
             canary.next_run = None
             return
-        if canary.run is None:
-            canary.run = functools.partial(self._run, canary), f"canary {canary.name}"
-        canary.next_run = self.scheduler.at(at, *canary.run)
+        canary.next_run = self.scheduler.at(at, functools.partial(self._run, canary), f"canary {canary.name}")
 
     # ------------------------------------------------------------------ runs
 
@@ -758,7 +756,9 @@ class _CanaryProvider:
 
     def update(self, *, account: str, region: str, stack: str, logical_id: str, physical_id: str,
                properties: Mapping[str, Any], old_properties: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-        if properties.get("Name") != physical_id:  # "Update requires: Replacement"
+        # https://docs.aws.amazon.com/AmazonSynthetics/latest/APIReference/API_UpdateCanary.html: "You cannot change
+        # the name of a canary that has already been created." (CloudFormation replaces it)
+        if properties.get("Name") != physical_id:
             return self.create(account=account, region=region, stack=stack, logical_id=logical_id,
                                properties=properties)
         canary = self.synthetics.update(account, region, logical_id, properties)

@@ -475,8 +475,7 @@ class World:
             routing = entry["Routing"]
             split = traffic.split(requests, routing, entry["FunctionVersion"])
             other = others.pop((rel.account, rel.region, rel.function, rel.alias), None) if others else None
-            versions = sorted(split.keys() | other.keys()) if other else split if len(split) == 1 else sorted(split)
-            for version in versions:
+            for version in sorted(split.keys() | other.keys() if other else split):
                 count = split.get(version, 0)
                 extra = other.get(version, _NO_REQUESTS) if other else _NO_REQUESTS
                 revision = self._revision(rel.account, rel.region, fn, version)

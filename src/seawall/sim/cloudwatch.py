@@ -318,23 +318,6 @@ def _aggregate(buckets: Sequence[_Bucket], stat: str) -> float | None:
     return _percentile(stat, merged, count, low, high)
 
 
-def _one(b: _Bucket, stat: str) -> float | None:
-    """:func:`_aggregate` of the one bucket `b`, computed as it does (the bucket's minimum, maximum and counts
-    already are what its loop and merge would make of them: the store only adds positive counts to 0.0)."""
-    if stat == "Sum":
-        return 0.0 + b.total
-    if stat == "SampleCount":
-        return 0.0 + b.count
-    if stat == "Average":
-        count = 0.0 + b.count
-        return (0.0 + b.total) / count if count else None
-    if stat == "Minimum":
-        return b.low
-    if stat == "Maximum":
-        return b.high
-    return _percentile(stat, b.values, 0.0 + b.count, b.low, b.high)
-
-
 def _statistic(buckets: Sequence[_Bucket], stat: str) -> float | None:
     """:func:`_aggregate`, remembered per minute for a single minute (until data is added to it)."""
     if len(buckets) != 1:
@@ -345,7 +328,7 @@ def _statistic(buckets: Sequence[_Bucket], stat: str) -> float | None:
         memo = b.memo = {}
     elif stat in memo:
         return memo[stat]
-    value = memo[stat] = _one(b, stat)
+    value = memo[stat] = _aggregate(buckets, stat)
     return value
 
 

@@ -12,15 +12,16 @@ combination.  A scenario that reproduces a known finding names it
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...model.rehearsal import Expectation, ScenarioInfo
 from ..assembly import PipelineArtifact
 from ..botocore_bridge import AwsError, Fault
+from ..codedeploy import Routing
 from ..traffic import Health, Load
-from ..truth import Truth
+from ..truth import Step, Truth
 from ..world import NEW, NEXT, Released, Unknowns, World
 
 
@@ -44,6 +45,10 @@ class Run:
     def truth(self) -> Truth:
         """The ground truth of this run's world (a scenario reads the pipeline's steps from it before the push)."""
         return Truth(self.world, self.pipeline.name, origin=self.world.setup_lead)
+
+    def stage_runs(self, stage: str | None = None) -> list[Any]:
+        """The runs of `stage` (of every stage when None) of this run's pipeline that started after the push."""
+        return [r for r in self.truth().stage_runs(stage) if r.started >= self.push_at]
 
     def once(self, ready: Callable[[], bool], action: Callable[[], None], label: str, *,
              every: float = 60.0, delay: float = 0.0, patience: float = 6 * 3600.0) -> None:
@@ -193,7 +198,9 @@ class Run:
 
     def update_pipeline(self, seconds: float) -> None:
         """`seconds` after the push, deploy the pipeline's stack with a changed definition (a variable's
-        description), as deploying it from outside the pipeline does: CodePipeline cancels what is in flight."""
+        description), as deploying it from outside the pipeline does: CodePipeline cancels what is in flight
+        ("Cancelled: The pipeline's definition was updated before the pipeline execution could be completed.",
+        https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineExecution.html)."""
         stack = self.pipeline.stack
 
         def update() -> None:
@@ -326,12 +333,16 @@ def first_one_box_stage(truth: Truth) -> str | None:
     Not necessarily the first release stage: a pipeline may start with all-at-once pre-production stages (the
     sample's alpha and beta) that shift everything at once.
     """
-    for step in truth.steps:
-        for release in truth.releases(step).values():
-            routing = truth.world.codedeploy.routing_of(step.account, step.region, release.deployment_config)
-            if routing is not None and routing.type == "TimeBasedCanary":
-                return step.stage
-    return None
+    return next((step.stage for step in truth.steps for routing in _routings(truth, step)
+                 if routing.type == "TimeBasedCanary"), None)
+
+
+def _routings(truth: Truth, step: Step) -> Iterator[Routing]:
+    """The traffic routing of each CodeDeploy config `step` releases with (configs with none left out)."""
+    for release in truth.releases(step).values():
+        routing = truth.world.codedeploy.routing_of(step.account, step.region, release.deployment_config)
+        if routing is not None:
+            yield routing
 
 
 def first_bake_stage(truth: Truth) -> str | None:
@@ -368,15 +379,8 @@ def production_stage(truth: Truth) -> str:
 
 def shift_seconds(truth: Truth, stage: str) -> float:
     """How long the longest traffic shift of `stage` takes (its CodeDeploy configs' last traffic step)."""
-    longest = 0.0
-    for step in truth.steps:
-        if step.stage != stage:
-            continue
-        for release in truth.releases(step).values():
-            routing = truth.world.codedeploy.routing_of(step.account, step.region, release.deployment_config)
-            if routing is not None:
-                longest = max(longest, routing.steps()[-1][0])
-    return longest
+    return max([0.0, *(routing.steps()[-1][0] for step in truth.steps if step.stage == stage
+                       for routing in _routings(truth, step))])
 
 
 #: A slow burn starts this long after the first bake stage's shift has moved all traffic (the version has served

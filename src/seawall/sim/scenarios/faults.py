@@ -302,8 +302,7 @@ def _api_faults_prepare(run: Run) -> None:
     stage = one_box_stage(run.truth())
 
     def entered() -> bool:
-        return any(r.pipeline == run.pipeline.name and r.stage == stage and r.started >= run.push_at
-                   for r in run.world.codepipeline.stage_runs)
+        return bool(run.stage_runs(stage))
 
     def inject() -> None:
         if kind == "throttle-after-start":
@@ -357,10 +356,9 @@ def _set_state(world: World, account: str, region: str, name: str, state: str, r
                             account=account, region=region)
 
 
-def _gate_run(world: World, run: Run, action: str) -> Any | None:
+def _gate_run(run: Run, action: str) -> Any | None:
     """The change's (standard execution's) first run of the gate action `action`."""
-    found = [a for r in world.codepipeline.stage_runs if r.started >= run.push_at and r.pipeline == run.pipeline.name
-             and r.type == "STANDARD" for a in r.actions.values() if a.action == action]
+    found = [a for r in run.stage_runs() if r.type == "STANDARD" for a in r.actions.values() if a.action == action]
     return found[0] if found else None
 
 
@@ -385,7 +383,7 @@ def _stale_gate_prepare(run: Run) -> None:
     run.disturbed = True
 
     def gate_open() -> Any | None:
-        gate = _gate_run(world, run, stale.state_machines["gate"])
+        gate = _gate_run(run, stale.state_machines["gate"])
         return gate if gate is not None and gate.status == "Succeeded" else None
 
     def incident(gate: Any) -> str:
@@ -400,7 +398,7 @@ def _stale_gate_prepare(run: Run) -> None:
         names = list(manifest.service_alarm_names) if manifest else []
         if not any(world.cloudwatch.state(stale.account, stale.region, n) == "ALARM" for n in names):
             return None
-        gate = _gate_run(world, run, held.state_machines["gate"])
+        gate = _gate_run(run, held.state_machines["gate"])
         execution = truth.state_machine_execution(gate.external_id) if gate is not None else None
         checks = [v for v in (execution.visits if execution else []) if v.name == "Check alarms" and v.exited]
         return True if checks and world.clock.seconds - (checks[-1].exited or 0.0) <= WATCH else None
@@ -418,11 +416,11 @@ def _stale_gate_expect(run: Run, truth: Truth) -> dict[str, Expectation]:
     if found is None:
         return {"stale-verdict": Expectation(False, "no stage with two gated targets")}
     stale, held = found
-    gate = _gate_run(truth.world, run, stale.state_machines["gate"])
+    gate = _gate_run(run, stale.state_machines["gate"])
     deploy = next((a for r in truth.stage_runs() if r.started >= run.push_at and r.type == "STANDARD"
                    for a in r.actions.values()
                    if a.provider == "CloudFormation" and a.resolved.get("StackName") in stale.stacks), None)
-    held_gate = _gate_run(truth.world, run, held.state_machines["gate"])
+    held_gate = _gate_run(run, held.state_machines["gate"])
     if gate is None or gate.ended is None or deploy is None or held_gate is None or held_gate.ended is None:
         return {"stale-verdict": Expectation(False, f"{stale.target}'s gate or deploy, or {held.target}'s gate, did "
                                                     f"not run to the end")}

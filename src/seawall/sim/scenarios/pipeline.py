@@ -205,11 +205,6 @@ _OUTAGE = 200.0
 _LATE_BURN = 300.0
 
 
-def _stage_runs(run: Run, stage: str) -> list[Any]:
-    return [r for r in run.world.codepipeline.stage_runs if r.pipeline == run.pipeline.name and r.stage == stage
-            and r.started >= run.push_at]
-
-
 def _stage_retry_prepare(run: Run) -> None:
     stage = bake_stage(run.truth())
     region = next(str(a.get("Region") or run.pipeline.stack.region) for s in run.pipeline.definition["Stages"]
@@ -226,7 +221,7 @@ def _stage_retry_prepare(run: Run) -> None:
         return f"{NEW} fails half its requests"
 
     def retried_and_baking() -> bool:
-        runs = _stage_runs(run, stage)
+        runs = run.stage_runs(stage)
         return bool(runs) and runs[-1].retries > 0 and _action_status(run, stage, "Bake") == "InProgress"
 
     _no_rollback_target(run, "new-pipeline-version", stage)

@@ -380,8 +380,7 @@ def _other_prepare(run: Run) -> None:
     bakes = {s.state_machines["bake"] for s in truth.steps if s.stage == stage and s.region == region}
 
     def baking() -> bool:
-        return any(a.status == "InProgress" and a.action in bakes for r in run.world.codepipeline.stage_runs
-                   if r.pipeline == run.pipeline.name and r.stage == stage and r.started >= run.push_at
+        return any(a.status == "InProgress" and a.action in bakes for r in run.stage_runs(stage)
                    for a in r.actions.values())
 
     run.once(baking, lambda: _breach(run, metric), f"{OTHER}'s {run.params['alarm']} alarm starts to breach",
@@ -437,8 +436,9 @@ def _other(run: Run, truth: Truth) -> dict[str, Expectation]:
         out["reverted-by-bake"] = _reverted_by_seawall(truth, run, NEW)
         out["failure-names-alarm"] = _bake_failure_names(truth, run, aggregate_alarm_name(team.team, region))
         # from the stage on: a stage before it (the sample's alpha and beta) completed with the change, as it should
-        out["all-on-previous"] = final_state(truth, PREVIOUS, stages_from(truth, bake_stage(truth)))
-        out["step-failed"] = stage_failed(truth, run, bake_stage(truth))
+        stage = bake_stage(truth)
+        out["all-on-previous"] = final_state(truth, PREVIOUS, stages_from(truth, stage))
+        out["step-failed"] = stage_failed(truth, run, stage)
         return out
     out["succeeded"] = pipeline_result(truth, run, "Succeeded")
     out["all-on-new"] = final_state(truth, NEW)
@@ -470,8 +470,7 @@ def _fix_prepare(run: Run) -> None:
     stage = one_box_stage(run.truth())
 
     def failed() -> bool:
-        return any(r.pipeline == run.pipeline.name and r.stage == stage and r.type == "STANDARD"
-                   and r.status == "Failed" and r.started >= run.push_at for r in run.world.codepipeline.stage_runs)
+        return any(r.type == "STANDARD" and r.status == "Failed" for r in run.stage_runs(stage))
 
     run.once(failed, lambda: run.push_revision(run.world.clock.seconds - run.push_at, NEXT),
              f"{stage} failed: the fix is pushed", delay=_FIX_AFTER)

@@ -133,7 +133,9 @@ class Run:
 
         self.world.scheduler.at(self.push_at + seconds, act, what)
 
-    def _pipeline_call(self, operation: str, **params: Any) -> dict[str, Any]:
+    def pipeline_call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """An operator's CodePipeline API call `operation` in the pipeline's account and region (CodePipeline's
+        checks apply; an error is raised as :class:`AwsError`)."""
         stack = self.pipeline.stack
         return self.world.codepipeline.operator(operation, account=stack.account, region=stack.region, **params)
 
@@ -141,13 +143,13 @@ class Run:
         """`seconds` after the push, retry the last failed or stopped stage the console shows (``mode``
         ``FAILED_ACTIONS`` or ``ALL_ACTIONS``); nothing when no stage failed."""
         def call() -> str:
-            state = self._pipeline_call("GetPipelineState", name=self.pipeline.name)
+            state = self.pipeline_call("GetPipelineState", name=self.pipeline.name)
             failed = [s for s in state["stageStates"]
                       if s.get("latestExecution", {}).get("status") in ("Failed", "Stopped")]
             if not failed:
                 return "no failed stage to retry"
             stage = failed[-1]
-            self._pipeline_call("RetryStageExecution", pipelineName=self.pipeline.name, stageName=stage["stageName"],
+            self.pipeline_call("RetryStageExecution", pipelineName=self.pipeline.name, stageName=stage["stageName"],
                                 pipelineExecutionId=stage["latestExecution"]["pipelineExecutionId"], retryMode=mode)
             return f"retried {stage['stageName']} ({mode})"
 
@@ -156,12 +158,12 @@ class Run:
     def stop(self, seconds: float, *, abandon: bool) -> None:
         """`seconds` after the push, stop the newest in-progress execution (stop and abandon, or stop and wait)."""
         def call() -> str:
-            listed = self._pipeline_call("ListPipelineExecutions", pipelineName=self.pipeline.name)
+            listed = self.pipeline_call("ListPipelineExecutions", pipelineName=self.pipeline.name)
             running = [e for e in listed["pipelineExecutionSummaries"] if e["status"] == "InProgress"]
             if not running:
                 return "no execution in progress"
             target = running[0]["pipelineExecutionId"]
-            self._pipeline_call("StopPipelineExecution", pipelineName=self.pipeline.name, pipelineExecutionId=target,
+            self.pipeline_call("StopPipelineExecution", pipelineName=self.pipeline.name, pipelineExecutionId=target,
                                 abandon=abandon, reason="operator")
             return f"stopped {target[:8]}"
 
@@ -171,16 +173,16 @@ class Run:
         """`seconds` after the push, roll `stage` back by hand to the last execution that succeeded in it before
         the one it holds now (``RollbackStage``)."""
         def call() -> str:
-            state = self._pipeline_call("GetPipelineState", name=self.pipeline.name)
+            state = self.pipeline_call("GetPipelineState", name=self.pipeline.name)
             current = next((s.get("latestExecution", {}).get("pipelineExecutionId") for s in state["stageStates"]
                             if s["stageName"] == stage), None)
-            listed = self._pipeline_call("ListPipelineExecutions", pipelineName=self.pipeline.name,
+            listed = self.pipeline_call("ListPipelineExecutions", pipelineName=self.pipeline.name,
                                          filter={"succeededInStage": {"stageName": stage}})
             targets = [e["pipelineExecutionId"] for e in listed["pipelineExecutionSummaries"]
                        if e["pipelineExecutionId"] != current and e.get("executionType", "STANDARD") == "STANDARD"]
             if not targets:
                 return f"no earlier execution succeeded in {stage}"
-            self._pipeline_call("RollbackStage", pipelineName=self.pipeline.name, stageName=stage,
+            self.pipeline_call("RollbackStage", pipelineName=self.pipeline.name, stageName=stage,
                                 targetPipelineExecutionId=targets[0])
             return f"rolled {stage} back to {targets[0][:8]}"
 

@@ -71,7 +71,7 @@ _HOW = ("new-pipeline-version", "stopped")
 
 def _stage(run: Run, name: str) -> dict[str, Any]:
     """The stage as the console shows it (``GetPipelineState``)."""
-    state = run._pipeline_call("GetPipelineState", name=run.pipeline.name)
+    state = run.pipeline_call("GetPipelineState", name=run.pipeline.name)
     return next(s for s in state["stageStates"] if s["stageName"] == name)
 
 
@@ -111,7 +111,7 @@ def _when(run: Run, label: str, ready: Callable[[], bool], act: Callable[[], str
 def _retry(run: Run, stage: str, mode: str) -> Callable[[], str]:
     def act() -> str:
         latest = _stage(run, stage)["latestExecution"]
-        run._pipeline_call("RetryStageExecution", pipelineName=run.pipeline.name, stageName=stage,
+        run.pipeline_call("RetryStageExecution", pipelineName=run.pipeline.name, stageName=stage,
               pipelineExecutionId=latest["pipelineExecutionId"], retryMode=mode)
         return f"retried {stage} ({mode}) of execution {latest['pipelineExecutionId'][:8]}"
 
@@ -142,7 +142,7 @@ def _stop_when_alarm(run: Run, stage: str) -> None:
 
     def stop() -> str:
         execution = _stage(run, stage)["latestExecution"]["pipelineExecutionId"]
-        run._pipeline_call("StopPipelineExecution", pipelineName=run.pipeline.name, pipelineExecutionId=execution,
+        run.pipeline_call("StopPipelineExecution", pipelineName=run.pipeline.name, pipelineExecutionId=execution,
               abandon=False, reason="paged during the bake: stop the rollout")
         return f"stop and wait of execution {execution[:8]}"
 
@@ -286,9 +286,9 @@ def _override_prepare(run: Run) -> None:
     def override() -> str:
         plain = next(e for e in run.world.codepipeline.executions
                      if e.pipeline == run.pipeline.name and e.active and e.started >= run.push_at)
-        run._pipeline_call("StopPipelineExecution", pipelineName=run.pipeline.name, pipelineExecutionId=plain.id,
+        run.pipeline_call("StopPipelineExecution", pipelineName=run.pipeline.name, pipelineExecutionId=plain.id,
               abandon=True, reason="restarting with the emergency override")
-        started = run._pipeline_call("StartPipelineExecution", name=run.pipeline.name,
+        started = run.pipeline_call("StartPipelineExecution", name=run.pipeline.name,
                         variables=[{"name": _OVERRIDE, "value": _REASON}])
         return f"stopped {plain.id[:8]}, started {started['pipelineExecutionId'][:8]} with {_OVERRIDE}"
 

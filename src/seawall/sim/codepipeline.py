@@ -182,6 +182,11 @@ _RETRY = Citation(
     "When you retry the failed actions in a stage, all actions that are still in progress continue working, and "
     "failed actions are triggered again. When you retry a failed stage from the first action in the stage, the "
     "stage cannot have any actions in progress.")
+#: why a retry resumes the same pipeline execution (and so the same stage execution, one attempt more)
+_RETRY_RESUMES = Citation(
+    "https://boto3.amazonaws.com/v1/documentation/api/1.26.87/reference/services/codepipeline/client/"
+    "retry_stage_execution.html",
+    "Resumes the pipeline execution by retrying the last failed actions in a stage.")
 _RETRY_WHEN = Citation(
     f"{_GUIDE}/stage-retry.html",
     "Before a stage can be retried, it must either have all actions failed or some actions failed and some "
@@ -310,7 +315,6 @@ class StageRun:
     status: str = "InProgress"  # InProgress | Succeeded | Failed | Stopping | Stopped | Cancelled
     ended: float | None = None
     summary: str = ""
-    retries: int = 0
     #: The latest run of each action of the stage in this stage execution.
     actions: dict[str, ActionRun] = field(default_factory=dict)
     group: int = -1
@@ -321,11 +325,19 @@ class StageRun:
     retried_at: float | None = None
     retry_mode: str = ""
 
+    @property
+    def retries(self) -> int:
+        """How many times this stage execution was retried (one per attempt a retry ended)."""
+        return len(self.earlier)
+
+    def current(self) -> StageAttempt:
+        """The attempt under way or last ended: this run's own status, end and summary."""
+        started = self.started if self.retried_at is None else self.retried_at
+        return StageAttempt(self.retries + 1, started, self.ended, self.status, self.summary, self.retry_mode)
+
     def attempts(self) -> list[StageAttempt]:
         """Every attempt of this stage execution, oldest first, the current one last."""
-        started = self.started if self.retried_at is None else self.retried_at
-        return [*self.earlier, StageAttempt(len(self.earlier) + 1, started, self.ended, self.status, self.summary,
-                                            self.retry_mode)]
+        return [*self.earlier, self.current()]
 
 
 @dataclass
@@ -818,7 +830,7 @@ class FakeCodePipeline:
                 "metadata": {"pipelineArn": f"arn:aws:codepipeline:{region}:{account}:{pipe.name}",
                              "created": self.clock.at(pipe.created), "updated": self.clock.at(pipe.updated)}}
 
-    @cites(_RETRY, _RETRY_WHEN, _RETRY_LATEST, _RETRY_ERRORS, _RETRY_STOPPED)
+    @cites(_RETRY, _RETRY_RESUMES, _RETRY_WHEN, _RETRY_LATEST, _RETRY_ERRORS, _RETRY_STOPPED)
     def _op_RetryStageExecution(self, params: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
         pipe = self._pipeline(account, region, params["pipelineName"])
         index, stage = self._stage_of(pipe, str(params["stageName"]))
@@ -845,10 +857,9 @@ class FakeCodePipeline:
         ex = self._execution(pipe, run.execution_id)
         ex.ended_before.append((ex.ended, ex.status, ex.summary))
         ex.status, ex.ended, ex.summary, ex.stop_mode = "InProgress", None, "", None
-        run.earlier.append(run.attempts()[-1])
+        run.earlier.append(run.current())
         run.retried_at, run.retry_mode = self.clock.seconds, str(mode)
         run.status, run.ended, run.summary = "InProgress", None, ""
-        run.retries += 1
         run.epoch += 1
         ex.stage_run, ex.stage_index = run, index
         pipe.locks[stage.name] = ex

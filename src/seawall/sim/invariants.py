@@ -340,15 +340,16 @@ def i4(truth: Truth, facts: Facts) -> Verdict:
             continue
         judge.case()
         for step in _steps_of(truth, run):
-            gate = _actions(run, step).get("gate")
+            acts = _actions(run, step)
+            gate = acts.get("gate")
             if gate is not None and gate.ended is not None and gate.ended - gate.started > 3 * POLL:
                 judge.fail(f"{_at(truth, gate.started)} {step.target}: the rollback's gate waited "
                            f"{gate.ended - gate.started:.0f}s (a rollback never waits on the window or alarms)")
             end = run.ended or facts.end
-            shift = truth.sfn_of(_actions(run, step)["shift"]) if "shift" in _actions(run, step) else None
-            for d in truth.world.codedeploy.deployments:
-                if shift is None or truth.world.deployment_by.get(d.id) != shift.arn:
-                    continue
+            shift = truth.sfn_of(acts["shift"]) if "shift" in acts else None
+            made = [d for d in truth.world.codedeploy.deployments
+                    if shift is not None and truth.world.deployment_by.get(d.id) == shift.arn]
+            for d in made:
                 for stop in d.stops:
                     if stop.cause.startswith("alarm"):
                         judge.fail(f"{_at(truth, stop.at)} {step.target}: CodeDeploy stopped the rollback's "
